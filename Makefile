@@ -1,0 +1,57 @@
+# FlowMart. `make run` (embedded default, demo data) and `make test` (whole suite) work on a
+# fresh machine with Python 3.11+; everything else they need is installed from here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# The test suite runs against real PostgreSQL and Redis on loopback (see scripts/services).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/flowmart
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1 \
+	LOG_FORMAT=plain LOG_LEVEL=WARNING THROTTLE_AUTH_RATE=1000/min
+
+.PHONY: install run test worker beat lint bench services check clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_data
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install services
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+services:
+	scripts/services
+
+worker: install
+	$(BIN)/celery -A flowmart worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(BIN)/celery -A flowmart beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+# System checks, migrations in sync, and the deploy checks under the documented production env.
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+		ALLOWED_HOSTS=shop.example.com DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: install services
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -1,0 +1,45 @@
+"""Catalogue events: orders and subscriptions keep their own projections of
+sellable variants and prices from these."""
+
+from flowmart.common.money import Money
+from flowmart.events.base import Event, event, value
+
+
+@value
+class VariantSnapshot:
+    sku: str
+    name: str  # "Product name — Variant name", ready to show on a cart line
+    price: Money
+    weight_grams: int
+    attributes: dict
+    active: bool
+
+
+@event
+class ProductPublished(Event):
+    """A product became sellable or changed (sent whole, so it is an upsert)."""
+
+    product_id: int
+    name: str
+    slug: str
+    seller_id: int
+    seller_slug: str
+    seller_name: str
+    category_slug: str
+    variants: tuple[VariantSnapshot, ...]
+
+
+@event
+class VariantPriceChanged(Event):
+    product_id: int
+    sku: str
+    old_price: Money
+    new_price: Money
+
+
+@event
+class ProductRetired(Event):
+    """The product and all its variants are no longer sellable."""
+
+    product_id: int
+    skus: tuple[str, ...]

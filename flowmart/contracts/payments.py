@@ -1,0 +1,55 @@
+from flowmart.common.money import Money
+from flowmart.events.base import Event, event
+
+
+@event
+class PaymentProcessed(Event):
+    """The outcome of a charge. failure_code on failure: card_declined,
+    insufficient_funds, authentication_required, fraudulent, processing_error."""
+
+    order_id: int
+    payment_id: int
+    status: str  # succeeded | failed
+    amount: Money
+    provider: str
+    failure_code: str | None = None
+    subscription_id: int | None = None
+
+
+@event
+class PaymentActionRequired(Event):
+    """The customer must authenticate (3-D Secure); the order stays awaiting_payment."""
+
+    order_id: int
+    payment_id: int
+    next_action_url: str | None = None
+
+
+@event
+class PaymentHeldForReview(Event):
+    """Fraud screening asks a human to look: orders puts the order on_hold."""
+
+    order_id: int
+    payment_id: int
+    score: int
+    reasons: tuple[str, ...]
+
+
+@event
+class PaymentRefunded(Event):
+    order_id: int
+    payment_id: int
+    refund_id: int
+    amount: Money
+    reason: str
+    reference: str = ""
+
+
+@event
+class PaymentDisputed(Event):
+    """The customer's bank opened a dispute: orders puts the order on_hold."""
+
+    order_id: int
+    payment_id: int
+    amount: Money
+    reason: str

@@ -1,0 +1,105 @@
+"""Shipping events: shipment lifecycle, returns and the shipping rate table."""
+
+from flowmart.common.money import Money
+from flowmart.events.base import Event, event, value
+
+from .common import SkuQuantity
+
+
+@value
+class ShippingRate:
+    country: str  # ISO alpha-2, or "*" for every other country
+    max_weight_grams: int
+    price: Money
+
+
+@value
+class ShippingMethod:
+    code: str
+    name: str
+    carrier: str
+    estimated_days: int
+    rates: tuple[ShippingRate, ...]
+
+
+@event
+class ShippingRatesPublished(Event):
+    """The whole method and rate table, sent on every change (a snapshot, so a late
+    copy is recognised by its revision and ignored)."""
+
+    revision: int
+    methods: tuple[ShippingMethod, ...]
+
+
+@event
+class ShipmentCreated(Event):
+    shipment_id: int
+    order_id: int
+    warehouse_code: str
+    carrier: str
+    method: str
+    tracking_number: str
+    lines: tuple[SkuQuantity, ...]
+
+
+@event
+class ShipmentDispatched(Event):
+    """The parcel left the warehouse: inventory consumes the reservation."""
+
+    shipment_id: int
+    order_id: int
+    warehouse_code: str
+    lines: tuple[SkuQuantity, ...]
+
+
+@event
+class ShipmentInTransit(Event):
+    shipment_id: int
+    order_id: int
+    location: str = ""
+
+
+@event
+class ShipmentDelivered(Event):
+    shipment_id: int
+    order_id: int
+
+
+@event
+class DeliveryFailed(Event):
+    shipment_id: int
+    order_id: int
+    reason: str
+
+
+@event
+class ShipmentVoided(Event):
+    shipment_id: int
+    order_id: int
+
+
+@event
+class ReturnInitiated(Event):
+    return_id: str
+    order_id: int
+    lines: tuple[SkuQuantity, ...]
+    reason: str
+    carrier: str
+    tracking_number: str
+    label_url: str
+
+
+@value
+class ReturnedLine:
+    sku: str
+    quantity: int
+    warehouse_code: str
+
+
+@event
+class ReturnReceived(Event):
+    """Operations received the parcel: inventory restocks, orders asks for the refund."""
+
+    return_id: str
+    order_id: int
+    lines: tuple[ReturnedLine, ...]

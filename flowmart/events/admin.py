@@ -1,0 +1,73 @@
+from django.contrib import admin, messages
+
+from . import relay
+from .models import Delivery, InboxRecord, OutboxEvent
+
+
+class DeliveryInline(admin.TabularInline):
+    model = Delivery
+    extra = 0
+    can_delete = False
+    readonly_fields = ["subscriber", "status", "attempts", "next_attempt_at", "delivered_at", "last_error"]
+    fields = readonly_fields
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, searchable by correlation id."""
+
+    list_display = ["id", "name", "publisher", "correlation_id", "occurred_at"]
+    list_filter = ["name", "publisher"]
+    search_fields = ["=correlation_id", "=event_id"]
+    readonly_fields = [f.name for f in OutboxEvent._meta.fields]
+    inlines = [DeliveryInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "event_name", "subscriber", "status", "attempts", "next_attempt_at", "short_error"]
+    list_filter = ["status", "subscriber"]
+    search_fields = ["=event__event_id", "=event__correlation_id", "subscriber"]
+    list_select_related = ["event"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["replay_dead"]
+
+    @admin.display(description="event")
+    def event_name(self, obj):
+        return obj.event.name
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return obj.last_error[:80]
+
+    @admin.action(description="Replay selected dead deliveries")
+    def replay_dead(self, request, queryset):
+        count = relay.replay(queryset)
+        self.message_user(request, f"{count} dead deliveries queued again.", messages.SUCCESS)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboxRecord)
+class InboxRecordAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "subscriber", "processed_at"]
+    search_fields = ["=event_id", "subscriber"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

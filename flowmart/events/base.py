@@ -1,0 +1,132 @@
+"""Domain events: small immutable records that one context tells the others.
+
+An event is a frozen dataclass. Its class attributes say what it is (`name`,
+`version`, `publisher`); its fields are the payload. `to_dict()`/`from_dict()`
+round-trip it through JSON without loss: Decimal and Money travel as strings,
+datetimes as ISO 8601, nested value objects as objects.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from flowmart.common.correlation import get_causation_id, get_correlation_id, new_correlation_id
+from flowmart.common.money import Money
+
+_REGISTRY: dict[str, type[Event]] = {}
+
+
+class UnknownEvent(LookupError):
+    pass
+
+
+def event(cls):
+    """Declare an event contract: a frozen, keyword-only dataclass registered by name."""
+    cls = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+    cls.name = cls.__name__
+    if not cls.__dict__.get("publisher"):
+        # flowmart.contracts.orders.OrderConfirmed is published by "orders".
+        cls.publisher = cls.__module__.rsplit(".", 1)[-1]
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise TypeError(f"event {cls.name} is declared twice")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def value(cls):
+    """Declare a value object carried inside events (immutable, keyword-only)."""
+    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Event:
+    name: ClassVar[str] = "Event"
+    version: ClassVar[int] = 1
+    publisher: ClassVar[str] = ""
+
+    event_id: uuid.UUID = dataclasses.field(default_factory=uuid.uuid4)
+    occurred_at: datetime = dataclasses.field(default_factory=timezone.now)
+    correlation_id: str = dataclasses.field(default_factory=lambda: get_correlation_id() or new_correlation_id())
+    causation_id: str | None = dataclasses.field(default_factory=get_causation_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {"name": self.name, "version": self.version, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        """Rebuild an event; called on `Event` it picks the class from `data["name"]`."""
+        target = cls if cls is not Event else event_class(data["name"])
+        hints = typing.get_type_hints(target)
+        kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(target) if f.name in data}
+        return target(**kwargs)
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields, without the envelope."""
+        envelope = {f.name for f in dataclasses.fields(Event)}
+        return {k: v for k, v in self.to_dict().items() if k not in envelope | {"name", "version"}}
+
+
+def event_class(name: str) -> type[Event]:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownEvent(name) from None
+
+
+def all_events() -> list[type[Event]]:
+    return sorted(_REGISTRY.values(), key=lambda cls: (cls.publisher, cls.name))
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Money):
+        return value.to_dict()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value):
+        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _dump(v) for k, v in value.items()}
+    return value
+
+
+def _load(hint: Any, raw: Any) -> Any:
+    if raw is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _load(inner[0], raw)
+    if origin is tuple:
+        return tuple(_load(typing.get_args(hint)[0], item) for item in raw)
+    if origin is list:
+        return [_load(typing.get_args(hint)[0], item) for item in raw]
+    if origin is dict or hint is dict:
+        return dict(raw)
+    if hint is Money:
+        return Money.from_dict(raw)
+    if hint is Decimal:
+        return Decimal(raw)
+    if hint is uuid.UUID:
+        return uuid.UUID(str(raw))
+    if hint is datetime:
+        return parse_datetime(raw)
+    if hint is date:
+        return parse_date(raw)
+    if dataclasses.is_dataclass(hint):
+        hints = typing.get_type_hints(hint)
+        return hint(**{f.name: _load(hints[f.name], raw[f.name]) for f in dataclasses.fields(hint) if f.name in raw})
+    return raw

@@ -1,0 +1,32 @@
+"""Top-level routes. Each context app owns its `api/urls.py`; they all live under /api/v1/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from flowmart.common import health
+from flowmart.common import views as common_views
+
+api_v1 = [
+    path("", include("flowmart.customers.api.urls")),
+    path("", include("flowmart.catalog.api.urls")),
+    path("", include("flowmart.inventory.api.urls")),
+    path("", include("flowmart.orders.api.urls")),
+    path("", include("flowmart.payments.api.urls")),
+    path("", include("flowmart.shipping.api.urls")),
+    path("", include("flowmart.subscriptions.api.urls")),
+    path("", include("flowmart.notifications.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("health/live/", health.live, name="health-live"),
+    path("health/ready/", health.ReadyView.as_view(), name="health-ready"),
+    path("", include("django_prometheus.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = common_views.not_found
+handler500 = common_views.server_error

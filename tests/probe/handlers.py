@@ -1,0 +1,28 @@
+"""Two well-behaved subscribers and one that fails while the switch says so."""
+
+from flowmart.events.base import Event, event
+
+from .models import ProbeRecord, ProbeSwitch
+
+
+@event
+class ProbeHappened(Event):
+    publisher = "probe"
+    note: str = ""
+
+
+def record_first(ev: ProbeHappened):
+    ProbeRecord.objects.create(subscriber="first", event_id=ev.event_id, note=ev.note)
+
+
+def record_second(ev: ProbeHappened):
+    ProbeRecord.objects.create(subscriber="second", event_id=ev.event_id, note=ev.note)
+
+
+def record_flaky(ev: ProbeHappened):
+    if ProbeSwitch.objects.filter(broken=True).exists():
+        raise RuntimeError("flaky subscriber is broken")
+    ProbeRecord.objects.create(subscriber="flaky", event_id=ev.event_id, note=ev.note)
+
+
+SUBSCRIBERS = {ProbeHappened: [record_first, record_second, record_flaky]}
