@@ -1,13 +1,28 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 
-from .models import ApiToken, User
+from . import services
+from .models import Address, ApiToken, User
+
+
+class AddressInline(admin.TabularInline):
+    model = Address
+    extra = 0
+    fields = ["name", "line1", "line2", "city", "postal_code", "country", "phone"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True  # edits go through AddressAdmin, which publishes them
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -16,10 +31,38 @@ class UserAdmin(BaseUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    inlines = [AddressInline]
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = ["revoked_at"]
     readonly_fields = ["key_hash"]
     search_fields = ["user__email"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} token(s) revoked.")
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Address edits by staff publish like the customer's own, so projections stay right."""
+
+    list_display = ["customer", "name", "city", "country"]
+    list_filter = ["country"]
+    search_fields = ["customer__email", "name", "city", "postal_code"]
+    raw_id_fields = ["customer"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_address(obj)
+
+    def delete_model(self, request, obj):
+        services.delete_address(obj)
+
+    def delete_queryset(self, request, queryset):
+        for address in queryset:
+            services.delete_address(address)

@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
+from flowmart.common.countries import validate_country_code
+
 
 class CustomerManager(UserManager):
     def _create_user(self, username, email, password, **extra_fields):
@@ -75,3 +77,25 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Address(models.Model):
+    """One entry of a customer's address book (country: ISO 3166-1 alpha-2)."""
+
+    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=200)
+    line1 = models.CharField(max_length=200)
+    line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, validators=[validate_country_code])
+    phone = models.CharField(max_length=30, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self):
+        return f"{self.name}, {self.line1}, {self.city} {self.country}"

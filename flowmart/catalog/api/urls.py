@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("products/", views.ProductListView.as_view(), name="product-list"),
+    path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product-detail"),
+    path("categories/", views.CategoryListView.as_view(), name="category-list"),
+]

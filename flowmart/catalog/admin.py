@@ -1,0 +1,176 @@
+"""Catalogue admin. Operators (superusers) see everything; a seller's staff (SellerMember)
+see and edit only their own sellers' products and variants. Every save goes through the
+services' `state_of` + `record_change`, so admin edits publish like API writes."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+
+from . import services
+from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+
+
+def member_seller_ids(request) -> list[int]:
+    """The sellers the logged-in staff user works for (cached on the request)."""
+    if not hasattr(request, "_catalog_seller_ids"):
+        request._catalog_seller_ids = list(
+            SellerMember.objects.filter(user_id=request.user.id).values_list("seller_id", flat=True)
+        )
+    return request._catalog_seller_ids
+
+
+def is_seller_staff(request) -> bool:
+    """Staff working for a seller (not operators): their admin is scoped to that seller."""
+    user = request.user
+    return user.is_active and user.is_staff and not user.is_superuser and bool(member_seller_ids(request))
+
+
+class SellerScopedAdmin(admin.ModelAdmin):
+    """Gives seller staff view/add/change rights on their own rows without Django permissions;
+    `seller_path` is the lookup from the model to its Seller. Operators see every row."""
+
+    seller_path = "seller"
+
+    def _is_member(self, request) -> bool:
+        return is_seller_staff(request)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not is_seller_staff(request):
+            return queryset
+        return queryset.filter(**{f"{self.seller_path}__in": member_seller_ids(request)})
+
+    def get_list_filter(self, request):
+        hidden = {self.seller_path} if is_seller_staff(request) else set()
+        return [f for f in super().get_list_filter(request) if f not in hidden]
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or self._is_member(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or self._is_member(request)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or self._is_member(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or self._is_member(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Products are retired, never deleted: orders and history still refer to their SKUs.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ["sku", "name", "price_amount", "price_currency", "weight_grams", "attributes", "active"]
+
+    def has_view_permission(self, request, obj=None):
+        return True  # reached only through ProductAdmin, which already scopes by seller
+
+    def has_add_permission(self, request, obj=None):
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(SellerScopedAdmin):
+    list_display = ["name", "seller", "category", "active", "created_at"]
+    list_filter = ["active", "category", "seller"]
+    search_fields = ["name", "slug", "variants__sku"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["seller", "category"]
+    inlines = [VariantInline]
+    actions = ["retire", "activate"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "seller" and is_seller_staff(request):
+            kwargs["queryset"] = Seller.objects.filter(pk__in=member_seller_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        request._catalog_before = services.state_of(obj) if change else None
+        obj.save()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.record_change(form.instance, request._catalog_before)
+
+    @admin.action(description="Retire selected products (no longer sellable)")
+    def retire(self, request, queryset):
+        for product in queryset.filter(active=True):
+            services.retire_product(product)
+
+    @admin.action(description="Activate selected products")
+    def activate(self, request, queryset):
+        for product in queryset.filter(active=False):
+            services.activate_product(product)
+
+
+@admin.register(Variant)
+class VariantAdmin(SellerScopedAdmin):
+    seller_path = "product__seller"
+    list_display = ["sku", "name", "product", "price_amount", "price_currency", "active"]
+    list_filter = ["active", "product__seller"]
+    search_fields = ["sku", "name", "product__name"]
+    list_select_related = ["product"]
+    raw_id_fields = ["product"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "product" and is_seller_staff(request):
+            kwargs["queryset"] = Product.objects.filter(seller__in=member_seller_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        before = services.state_of(obj.product)
+        obj.save()
+        services.record_change(obj.product, before)
+
+
+class SellerMemberInline(admin.TabularInline):
+    model = SellerMember
+    extra = 0
+    fields = ["user_id", "user_email"]
+    readonly_fields = ["user_email"]
+
+    @admin.display(description="email")
+    def user_email(self, member):
+        user = get_user_model().objects.filter(pk=member.user_id).only("email").first()
+        return user.email if user else "—"
+
+
+@admin.register(Seller)
+class SellerAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SellerMemberInline]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "parent"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(VariantAvailability)
+class VariantAvailabilityAdmin(admin.ModelAdmin):
+    """Read-only: it is inventory's word, delivered by InventoryAdjusted."""
+
+    list_display = ["sku", "available", "as_of"]
+    search_fields = ["sku"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

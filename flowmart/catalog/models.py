@@ -1,0 +1,123 @@
+"""Catalogue state: sellers, the category tree, products and their variants (SKUs),
+who may edit which seller's products, and the availability projection fed by inventory."""
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+
+from flowmart.common.money import AmountField, CurrencyField, Money
+
+
+class SearchVectorIndex(GinIndex):
+    """GIN on PostgreSQL (full-text search); a plain index elsewhere so SQLite still migrates."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return models.Index.create_sql(self, model, schema_editor, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+class Seller(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SellerMember(models.Model):
+    """A staff user who works for a seller: the admin shows them that seller's products only.
+    `user_id` is the customers context's user id (no foreign key across contexts)."""
+
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="members")
+    user_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["seller", "user_id"], name="seller_member_once")]
+
+    def __str__(self):
+        return f"user {self.user_id} @ {self.seller}"
+
+
+class Category(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=200)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Product(models.Model):
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(default=True, db_index=True)
+    image_urls = models.JSONField(default=list, blank=True, help_text="Image URLs, the first is the main one.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Weighted name (A) + description (B), refreshed by the services on every write.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [SearchVectorIndex(fields=["search_vector"], name="product_search_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class Variant(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    price_amount = AmountField()
+    price_currency = CurrencyField(default="USD")
+    weight_grams = models.PositiveIntegerField(default=0)
+    attributes = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["price_amount", "id"]
+        indexes = [models.Index(fields=["product", "active", "price_amount"], name="variant_product_price_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price_amount__gte=0), name="variant_price_not_negative")
+        ]
+
+    def __str__(self):
+        return f"{self.sku} {self.name}"
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_amount, self.price_currency)
+
+    @price.setter
+    def price(self, value: Money) -> None:
+        self.price_amount, self.price_currency = value.amount, value.currency
+
+
+class VariantAvailability(models.Model):
+    """Units available per SKU over all warehouses, as inventory last reported it.
+
+    Keyed by SKU, not by variant, so inventory events may arrive before the product
+    exists; `as_of` (the event's time) keeps a late, older report from winning."""
+
+    sku = models.CharField(max_length=64, unique=True)
+    available = models.IntegerField(default=0)
+    as_of = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "variant availability"
+
+    def __str__(self):
+        return f"{self.sku}: {self.available}"

@@ -1,0 +1,205 @@
+"""Writes of the catalogue. Every change to a product or its variants goes through
+`_changing()`, which compares the product before and after and publishes, in the same
+transaction, what orders and subscriptions need for their projections:
+ProductPublished (whole product, while it is sellable), VariantPriceChanged, ProductRetired.
+The admin uses the same entry points (`state_of` + `record_change`)."""
+
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import transaction
+
+from flowmart.common.money import Money
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged, VariantSnapshot
+from flowmart.contracts.inventory import StockLevel
+from flowmart.events import publish
+
+from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+
+
+@dataclass(frozen=True)
+class ProductState:
+    """What the other contexts have been told about a product: sellable or not, and prices."""
+
+    active: bool
+    prices: dict[str, Money]
+
+
+def state_of(product: Product) -> ProductState | None:
+    """The product as stored now (locked until the transaction ends); None if not saved yet."""
+    if product.pk is None:
+        return None
+    stored = Product.objects.select_for_update().filter(pk=product.pk).values_list("active", flat=True).first()
+    if stored is None:
+        return None
+    prices = {v.sku: v.price for v in Variant.objects.filter(product_id=product.pk)}
+    return ProductState(active=stored, prices=prices)
+
+
+def record_change(product: Product, before: ProductState | None) -> None:
+    """Publish what changed since `before`; call after the writes, inside their transaction."""
+    with transaction.atomic():
+        _refresh_search_vector(product.pk)
+        product = Product.objects.select_related("seller", "category").get(pk=product.pk)
+        variants = list(Variant.objects.filter(product=product).order_by("id"))
+        old_prices = before.prices if before else {}
+        for variant in variants:
+            old = old_prices.get(variant.sku)
+            if old is not None and old != variant.price:
+                publish(
+                    VariantPriceChanged(product_id=product.pk, sku=variant.sku, old_price=old, new_price=variant.price)
+                )
+        if product.active:
+            publish(_published(product, variants))
+        elif before is not None and before.active:
+            publish(ProductRetired(product_id=product.pk, skus=tuple(v.sku for v in variants)))
+
+
+@contextmanager
+def _changing(product: Product):
+    with transaction.atomic():
+        before = state_of(product)
+        yield
+        record_change(product, before)
+
+
+def _published(product: Product, variants: list[Variant]) -> ProductPublished:
+    return ProductPublished(
+        product_id=product.pk,
+        product_name=product.name,
+        slug=product.slug,
+        seller_id=product.seller_id,
+        seller_slug=product.seller.slug,
+        seller_name=product.seller.name,
+        category_slug=product.category.slug,
+        variants=tuple(
+            VariantSnapshot(
+                sku=v.sku,
+                name=f"{product.name} — {v.name}",
+                price=v.price,
+                weight_grams=v.weight_grams,
+                attributes=v.attributes,
+                active=product.active and v.active,
+            )
+            for v in variants
+        ),
+    )
+
+
+def _refresh_search_vector(product_id: int) -> None:
+    """Keep the stored tsvector (GIN-indexed) in step with name and description."""
+    if not settings.IS_POSTGRES:
+        return
+    vector = SearchVector("name", weight="A", config="english") + SearchVector(
+        "description", weight="B", config="english"
+    )
+    Product.objects.filter(pk=product_id).update(search_vector=vector)
+
+
+# --- sellers and categories ------------------------------------------------------------
+
+
+def create_seller(*, slug: str, name: str) -> Seller:
+    with transaction.atomic():
+        return Seller.objects.create(slug=slug, name=name)
+
+
+def add_seller_member(seller: Seller, user_id: int) -> SellerMember:
+    with transaction.atomic():
+        member, _ = SellerMember.objects.get_or_create(seller=seller, user_id=user_id)
+    return member
+
+
+def create_category(*, slug: str, name: str, parent: Category | None = None) -> Category:
+    with transaction.atomic():
+        return Category.objects.create(slug=slug, name=name, parent=parent)
+
+
+# --- products and variants -------------------------------------------------------------
+
+
+def create_product(
+    *,
+    seller: Seller,
+    category: Category,
+    name: str,
+    slug: str,
+    description: str = "",
+    image_urls: Iterable[str] = (),
+    active: bool = True,
+    variants: Iterable[dict] = (),
+) -> Product:
+    """A product with its variants (dicts of Variant fields, `price` as Money)."""
+    product = Product(
+        seller=seller,
+        category=category,
+        name=name,
+        slug=slug,
+        description=description,
+        image_urls=list(image_urls),
+        active=active,
+    )
+    with _changing(product):
+        product.save()
+        for fields in variants:
+            _new_variant(product, **fields)
+    return product
+
+
+def update_product(product: Product, **changes) -> Product:
+    with _changing(product):
+        for field, value in changes.items():
+            setattr(product, field, value)
+        product.save()
+    return product
+
+
+def retire_product(product: Product) -> Product:
+    """No longer sellable: orders stops accepting its SKUs."""
+    return update_product(product, active=False)
+
+
+def activate_product(product: Product) -> Product:
+    return update_product(product, active=True)
+
+
+def add_variant(product: Product, **fields) -> Variant:
+    with _changing(product):
+        variant = _new_variant(product, **fields)
+    return variant
+
+
+def update_variant(variant: Variant, **changes) -> Variant:
+    """Change a variant (`price` as Money); a new price also publishes VariantPriceChanged."""
+    with _changing(variant.product):
+        for field, value in changes.items():
+            setattr(variant, field, value)
+        variant.save()
+    return variant
+
+
+def _new_variant(product: Product, *, price: Money, **fields) -> Variant:
+    variant = Variant(product=product, **fields)
+    variant.price = price
+    variant.save()
+    return variant
+
+
+# --- availability projection -----------------------------------------------------------
+
+
+def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
+    """Store inventory's reported availability per SKU, ignoring reports older than what we hold."""
+    with transaction.atomic():
+        for level in levels:
+            updated = VariantAvailability.objects.filter(sku=level.sku, as_of__lte=as_of).update(
+                available=level.available, as_of=as_of
+            )
+            if not updated:
+                VariantAvailability.objects.get_or_create(
+                    sku=level.sku, defaults={"available": level.available, "as_of": as_of}
+                )

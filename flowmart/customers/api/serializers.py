@@ -1,0 +1,68 @@
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from flowmart.common.countries import is_country_code
+
+from .. import selectors
+from ..models import Address, User
+from ..services import EMAIL_TAKEN
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip().lower()
+        if selectors.email_taken(value):
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return value
+
+    def validate(self, attrs):
+        # The similarity validator compares the password with the would-be user's own details.
+        candidate = User(email=attrs["email"], first_name=attrs["first_name"], last_name=attrs["last_name"])
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from None
+        return attrs
+
+
+class RegisteredSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    token = serializers.CharField()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "date_joined"]
+        read_only_fields = ["id", "email", "date_joined"]
+
+
+class AddressSerializer(serializers.ModelSerializer):
+    country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US")
+
+    class Meta:
+        model = Address
+        fields = ["id", "name", "line1", "line2", "city", "postal_code", "country", "phone"]
+        read_only_fields = ["id"]
+
+    def validate_country(self, value: str) -> str:
+        value = value.strip().upper()
+        if not is_country_code(value):
+            raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+        return value

@@ -1,0 +1,91 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import selectors, services
+from .serializers import (
+    AddressSerializer,
+    ProfileSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
+from .throttles import AuthThrottle
+
+
+class RegisterView(APIView):
+    """Create a customer account and hand back its first token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    def post(self, request):
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, token = services.register_customer(**data.validated_data)
+        return Response({"id": user.id, "email": user.email, "token": token}, status=status.HTTP_201_CREATED)
+
+
+class TokenView(APIView):
+    """Log in: email + password → a new Bearer token."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AuthThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = services.issue_token(request, **data.validated_data)
+        return Response({"token": token})
+
+
+class LogoutView(APIView):
+    """Revoke the token this request was made with."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        services.revoke_token(request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ProfileView(generics.RetrieveUpdateAPIView):
+    serializer_class = ProfileSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.request.user
+
+    def perform_update(self, serializer):
+        services.update_profile(self.request.user, **serializer.validated_data)
+
+
+class AddressListView(generics.ListCreateAPIView):
+    serializer_class = AddressSerializer
+
+    def get_queryset(self):
+        return selectors.addresses_of(self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.add_address(self.request.user, **serializer.validated_data)
+
+
+class AddressDetailView(generics.RetrieveUpdateDestroyAPIView):
+    serializer_class = AddressSerializer
+
+    def get_queryset(self):
+        return selectors.addresses_of(self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_address(serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.delete_address(instance)

@@ -1,0 +1,105 @@
+"""Writes of the customers context. Each runs in one transaction and publishes what
+other contexts need to know in that same transaction."""
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed
+
+from flowmart.common.errors import InvalidRequest
+from flowmart.contracts.common import Address as AddressValue
+from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved, CustomerRegistered
+from flowmart.events import publish
+
+from .models import Address, ApiToken, User
+
+EMAIL_TAKEN = "A customer with this email already exists."
+
+
+def register_customer(*, email: str, password: str, first_name: str = "", last_name: str = "") -> tuple[User, str]:
+    """Create the account, its first token and CustomerRegistered, all or nothing.
+
+    The serializer already refused a taken email; the unique index catches the race
+    of two registrations of the same address arriving together."""
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+            _, raw = ApiToken.issue(user)
+            publish(
+                CustomerRegistered(
+                    customer_id=user.id,
+                    email=user.email,
+                    first_name=user.first_name,
+                    last_name=user.last_name,
+                    joined_at=user.date_joined,
+                )
+            )
+    except IntegrityError:
+        raise InvalidRequest(fields={"email": [EMAIL_TAKEN]}) from None
+    return user, raw
+
+
+def issue_token(request, *, email: str, password: str) -> str:
+    """Exchange credentials for a new Bearer token; any mismatch is the same 401."""
+    user = authenticate(request, username=email.strip().lower(), password=password)
+    if user is None:
+        raise AuthenticationFailed("Invalid email or password.")
+    with transaction.atomic():
+        _, raw = ApiToken.issue(user)
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return raw
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Logout: the token stops working at once; the row stays for the audit trail."""
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def update_profile(user: User, **changes) -> User:
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(user, field, value)
+        user.save(update_fields=list(changes))
+    return user
+
+
+def _address_saved(address: Address) -> CustomerAddressSaved:
+    return CustomerAddressSaved(
+        customer_id=address.customer_id,
+        address_id=address.id,
+        address=AddressValue(
+            name=address.name,
+            line1=address.line1,
+            line2=address.line2,
+            city=address.city,
+            postal_code=address.postal_code,
+            country=address.country,
+            phone=address.phone,
+        ),
+    )
+
+
+def save_address(address: Address) -> Address:
+    """Store a new or edited address-book entry and tell the other contexts (the admin uses it too)."""
+    with transaction.atomic():
+        address.save()
+        publish(_address_saved(address))
+    return address
+
+
+def add_address(customer: User, **fields) -> Address:
+    return save_address(Address(customer=customer, **fields))
+
+
+def update_address(address: Address, **changes) -> Address:
+    for field, value in changes.items():
+        setattr(address, field, value)
+    return save_address(address)
+
+
+def delete_address(address: Address) -> None:
+    with transaction.atomic():
+        customer_id, address_id = address.customer_id, address.id
+        address.delete()
+        publish(CustomerAddressDeleted(customer_id=customer_id, address_id=address_id))
