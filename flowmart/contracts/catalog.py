@@ -20,7 +20,9 @@ class ProductPublished(Event):
     """A product became sellable or changed (sent whole, so it is an upsert)."""
 
     product_id: int
-    name: str
+    # Not `name`: that is the event's own name (Event.name), which a payload field would shadow,
+    # sending the event to the subscribers of an event called after the product.
+    product_name: str
     slug: str
     seller_id: int
     seller_slug: str
