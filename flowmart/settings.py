@@ -140,6 +140,11 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point the SDK at a local fake
 
+# --- Shipping: carrier webhook HMAC secrets, "postal=...,courier=..." -------
+SHIPPING_CARRIER_SECRETS = env.dict(
+    "SHIPPING_CARRIER_SECRETS", default={"postal": "dev-postal-webhook-secret", "courier": "dev-courier-webhook-secret"}
+)
+
 # --- Commerce defaults ----------------------------------------------------
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=15))

@@ -1,3 +1,59 @@
-"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring."""
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 
-SUBSCRIBERS: dict = {}
+Each handler runs in the dispatcher's transaction (with its inbox row) and hands the
+work to a service; the services themselves tolerate duplicates and any arrival order."""
+
+import logging
+
+from flowmart.contracts.inventory import InventoryAdjusted
+from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderConfirmed, ReturnRequested
+from flowmart.contracts.payments import PaymentProcessed
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+RELEASE_REASONS = {"released", "expired"}
+
+
+def note_order_destination(event: OrderConfirmed) -> None:
+    services.record_order(event)
+
+
+def note_order_amendment(event: OrderAmended) -> None:
+    services.record_amended_lines(event.order_id, event.lines)
+
+
+def note_order_allocations(event: InventoryAdjusted) -> None:
+    """Reserved stock says where each line ships from; released stock no longer ships."""
+    if event.order_id is None:
+        return
+    if event.reason == "reserved":
+        services.record_reservation(event.order_id, event.amendment_id or "", event.allocations)
+    elif event.reason in RELEASE_REASONS:
+        services.record_release(event.order_id, event.allocations)
+
+
+def create_shipments_when_paid(event: PaymentProcessed) -> None:
+    if event.status == "succeeded":
+        services.mark_paid(event.order_id)
+
+
+def void_shipments_of_cancelled_order(event: OrderCancelled) -> None:
+    voided = services.cancel_order(event.order_id)
+    if voided:
+        logger.info("order %s cancelled (%s): %d shipment(s) voided", event.order_id, event.reason, len(voided))
+
+
+def issue_return_label(event: ReturnRequested) -> None:
+    services.open_return(event)
+
+
+SUBSCRIBERS = {
+    OrderConfirmed: [note_order_destination],
+    OrderAmended: [note_order_amendment],
+    InventoryAdjusted: [note_order_allocations],
+    PaymentProcessed: [create_shipments_when_paid],
+    OrderCancelled: [void_shipments_of_cancelled_order],
+    ReturnRequested: [issue_return_label],
+}

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("shipping/shipments/", views.ShipmentListView.as_view(), name="shipping-shipments"),
+    path("shipping/shipments/<int:pk>/", views.ShipmentDetailView.as_view(), name="shipping-shipment"),
+    path("shipping/shipments/<int:pk>/dispatch/", views.ShipmentDispatchView.as_view(), name="shipping-dispatch"),
+    path("shipping/returns/", views.ReturnListView.as_view(), name="shipping-returns"),
+    path(
+        "shipping/returns/<str:return_id>/receive/", views.ReturnReceiveView.as_view(), name="shipping-return-receive"
+    ),
+    path(
+        "shipping/carriers/<slug:carrier>/webhook/", views.CarrierWebhookView.as_view(), name="shipping-carrier-webhook"
+    ),
+]

@@ -1,0 +1,144 @@
+"""Operations admin: the rate table (every save republishes it through the rate
+service), shipments with the dispatch action, the tracking log, returns with receive."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils.html import format_html
+
+from flowmart.common.errors import ApiError
+
+from . import services
+from .models import Rate, Return, Shipment, ShipmentLine, ShippingMethod, TrackingEvent, Zone
+
+
+class RateTableAdmin(admin.ModelAdmin):
+    """Saves and deletes publish the whole table once, after the inlines are saved too."""
+
+    def save_related(self, request, form, formsets, change):
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            revision = services.publish_rate_table()
+        self.message_user(request, f"Rate table published as revision {revision}.")
+
+    def delete_model(self, request, obj):
+        services.delete_rate_table_rows([obj])
+
+    def delete_queryset(self, request, queryset):
+        services.delete_rate_table_rows(list(queryset))
+
+
+class RateInline(admin.TabularInline):
+    model = Rate
+    extra = 0
+    fields = ["zone", "max_weight_grams", "price_amount", "price_currency"]
+    ordering = ["zone__name", "max_weight_grams"]
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(RateTableAdmin):
+    list_display = ["code", "name", "carrier", "estimated_days", "active"]
+    list_filter = ["active", "carrier"]
+    inlines = [RateInline]
+
+
+@admin.register(Zone)
+class ZoneAdmin(RateTableAdmin):
+    list_display = ["name", "country_list"]
+
+    @admin.display(description="countries")
+    def country_list(self, obj):
+        return ", ".join(obj.countries)
+
+
+class ShipmentLineInline(admin.TabularInline):
+    model = ShipmentLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["sku", "quantity"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TrackingEventInline(admin.TabularInline):
+    model = TrackingEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["event_id", "status", "occurred_at", "location", "reason", "applied", "received_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run_each(modeladmin, request, objects, action, verb):
+    done = 0
+    for obj in objects:
+        try:
+            action(obj)
+            done += 1
+        except ApiError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.detail}", level=messages.WARNING)
+    if done:
+        modeladmin.message_user(request, f"{done} {verb}.")
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "order_id", "warehouse_code", "method", "carrier", "tracking_number", "status", "label_link"]
+    list_filter = ["status", "carrier", "warehouse_code"]
+    search_fields = ["tracking_number", "=order_id"]
+    readonly_fields = [f.name for f in Shipment._meta.fields] + ["label_link"]
+    inlines = [ShipmentLineInline, TrackingEventInline]
+    actions = ["dispatch"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="label")
+    def label_link(self, obj):
+        return format_html('<a href="{}">PDF</a>', obj.label.url) if obj.label else "—"
+
+    @admin.action(description="Dispatch selected shipments (hand over to the carrier)")
+    def dispatch(self, request, queryset):
+        _run_each(self, request, queryset, lambda s: services.dispatch_shipment(s.pk), "shipment(s) dispatched")
+
+
+@admin.register(TrackingEvent)
+class TrackingEventAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "carrier", "event_id", "shipment", "status", "occurred_at", "applied"]
+    list_filter = ["carrier", "status", "applied"]
+    search_fields = ["event_id", "shipment__tracking_number"]
+    readonly_fields = [f.name for f in TrackingEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Return)
+class ReturnAdmin(admin.ModelAdmin):
+    list_display = ["return_id", "order_id", "status", "carrier", "tracking_number", "label_link", "created_at"]
+    list_filter = ["status", "carrier"]
+    search_fields = ["return_id", "tracking_number", "=order_id"]
+    readonly_fields = [f.name for f in Return._meta.fields] + ["label_link"]
+    actions = ["receive"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="label")
+    def label_link(self, obj):
+        return format_html('<a href="{}">PDF</a>', obj.label.url) if obj.label else "—"
+
+    @admin.action(description="Mark selected returns as received (restock and refund)")
+    def receive(self, request, queryset):
+        _run_each(self, request, queryset, lambda r: services.receive_return(r.return_id), "return(s) received")

@@ -1,0 +1,82 @@
+from rest_framework import serializers
+
+from flowmart.shipping.models import Return, Shipment, ShipmentLine, TrackingEvent
+from flowmart.shipping.services import tracking
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ShipmentLine
+        fields = ["sku", "quantity"]
+
+
+class TrackingEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrackingEvent
+        fields = ["event_id", "status", "occurred_at", "location", "reason", "applied"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    warehouse = serializers.CharField(source="warehouse_code")
+    lines = ShipmentLineSerializer(many=True)
+    label_url = serializers.SerializerMethodField()
+    tracking_events = TrackingEventSerializer(many=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "order_id",
+            "status",
+            "carrier",
+            "method",
+            "tracking_number",
+            "warehouse",
+            "lines",
+            "label_url",
+            "last_location",
+            "created_at",
+            "dispatched_at",
+            "delivered_at",
+            "tracking_events",
+        ]
+        read_only_fields = fields
+
+    def get_label_url(self, obj) -> str | None:
+        return obj.label.url if obj.label else None
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    label_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Return
+        fields = [
+            "return_id",
+            "order_id",
+            "status",
+            "lines",
+            "reason",
+            "carrier",
+            "tracking_number",
+            "label_url",
+            "warehouse_code",
+            "received_lines",
+            "created_at",
+            "received_at",
+        ]
+        read_only_fields = fields
+
+    def get_label_url(self, obj) -> str | None:
+        return obj.label.url if obj.label else None
+
+
+class CarrierWebhookSerializer(serializers.Serializer):
+    """A carrier's tracking update, as the simulated carriers (and our adapters) send it."""
+
+    event_id = serializers.CharField(max_length=100)
+    tracking_number = serializers.CharField(max_length=40)
+    status = serializers.ChoiceField(choices=[str(s) for s in tracking.CARRIER_STATUSES])
+    occurred_at = serializers.DateTimeField()
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

@@ -1,0 +1,32 @@
+"""Carrier adapters by code. A real carrier is added by registering another object that
+speaks the Carrier protocol (see base.py)."""
+
+from .base import Carrier, Label, Quote, UnknownCarrier
+from .simulated import SimulatedCarrier
+
+CARRIERS: dict[str, Carrier] = {
+    carrier.code: carrier
+    for carrier in (
+        SimulatedCarrier(
+            code="postal", name="FlowPost", service="Standard parcel", shipment_prefix="PO", return_prefix="PR"
+        ),
+        SimulatedCarrier(
+            code="courier",
+            name="FlowExpress",
+            service="Express courier",
+            shipment_prefix="CX",
+            return_prefix="CR",
+            hex_tracking=True,
+        ),
+    )
+}
+
+
+def get_carrier(code: str) -> Carrier:
+    try:
+        return CARRIERS[code]
+    except KeyError:
+        raise UnknownCarrier(code) from None
+
+
+__all__ = ["CARRIERS", "Carrier", "Label", "Quote", "UnknownCarrier", "get_carrier"]

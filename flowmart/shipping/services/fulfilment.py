@@ -1,0 +1,194 @@
+"""From paid order to parcels. Shipping's projection of an order is filled by whichever
+event arrives first (OrderConfirmed, InventoryAdjusted, PaymentProcessed, in any order);
+once it knows the destination, the allocations and the payment, it creates one shipment
+per warehouse. Each step locks the order's projection row, so concurrent deliveries of
+these events cannot create a parcel twice."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from flowmart.contracts.common import SkuQuantity
+from flowmart.contracts.inventory import Allocation
+from flowmart.contracts.orders import OrderConfirmed
+from flowmart.contracts.shipping import ShipmentCreated, ShipmentVoided
+from flowmart.events import publish
+from flowmart.shipping import selectors
+from flowmart.shipping.carriers import get_carrier
+from flowmart.shipping.models import OrderAllocation, Shipment, ShipmentLine, ShippingMethod, ShippingOrder
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CARRIER = "postal"  # for an order whose method is no longer in the table
+
+
+def locked_order(order_id: int) -> ShippingOrder:
+    """The order's projection row, created if no event brought it yet, locked until commit."""
+    ShippingOrder.objects.bulk_create([ShippingOrder(order_id=order_id)], ignore_conflicts=True)
+    return ShippingOrder.objects.select_for_update().get(order_id=order_id)
+
+
+def record_order(event: OrderConfirmed) -> None:
+    with transaction.atomic():
+        order = locked_order(event.order_id)
+        if order.confirmed_at is not None:
+            return
+        order.order_number = event.order_number
+        order.customer_email = event.customer_email
+        order.shipping_address = dataclasses.asdict(event.shipping_address)
+        order.shipping_method = event.shipping_method
+        order.lines = [{"sku": line.sku, "quantity": line.quantity} for line in event.lines]
+        order.confirmed_at = event.occurred_at
+        order.save()
+        _fulfil(order)
+
+
+def record_amended_lines(order_id: int, lines: Iterable) -> None:
+    """Keep the order's lines current after an amendment (shipments follow the allocations)."""
+    with transaction.atomic():
+        order = locked_order(order_id)
+        order.lines = [{"sku": line.sku, "quantity": line.quantity} for line in lines]
+        order.save(update_fields=["lines"])
+
+
+def record_reservation(order_id: int, source: str, allocations: Iterable[Allocation]) -> None:
+    """Reserved stock: the allocations of the checkout ("" source) or of one amendment
+    replace whatever that same source said before."""
+    with transaction.atomic():
+        order = locked_order(order_id)
+        OrderAllocation.objects.filter(order_id=order_id, source=source).delete()
+        OrderAllocation.objects.bulk_create(
+            OrderAllocation(
+                order_id=order_id,
+                source=source,
+                sku=a.sku,
+                quantity=a.quantity,
+                warehouse_code=a.warehouse_code,
+                warehouse_country=a.warehouse_country,
+            )
+            for a in allocations
+            if a.quantity > 0
+        )
+        _fulfil(order)
+
+
+def record_release(order_id: int, allocations: Iterable[Allocation]) -> None:
+    """Released (or expired) stock: take the released quantities off the projection;
+    a release that lists nothing releases the whole order."""
+    allocations = list(allocations)
+    with transaction.atomic():
+        order = locked_order(order_id)
+        if not allocations:
+            OrderAllocation.objects.filter(order_id=order_id).delete()
+        for released in allocations:
+            _take_off(order_id, released)
+        _fulfil(order)
+
+
+def _take_off(order_id: int, released: Allocation) -> None:
+    remaining = released.quantity
+    rows = OrderAllocation.objects.filter(
+        order_id=order_id, sku=released.sku, warehouse_code=released.warehouse_code
+    ).order_by("-id")
+    for row in rows:
+        if remaining <= 0:
+            break
+        taken = min(row.quantity, remaining)
+        remaining -= taken
+        if taken == row.quantity:
+            row.delete()
+        else:
+            row.quantity -= taken
+            row.save(update_fields=["quantity"])
+
+
+def mark_paid(order_id: int) -> None:
+    with transaction.atomic():
+        order = locked_order(order_id)
+        if order.paid_at is None:
+            order.paid_at = timezone.now()
+            order.save(update_fields=["paid_at"])
+        _fulfil(order)
+
+
+def cancel_order(order_id: int) -> list[Shipment]:
+    """The order is cancelled: void every shipment that has not left the warehouse."""
+    with transaction.atomic():
+        order = locked_order(order_id)
+        if order.cancelled_at is None:
+            order.cancelled_at = timezone.now()
+            order.save(update_fields=["cancelled_at"])
+        voided = list(Shipment.objects.select_for_update().filter(order_id=order_id, status=Shipment.Status.CREATED))
+        for shipment in voided:
+            _void(shipment)
+        return voided
+
+
+def _fulfil(order: ShippingOrder) -> None:
+    """Bring the order's shipments in line with its allocations, once it is paid and its
+    destination is known. Parcels not yet dispatched follow later amendments."""
+    if order.paid_at is None or order.confirmed_at is None or order.cancelled_at is not None:
+        return
+    wanted = selectors.allocations_by_warehouse(order.order_id)
+    existing = {s.warehouse_code: s for s in Shipment.objects.select_for_update().filter(order_id=order.order_id)}
+    for code, entry in wanted.items():
+        shipment = existing.get(code)
+        if shipment is None:
+            _create_shipment(order, code, entry["country"], entry["lines"])
+        elif shipment.status == Shipment.Status.CREATED:
+            _sync_lines(shipment, entry["lines"])
+    for code, shipment in existing.items():
+        if code not in wanted and shipment.status == Shipment.Status.CREATED:
+            _void(shipment)
+    if not wanted:
+        logger.info("order %s is paid; its allocations have not arrived yet", order.order_id)
+
+
+def _create_shipment(order: ShippingOrder, warehouse_code: str, country: str, lines: dict[str, int]) -> Shipment:
+    method = ShippingMethod.objects.filter(code=order.shipping_method).first()
+    shipment = Shipment(
+        order_id=order.order_id,
+        warehouse_code=warehouse_code,
+        warehouse_country=country,
+        method=order.shipping_method,
+        carrier=method.carrier if method else DEFAULT_CARRIER,
+        destination=order.shipping_address or {},
+    )
+    label = get_carrier(shipment.carrier).create_shipment(shipment)
+    shipment.tracking_number = label.tracking_number
+    shipment.label.save(f"{label.tracking_number}.pdf", ContentFile(label.pdf), save=False)
+    shipment.save()
+    ShipmentLine.objects.bulk_create(ShipmentLine(shipment=shipment, sku=sku, quantity=q) for sku, q in lines.items())
+    publish(
+        ShipmentCreated(
+            shipment_id=shipment.pk,
+            order_id=shipment.order_id,
+            warehouse_code=warehouse_code,
+            carrier=shipment.carrier,
+            method=shipment.method,
+            tracking_number=shipment.tracking_number,
+            lines=tuple(SkuQuantity(sku=sku, quantity=q) for sku, q in lines.items()),
+        )
+    )
+    return shipment
+
+
+def _sync_lines(shipment: Shipment, lines: dict[str, int]) -> None:
+    current = {line.sku: line.quantity for line in shipment.lines.all()}
+    if current == lines:
+        return
+    shipment.lines.all().delete()
+    ShipmentLine.objects.bulk_create(ShipmentLine(shipment=shipment, sku=sku, quantity=q) for sku, q in lines.items())
+    logger.info("shipment %s follows the amended allocations: %s", shipment.pk, lines)
+
+
+def _void(shipment: Shipment) -> None:
+    shipment.status = Shipment.Status.VOIDED
+    shipment.save(update_fields=["status"])
+    publish(ShipmentVoided(shipment_id=shipment.pk, order_id=shipment.order_id))
