@@ -120,6 +120,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "flowmart.events.tasks.sweep", "schedule": env.float("EVENTS_SWEEP_SECONDS", default=5.0)},
+    "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
+    "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
 }
 
 # --- Event dispatcher -----------------------------------------------------

@@ -1,3 +1,68 @@
-"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring."""
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 
-SUBSCRIBERS: dict = {}
+Each handler translates one event into one service call. Idempotency and tolerance of
+out-of-order arrival live in the services (terminal reservations are never touched
+again), on top of the dispatcher's inbox."""
+
+import logging
+
+from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderConfirmed
+from flowmart.contracts.payments import PaymentProcessed
+from flowmart.contracts.shipping import ReturnReceived, ShipmentDispatched
+
+from . import services
+
+logger = logging.getLogger("flowmart.inventory")
+
+
+def reserve_confirmed_order(event: OrderConfirmed) -> None:
+    services.reserve_order(
+        order_id=event.order_id,
+        lines=[(line.sku, line.quantity) for line in event.lines],
+        destination_country=event.shipping_address.country,
+    )
+
+
+def release_cancelled_order(event: OrderCancelled) -> None:
+    services.release_order(order_id=event.order_id, reason=event.reason)
+
+
+def apply_order_amendment(event: OrderAmended) -> None:
+    services.apply_amendment(
+        order_id=event.order_id,
+        amendment_id=event.amendment_id,
+        changes=[(change.sku, change.quantity) for change in event.changes],
+    )
+
+
+def keep_paid_reservations(event: PaymentProcessed) -> None:
+    if event.status != "succeeded":
+        return
+    services.mark_paid(order_id=event.order_id)
+
+
+def consume_dispatched_shipment(event: ShipmentDispatched) -> None:
+    services.consume_for_shipment(
+        order_id=event.order_id,
+        warehouse_code=event.warehouse_code,
+        lines=[(line.sku, line.quantity) for line in event.lines],
+        shipment_id=event.shipment_id,
+    )
+
+
+def restock_received_return(event: ReturnReceived) -> None:
+    services.restock_return(
+        return_id=event.return_id,
+        order_id=event.order_id,
+        lines=[(line.sku, line.quantity, line.warehouse_code) for line in event.lines],
+    )
+
+
+SUBSCRIBERS = {
+    OrderConfirmed: [reserve_confirmed_order],
+    OrderCancelled: [release_cancelled_order],
+    OrderAmended: [apply_order_amendment],
+    PaymentProcessed: [keep_paid_reservations],
+    ShipmentDispatched: [consume_dispatched_shipment],
+    ReturnReceived: [restock_received_return],
+}

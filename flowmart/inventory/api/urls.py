@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("inventory/receipts/", views.ReceiptView.as_view(), name="inventory-receipts"),
+    path("inventory/adjustments/", views.AdjustmentView.as_view(), name="inventory-adjustments"),
+    path("inventory/stock/", views.StockListView.as_view(), name="inventory-stock"),
+]

@@ -1,0 +1,125 @@
+"""Reservation-row mechanics shared by the reservation services: turning a routing
+plan into held stock, and giving held stock back (whole reservations or part of them).
+Every function here runs inside the caller's transaction on rows it has locked."""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from flowmart.contracts import inventory as contract
+
+from .ledger import allocation
+from .models import MovementKind, Reservation
+
+logger = logging.getLogger("flowmart.inventory")
+
+
+@dataclass(frozen=True)
+class ReservationOutcome:
+    ok: bool
+    allocations: tuple[contract.Allocation, ...] = ()
+    short: tuple[str, ...] = ()
+    already_done: bool = False
+
+
+def summed(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Demand per SKU: two lines of one SKU are checked against their sum."""
+    demand: dict[str, int] = defaultdict(int)
+    for sku, quantity in lines:
+        demand[sku] += int(quantity)
+    return dict(demand)
+
+
+def hold(book, plan, *, order_id, destination, amendment_id=None, paid=False, expires_at=None):
+    """Turn a routing plan into reserved stock, ledger lines and reservation rows."""
+    reference = f"amendment:{amendment_id}" if amendment_id else f"order:{order_id}"
+    now = timezone.now()
+    reservations, allocations = [], []
+    for pick in plan.picks:
+        level = book.level(pick.sku, pick.warehouse_code)
+        book.change(
+            MovementKind.RESERVE,
+            level,
+            reserved=pick.quantity,
+            reason="reserved",
+            reference=reference,
+            order_id=order_id,
+        )
+        reservations.append(
+            Reservation(
+                order_id=order_id,
+                sku=pick.sku,
+                warehouse=level.warehouse,
+                quantity=pick.quantity,
+                status=Reservation.Status.PAID if paid else Reservation.Status.OPEN,
+                expires_at=None if paid else (expires_at or Reservation.default_expiry()),
+                amendment_id=amendment_id,
+                destination_country=(destination or "")[:2],
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        allocations.append(allocation(pick.sku, pick.quantity, level.warehouse))
+    Reservation.objects.bulk_create(reservations)
+    return tuple(allocations)
+
+
+def lock_active(order_id: int, **filters) -> list[Reservation]:
+    return list(
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
+        .filter(order_id=order_id, status__in=Reservation.ACTIVE, **filters)
+        .order_by("pk")
+    )
+
+
+def end_reservations(book, reservations, *, kind, status, order_id, reference) -> tuple[contract.Allocation, ...]:
+    """Give back everything the reservations hold and close them with `status`."""
+    now, ended = timezone.now(), []
+    for res in reservations:
+        level = book.level(res.sku, res.warehouse.code)
+        book.change(kind, level, reserved=-res.quantity, reason=status, reference=reference, order_id=order_id)
+        res.status, res.updated_at = status, now
+        ended.append(allocation(res.sku, res.quantity, res.warehouse))
+    Reservation.objects.bulk_update(reservations, ["status", "updated_at"])
+    return tuple(ended)
+
+
+def shrink(book, active, amounts: dict[str, int], *, order_id, reference) -> list[contract.Allocation]:
+    """Release `amounts` units per SKU, smallest reservations first (fewer parcels left)."""
+    now, released, changed = timezone.now(), [], []
+    for sku, want in amounts.items():
+        for res in sorted((r for r in active if r.sku == sku), key=lambda r: (r.quantity, r.pk)):
+            take = min(res.quantity, want)
+            if take <= 0:
+                break
+            want -= take
+            level = book.level(sku, res.warehouse.code)
+            book.change(
+                MovementKind.RELEASE, level, reserved=-take, reason="amended", reference=reference, order_id=order_id
+            )
+            if take == res.quantity:
+                res.status = Reservation.Status.RELEASED
+            else:
+                res.quantity -= take
+            res.updated_at = now
+            changed.append(res)
+            released.append(allocation(sku, take, res.warehouse))
+        if want > 0:
+            logger.warning("order %s: %s could not release %d more of %s", order_id, reference, want, sku)
+    Reservation.objects.bulk_update(changed, ["status", "quantity", "updated_at"])
+    return released
+
+
+def adjusted_event(reason, book, order_id, amendment_id, allocations, reference) -> contract.InventoryAdjusted:
+    return contract.InventoryAdjusted(
+        reason=reason,
+        order_id=order_id,
+        amendment_id=amendment_id,
+        allocations=tuple(allocations),
+        levels=book.level_payload(),
+        reference=reference,
+    )
