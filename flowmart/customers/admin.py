@@ -56,6 +56,7 @@ class AddressAdmin(admin.ModelAdmin):
     list_filter = ["country"]
     search_fields = ["customer__email", "name", "city", "postal_code"]
     raw_id_fields = ["customer"]
+    readonly_fields = ["created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
         services.save_address(obj)

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
+from ..authentication import BearerTokenAuthentication
 from .serializers import (
     AddressSerializer,
     ProfileSerializer,
@@ -16,12 +17,20 @@ from .serializers import (
 from .throttles import AuthThrottle
 
 
-class RegisterView(APIView):
-    """Create a customer account and hand back its first token."""
+class CredentialsView(APIView):
+    """Login and registration ignore any Authorization header (an expired token must not
+    stop anyone from logging in again), are throttled, and answer a failed login with 401."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthThrottle]
+
+    def get_authenticate_header(self, request):
+        return BearerTokenAuthentication.keyword
+
+
+class RegisterView(CredentialsView):
+    """Create a customer account and hand back its first token."""
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
     def post(self, request):
@@ -31,12 +40,8 @@ class RegisterView(APIView):
         return Response({"id": user.id, "email": user.email, "token": token}, status=status.HTTP_201_CREATED)
 
 
-class TokenView(APIView):
+class TokenView(CredentialsView):
     """Log in: email + password → a new Bearer token."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AuthThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):
