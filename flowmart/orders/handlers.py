@@ -1,3 +1,157 @@
-"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring."""
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 
-SUBSCRIBERS: dict = {}
+Each handler translates one event into one service call. Names are stable
+("orders.<function>"): never rename one once written.
+"""
+
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
+from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
+from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentProcessed, PaymentRefunded
+from flowmart.contracts.shipping import (
+    DeliveryFailed,
+    ReturnInitiated,
+    ReturnReceived,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentDispatched,
+    ShipmentInTransit,
+    ShipmentVoided,
+    ShippingRatesPublished,
+)
+from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
+
+from .services import changes, lifecycle, projections, renewals, returns, shipments
+
+
+def keep_variant(ev: ProductPublished) -> None:
+    projections.apply_product_published(ev)
+
+
+def keep_price(ev: VariantPriceChanged) -> None:
+    projections.apply_price_change(ev)
+
+
+def retire_variants(ev: ProductRetired) -> None:
+    projections.apply_product_retired(ev)
+
+
+def keep_availability(ev: InventoryAdjusted) -> None:
+    projections.apply_stock_levels(ev)
+
+
+def keep_sold_out(ev: OutOfStock) -> None:
+    projections.apply_sold_out(ev)
+
+
+def keep_shipping_rates(ev: ShippingRatesPublished) -> None:
+    projections.apply_shipping_rates(ev)
+
+
+def on_stock_reserved(ev: InventoryAdjusted) -> None:
+    if ev.reason != "reserved" or ev.order_id is None:
+        return
+    if ev.amendment_id:
+        changes.amendment_reserved(ev.order_id, ev.amendment_id)
+    else:
+        lifecycle.stock_reserved(ev.order_id)
+
+
+def on_out_of_stock(ev: OutOfStock) -> None:
+    if ev.order_id is None:
+        return
+    if ev.amendment_id:
+        changes.amendment_refused(ev.order_id, ev.amendment_id, ev.skus)
+    else:
+        lifecycle.stock_refused(ev.order_id, ev.skus)
+
+
+def on_payment_processed(ev: PaymentProcessed) -> None:
+    lifecycle.payment_processed(ev.order_id, ev.payment_id, ev.status == "succeeded", ev.amount, ev.failure_code)
+
+
+def on_payment_held(ev: PaymentHeldForReview) -> None:
+    lifecycle.payment_held(ev.order_id, ev.score)
+
+
+def on_payment_action_required(ev: PaymentActionRequired) -> None:
+    lifecycle.payment_needs_action(ev.order_id)
+
+
+def on_payment_refunded(ev: PaymentRefunded) -> None:
+    lifecycle.payment_refunded(ev.order_id, ev.amount, ev.reason)
+
+
+def on_reservation_expired(ev: ReservationExpired) -> None:
+    lifecycle.reservation_expired(ev.order_id)
+
+
+def on_shipment_created(ev: ShipmentCreated) -> None:
+    shipments.shipment_changed(
+        ev.order_id,
+        ev.shipment_id,
+        "created",
+        warehouse=ev.warehouse_code,
+        carrier=ev.carrier,
+        tracking_number=ev.tracking_number,
+    )
+
+
+def on_shipment_dispatched(ev: ShipmentDispatched) -> None:
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "dispatched", warehouse=ev.warehouse_code)
+
+
+def on_shipment_in_transit(ev: ShipmentInTransit) -> None:
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "in_transit")
+
+
+def on_shipment_delivered(ev: ShipmentDelivered) -> None:
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivered")
+
+
+def on_delivery_failed(ev: DeliveryFailed) -> None:
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivery_failed", reason=ev.reason)
+
+
+def on_shipment_voided(ev: ShipmentVoided) -> None:
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "voided")
+
+
+def on_return_initiated(ev: ReturnInitiated) -> None:
+    returns.return_initiated(ev.return_id, ev.tracking_number, ev.label_url)
+
+
+def on_return_received(ev: ReturnReceived) -> None:
+    returns.return_received(ev.order_id, ev.return_id, [(line.sku, line.quantity) for line in ev.lines])
+
+
+def on_renewal_due(ev: SubscriptionRenewalDue) -> None:
+    renewals.renewal_due(ev)
+
+
+def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
+    renewals.subscription_cancelled(ev.subscription_id)
+
+
+SUBSCRIBERS = {
+    ProductPublished: [keep_variant],
+    VariantPriceChanged: [keep_price],
+    ProductRetired: [retire_variants],
+    ShippingRatesPublished: [keep_shipping_rates],
+    InventoryAdjusted: [keep_availability, on_stock_reserved],
+    OutOfStock: [keep_sold_out, on_out_of_stock],
+    ReservationExpired: [on_reservation_expired],
+    PaymentProcessed: [on_payment_processed],
+    PaymentHeldForReview: [on_payment_held],
+    PaymentActionRequired: [on_payment_action_required],
+    PaymentRefunded: [on_payment_refunded],
+    ShipmentCreated: [on_shipment_created],
+    ShipmentDispatched: [on_shipment_dispatched],
+    ShipmentInTransit: [on_shipment_in_transit],
+    ShipmentDelivered: [on_shipment_delivered],
+    DeliveryFailed: [on_delivery_failed],
+    ShipmentVoided: [on_shipment_voided],
+    ReturnInitiated: [on_return_initiated],
+    ReturnReceived: [on_return_received],
+    SubscriptionRenewalDue: [on_renewal_due],
+    UserSubscriptionCancelled: [on_subscription_cancelled],
+}

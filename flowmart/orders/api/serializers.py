@@ -1,0 +1,202 @@
+"""Request and response shapes of carts, checkout and orders (see shared API.md)."""
+
+import re
+
+from django.conf import settings
+from rest_framework import serializers
+
+from flowmart.common.countries import is_country_code
+from flowmart.common.money import Money
+from flowmart.common.serializers import MoneyField
+
+from ..models import CartItem, Order, OrderLine, OrderShipment, OrderTimelineEntry
+
+PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]+$")
+CARD_LIKE = re.compile(r"^[\d\s-]+$")
+
+
+def looks_like_card_number(value: str) -> bool:
+    return bool(CARD_LIKE.match(value)) and 12 <= sum(ch.isdigit() for ch in value) <= 19
+
+
+# --- carts ------------------------------------------------------------------
+class CartItemSerializer(serializers.ModelSerializer):
+    sku = serializers.CharField(source="variant_id")
+    name = serializers.CharField(source="variant.name")
+    unit_price = MoneyField(source="variant.price")
+    line_total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CartItem
+        fields = ["id", "sku", "name", "quantity", "unit_price", "line_total"]
+
+    def get_line_total(self, item) -> dict:
+        return (item.variant.price * item.quantity).to_dict()
+
+
+class AddItemSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class ChangeItemSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class CartDestinationSerializer(serializers.Serializer):
+    shipping_country = serializers.CharField(max_length=2, allow_blank=True, required=False, default="")
+    shipping_method = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
+
+
+def validate_country(value: str) -> str:
+    value = (value or "").strip().upper()
+    if not is_country_code(value):
+        raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+    return value
+
+
+class CountryQuerySerializer(serializers.Serializer):
+    country = serializers.CharField(max_length=2)
+
+    def validate_country(self, value):
+        return validate_country(value)
+
+
+# --- checkout ---------------------------------------------------------------
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=2)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate_country(self, value):
+        return validate_country(value)
+
+
+class PaymentSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=["dummy", "stripe"])
+    payment_method = serializers.CharField(max_length=255, trim_whitespace=False)
+
+    def validate_provider(self, value):
+        if value == "stripe" and not settings.STRIPE_SECRET_KEY:
+            raise serializers.ValidationError("The stripe provider is not configured here.")
+        return value
+
+    def validate_payment_method(self, value):
+        # Never echo the value: it might be card data, which must not be stored or logged.
+        if looks_like_card_number(value):
+            raise serializers.ValidationError(
+                "Card numbers are never accepted: send a payment method id from the provider (pm_...)."
+            )
+        if not PAYMENT_METHOD_ID.match(value):
+            raise serializers.ValidationError("Must be a provider payment method id such as pm_card_visa.")
+        return value
+
+
+class CheckoutSerializer(serializers.Serializer):
+    cart_id = serializers.IntegerField()
+    shipping_address = AddressSerializer(required=False)
+    shipping_address_id = serializers.IntegerField(required=False)
+    shipping_method = serializers.CharField(max_length=50)
+    payment = PaymentSerializer()
+
+    def validate(self, attrs):
+        if "shipping_address_id" in attrs:
+            raise serializers.ValidationError(
+                {"shipping_address_id": ["Saved addresses cannot be used at checkout yet; send shipping_address."]}
+            )
+        if "shipping_address" not in attrs:
+            raise serializers.ValidationError({"shipping_address": ["This field is required."]})
+        return attrs
+
+
+# --- orders -----------------------------------------------------------------
+class OrderLineSerializer(serializers.ModelSerializer):
+    unit_price = serializers.SerializerMethodField()
+    line_total = serializers.SerializerMethodField()
+    seller = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "name", "quantity", "unit_price", "line_total", "seller", "returned_quantity"]
+
+    def get_unit_price(self, line) -> dict:
+        return self.context["money"](line.unit_price)
+
+    def get_line_total(self, line) -> dict:
+        return self.context["money"](line.unit_price * line.quantity)
+
+    def get_seller(self, line) -> dict:
+        return {"id": line.seller_id, "slug": line.seller_slug, "name": line.seller_name}
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="shipment_id")
+
+    class Meta:
+        model = OrderShipment
+        fields = ["id", "status", "carrier", "tracking_number", "warehouse"]
+
+
+class TimelineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderTimelineEntry
+        fields = ["at", "event"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = serializers.SerializerMethodField()
+    totals = serializers.SerializerMethodField()
+    shipments = ShipmentSerializer(many=True, read_only=True)
+    timeline = TimelineSerializer(many=True, read_only=True)
+    subscription_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "status",
+            "cancellation_reason",
+            "lines",
+            "totals",
+            "shipping_address",
+            "shipping_method",
+            "payment_status",
+            "shipments",
+            "timeline",
+            "created_at",
+            "subscription_id",
+        ]
+
+    def get_lines(self, order) -> list:
+        context = {"money": lambda amount: Money(amount, order.currency).to_dict()}
+        return OrderLineSerializer(order.lines.all(), many=True, context=context).data
+
+    def get_totals(self, order) -> dict:
+        return {name: value.to_dict() for name, value in order.totals.items()}
+
+
+class LineRequestSerializer(serializers.Serializer):
+    sku = serializers.CharField(max_length=64)
+    quantity = serializers.IntegerField(min_value=1, max_value=100)
+
+
+class AmendSerializer(serializers.Serializer):
+    lines = LineRequestSerializer(many=True, allow_empty=False)
+
+
+class ReturnSerializer(serializers.Serializer):
+    lines = LineRequestSerializer(many=True, allow_empty=False)
+    reason = serializers.CharField(max_length=500)
+
+
+class ReturnResponseSerializer(serializers.Serializer):
+    return_id = serializers.CharField()
+    order_id = serializers.IntegerField()
+    status = serializers.CharField()
+    lines = serializers.ListField(child=serializers.DictField())
+    reason = serializers.CharField()

@@ -1,0 +1,143 @@
+"""Storefront endpoints for carts, shipping quotes, checkout and orders.
+
+Views only translate HTTP: they validate the shape of a request, call one service
+or selector with the caller's id, and render the result.
+"""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flowmart.common.errors import InvalidRequest
+
+from .. import selectors
+from ..services import carts, changes, checkout
+from ..services.placing import Customer
+from . import serializers as s
+
+
+def cart_body(cart) -> dict:
+    items = selectors.cart_items(cart)
+    totals = selectors.cart_totals(cart, items)
+    return {
+        "id": cart.pk,
+        "items": s.CartItemSerializer(items, many=True).data,
+        "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
+        "shipping_country": cart.shipping_country or None,
+        "shipping_method": cart.shipping_method or None,
+    }
+
+
+def valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CartsView(APIView):
+    @extend_schema(request=None, responses={201: dict, 200: dict})
+    def post(self, request):
+        cart, created = carts.open_cart(request.user.id)
+        return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CartView(APIView):
+    @extend_schema(responses=dict)
+    def get(self, request, cart_id):
+        return Response(cart_body(selectors.cart_of(request.user.id, cart_id)))
+
+    @extend_schema(request=s.CartDestinationSerializer, responses=dict)
+    def patch(self, request, cart_id):
+        data = valid(s.CartDestinationSerializer, request.data)
+        cart = carts.set_destination(request.user.id, cart_id, data["shipping_country"], data["shipping_method"])
+        return Response(cart_body(cart))
+
+
+class CartItemsView(APIView):
+    @extend_schema(request=s.AddItemSerializer, responses={201: s.CartItemSerializer})
+    def post(self, request, cart_id):
+        data = valid(s.AddItemSerializer, request.data)
+        item = carts.add_item(request.user.id, cart_id, data["sku"], data["quantity"])
+        return Response(s.CartItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class CartItemView(APIView):
+    @extend_schema(request=s.ChangeItemSerializer, responses=s.CartItemSerializer)
+    def patch(self, request, cart_id, item_id):
+        data = valid(s.ChangeItemSerializer, request.data)
+        item = carts.change_item(request.user.id, cart_id, item_id, data["quantity"])
+        return Response(s.CartItemSerializer(item).data)
+
+    def delete(self, request, cart_id, item_id):
+        carts.remove_item(request.user.id, cart_id, item_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ShippingMethodsView(APIView):
+    @extend_schema(parameters=[s.CountryQuerySerializer], responses=dict)
+    def get(self, request):
+        country = valid(s.CountryQuerySerializer, request.query_params)["country"]
+        offers = selectors.shipping_offers(request.user.id, country)
+        return Response([{**offer, "price": offer["price"].to_dict()} for offer in offers])
+
+
+class CheckoutView(APIView):
+    @extend_schema(request=s.CheckoutSerializer, responses={201: dict})
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "")
+        if not 1 <= len(key) <= 255:
+            raise InvalidRequest(
+                "An Idempotency-Key header (1–255 characters) is required.",
+                fields={"Idempotency-Key": ["Required, 1–255 characters."]},
+            )
+        data = valid(s.CheckoutSerializer, request.data)
+        user = request.user
+        customer = Customer(id=user.id, email=user.email, joined_at=user.date_joined)
+        code, body = checkout.checkout(
+            customer, key, checkout.request_hash(request.data), data, request.META.get("REMOTE_ADDR")
+        )
+        return Response(body, status=code)
+
+
+class OrdersView(generics.ListAPIView):
+    serializer_class = s.OrderSerializer
+
+    def get_queryset(self):
+        return selectors.orders_of(self.request.user.id)
+
+
+class OrderView(APIView):
+    @extend_schema(responses=s.OrderSerializer)
+    def get(self, request, order_id):
+        return Response(s.OrderSerializer(selectors.order_of(request.user.id, order_id)).data)
+
+
+class OrderCancelView(APIView):
+    @extend_schema(request=None, responses=s.OrderSerializer)
+    def post(self, request, order_id):
+        changes.cancel_by_customer(request.user.id, order_id)
+        return Response(s.OrderSerializer(selectors.order_of(request.user.id, order_id)).data)
+
+
+class OrderAmendView(APIView):
+    @extend_schema(request=s.AmendSerializer, responses=s.OrderSerializer)
+    def post(self, request, order_id):
+        data = valid(s.AmendSerializer, request.data)
+        changes.amend(request.user.id, order_id, data["lines"])
+        return Response(s.OrderSerializer(selectors.order_of(request.user.id, order_id)).data)
+
+
+class OrderReturnsView(APIView):
+    @extend_schema(request=s.ReturnSerializer, responses={201: s.ReturnResponseSerializer})
+    def post(self, request, order_id):
+        data = valid(s.ReturnSerializer, request.data)
+        ret = changes.request_return(request.user.id, order_id, data["lines"], data["reason"])
+        body = {
+            "return_id": ret.return_id,
+            "order_id": ret.order_id,
+            "status": ret.status,
+            "lines": ret.lines,
+            "reason": ret.reason,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)

@@ -1,0 +1,255 @@
+"""State of the orders context: its projections of other contexts, carts, orders.
+
+Projections (SellableVariant, SkuAvailability, ShippingRateTable) are fed only by
+events; each row remembers the time of the event that wrote it (`as_of`/revision)
+so a late, older copy never overwrites a newer one.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from flowmart.common.money import AmountField, CurrencyField, Money
+
+from .status import OrderStatus, PaymentStatus
+
+
+class SellableVariant(models.Model):
+    """Orders' copy of a catalogue variant (ProductPublished / VariantPriceChanged / ProductRetired)."""
+
+    sku = models.CharField(max_length=64, primary_key=True)
+    product_id = models.BigIntegerField(db_index=True)
+    name = models.CharField(max_length=300)
+    price_amount = AmountField()
+    currency = CurrencyField()
+    weight_grams = models.PositiveIntegerField(default=0)
+    seller_id = models.BigIntegerField()
+    seller_slug = models.CharField(max_length=100, blank=True)
+    seller_name = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+    as_of = models.DateTimeField()
+
+    def __str__(self):
+        return self.sku
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_amount, self.currency)
+
+
+class SkuAvailability(models.Model):
+    """Available units per SKU, summed over warehouses (InventoryAdjusted.levels)."""
+
+    sku = models.CharField(max_length=64, primary_key=True)
+    available = models.IntegerField()
+    as_of = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "SKU availability"
+
+    def __str__(self):
+        return f"{self.sku}: {self.available}"
+
+
+class ShippingRateTable(models.Model):
+    """The latest ShippingRatesPublished snapshot, kept whole (one row, id=1):
+    quoting reads one row, and an older revision is simply not applied."""
+
+    revision = models.PositiveIntegerField()
+    methods = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"shipping rates r{self.revision}"
+
+
+class Cart(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    customer_id = models.BigIntegerField(db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    shipping_country = models.CharField(max_length=2, blank=True)
+    shipping_method = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer_id"], condition=models.Q(status="open"), name="one_open_cart")
+        ]
+
+    def __str__(self):
+        return f"cart {self.pk} of customer {self.customer_id}"
+
+
+class CartItem(models.Model):
+    """A line of a cart; name and price are read from `variant` on every read."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
+    variant = models.ForeignKey(SellableVariant, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["cart", "variant"], name="one_line_per_sku")]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.variant_id}"
+
+
+class IdempotencyKey(models.Model):
+    """One checkout attempt per (customer, key). Its row is the lock that makes two
+    simultaneous requests with one key produce one order; only committed outcomes exist."""
+
+    customer_id = models.BigIntegerField()
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    order = models.ForeignKey("Order", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer_id", "key"], name="idempotency_key_once")]
+
+    def __str__(self):
+        return self.key
+
+
+class Order(models.Model):
+    number = models.CharField(max_length=20, unique=True, null=True)
+    customer_id = models.BigIntegerField(db_index=True)
+    customer_email = models.EmailField(db_index=True)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    cancellation_reason = models.CharField(max_length=30, null=True, blank=True)
+    payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    currency = CurrencyField()
+    subtotal = AmountField()
+    shipping = AmountField()
+    discount = AmountField(default=0)
+    tax = AmountField()
+    total = AmountField()
+    refunded = AmountField(default=0)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
+    discount_percent = models.PositiveSmallIntegerField(default=0)
+    shipping_address = models.JSONField()
+    shipping_method = models.CharField(max_length=50)
+    shipping_carrier = models.CharField(max_length=50, blank=True)
+    payment_provider = models.CharField(max_length=20)
+    subscription_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    renewal_cycle = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription_id", "renewal_cycle"], name="one_order_per_renewal"),
+        ]
+
+    def __str__(self):
+        return self.number or f"order {self.pk}"
+
+    def money(self, field: str) -> Money:
+        return Money(getattr(self, field), self.currency)
+
+    @property
+    def totals(self) -> dict[str, Money]:
+        return {name: self.money(name) for name in ("subtotal", "shipping", "discount", "tax", "total")}
+
+
+class OrderLine(models.Model):
+    """A snapshot of what was bought at what price. `discount` and `tax` are this line's
+    share of the order's, so a partial return refunds exactly what was paid for it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    unit_price = AmountField()
+    discount = AmountField(default=0)
+    tax = AmountField(default=0)
+    weight_grams = models.PositiveIntegerField(default=0)
+    seller_id = models.BigIntegerField()
+    seller_slug = models.CharField(max_length=100, blank=True)
+    seller_name = models.CharField(max_length=200, blank=True)
+    returned_quantity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.sku}"
+
+
+class OrderTimelineEntry(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    event = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "order timeline entries"
+
+    def __str__(self):
+        return self.event
+
+
+class OrderShipment(models.Model):
+    """Orders' view of one shipment (Shipment* events), keyed by shipping's id."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    shipment_id = models.BigIntegerField(unique=True)
+    status = models.CharField(max_length=20)
+    warehouse = models.CharField(max_length=50, blank=True)
+    carrier = models.CharField(max_length=50, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"shipment {self.shipment_id} ({self.status})"
+
+
+class OrderAmendment(models.Model):
+    """An amendment waiting for inventory's answer; keeps the lines it replaced so an
+    OutOfStock for it can put the order back as it was."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        APPLIED = "applied"
+        REVERTED = "reverted"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="amendments")
+    amendment_id = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    previous_lines = models.JSONField()
+    previous_totals = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.amendment_id
+
+
+class OrderReturn(models.Model):
+    class Status(models.TextChoices):
+        REQUESTED = "requested"
+        INITIATED = "initiated"
+        RECEIVED = "received"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    return_id = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    lines = models.JSONField()  # [{"sku", "quantity"}]
+    reason = models.CharField(max_length=500)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    label_url = models.URLField(blank=True)
+    refund_amount = AmountField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.return_id

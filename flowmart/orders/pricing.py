@@ -1,0 +1,129 @@
+"""Pure pricing rules: totals, tax, shipping quotes, refunds. No database access.
+
+Tax is charged on goods after discount (shipping is not taxed) at the destination
+country's rate from settings.ORDERS_TAX_RATES (0 where none). The order's discount and
+tax are split over its lines, so a returned line refunds exactly its share.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+
+from flowmart.common.money import Money, sum_money
+
+HUNDRED = Decimal(100)
+
+
+def tax_rate(country: str) -> Decimal:
+    rates = getattr(settings, "ORDERS_TAX_RATES", {})
+    return Decimal(str(rates.get((country or "").upper(), "0")))
+
+
+@dataclass
+class PricedLine:
+    sku: str
+    unit_price: Money
+    quantity: int
+    discount: Money | None = None
+    tax: Money | None = None
+
+    @property
+    def line_total(self) -> Money:
+        return self.unit_price * self.quantity
+
+
+@dataclass
+class Totals:
+    subtotal: Money
+    shipping: Money
+    discount: Money
+    tax: Money
+    total: Money
+    lines: list[PricedLine] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Money]:
+        return {
+            "subtotal": self.subtotal,
+            "shipping": self.shipping,
+            "discount": self.discount,
+            "tax": self.tax,
+            "total": self.total,
+        }
+
+
+def allocate(amount: Money, weights: list[Money]) -> list[Money]:
+    """Split `amount` over lines in proportion to `weights`; the last line takes the
+    rounding remainder so the parts always add up to the whole."""
+    if not weights:
+        return []
+    whole = sum(w.amount for w in weights)
+    parts, given = [], Money.zero(amount.currency)
+    for weight in weights[:-1]:
+        part = Money(amount.amount * weight.amount / whole, amount.currency) if whole else Money.zero(amount.currency)
+        parts.append(part)
+        given = given + part
+    parts.append(amount - given)
+    return parts
+
+
+def price(
+    lines: list[PricedLine], currency: str, shipping: Money | None, rate: Decimal, discount_percent: int = 0
+) -> Totals:
+    """Totals for lines at their unit prices; fills each line's discount and tax share."""
+    shipping = shipping or Money.zero(currency)
+    subtotal = sum_money((line.line_total for line in lines), currency)
+    discount = Money(subtotal.amount * Decimal(discount_percent) / HUNDRED, currency)
+    tax = Money((subtotal.amount - discount.amount) * rate, currency)
+    line_totals = [line.line_total for line in lines]
+    for line, line_discount in zip(lines, allocate(discount, line_totals), strict=True):
+        line.discount = line_discount
+    taxable = [line.line_total - line.discount for line in lines]
+    for line, line_tax in zip(lines, allocate(tax, taxable), strict=True):
+        line.tax = line_tax
+    total = subtotal - discount + tax + shipping
+    return Totals(subtotal=subtotal, shipping=shipping, discount=discount, tax=tax, total=total, lines=lines)
+
+
+def refund_for(line_paid: Money, quantity: int, returned_before: int, returning: int) -> Money:
+    """What returning `returning` more units of a line refunds: its paid share (goods
+    after discount, plus tax). Computed cumulatively so partial returns add up exactly."""
+    before = Money(line_paid.amount * returned_before / quantity, line_paid.currency)
+    after = Money(line_paid.amount * (returned_before + returning) / quantity, line_paid.currency)
+    return after - before
+
+
+def _band(rates: list[dict], country: str, weight: int, currency: str | None) -> dict | None:
+    """The cheapest rate for the destination: its own rows, else the "*" rows."""
+    for wanted in (country, "*"):
+        rows = [r for r in rates if r["country"] == wanted]
+        if rows:
+            fitting = [
+                r
+                for r in rows
+                if r["max_weight_grams"] >= weight and (currency is None or r["price"]["currency"] == currency)
+            ]
+            return min(fitting, key=lambda r: Decimal(r["price"]["amount"]), default=None)
+    return None
+
+
+def quote_methods(methods: list[dict], country: str, weight: int, currency: str | None = None) -> list[dict]:
+    """[{code, name, carrier, price: Money, estimated_days}] the table offers for this parcel."""
+    offers = []
+    for method in methods:
+        band = _band(method["rates"], country, weight, currency)
+        if band is not None:
+            offers.append(
+                {
+                    "code": method["code"],
+                    "name": method["name"],
+                    "carrier": method["carrier"],
+                    "price": Money.from_dict(band["price"]),
+                    "estimated_days": method["estimated_days"],
+                }
+            )
+    return sorted(offers, key=lambda offer: (offer["price"].amount, offer["code"]))
+
+
+def quote(methods: list[dict], code: str, country: str, weight: int, currency: str | None = None) -> dict | None:
+    return next((offer for offer in quote_methods(methods, country, weight, currency) if offer["code"] == code), None)

@@ -1,0 +1,74 @@
+"""Reads of the orders context. Every lookup is scoped to the calling customer, so
+another customer's cart or order is simply not found (404)."""
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from rest_framework.exceptions import NotFound
+
+from flowmart.common.money import Money
+
+from . import pricing
+from .models import Cart, CartItem, Order, OrderLine, ShippingRateTable
+
+
+def cart_of(customer_id: int, cart_id, *, lock: bool = False) -> Cart:
+    carts = Cart.objects.select_for_update() if lock else Cart.objects
+    try:
+        return carts.get(pk=int(cart_id), customer_id=customer_id)
+    except (Cart.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such cart.") from None
+
+
+def open_cart_of(customer_id: int) -> Cart | None:
+    return Cart.objects.filter(customer_id=customer_id, status=Cart.Status.OPEN).first()
+
+
+def cart_items(cart: Cart) -> list[CartItem]:
+    """The cart's lines with their current catalogue data, in one query."""
+    return list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+
+
+def cart_currency(items: list[CartItem]) -> str:
+    return items[0].variant.currency if items else settings.DEFAULT_CURRENCY
+
+
+def cart_weight(items: list[CartItem]) -> int:
+    return sum(item.variant.weight_grams * item.quantity for item in items)
+
+
+def rate_methods() -> list[dict]:
+    table = ShippingRateTable.objects.filter(pk=1).only("methods").first()
+    return table.methods if table else []
+
+
+def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
+    """Current prices; shipping and tax once the cart knows its destination (and method)."""
+    currency = cart_currency(items)
+    shipping = Money.zero(currency)
+    if items and cart.shipping_country and cart.shipping_method:
+        offer = pricing.quote(rate_methods(), cart.shipping_method, cart.shipping_country, cart_weight(items), currency)
+        if offer is not None:
+            shipping = offer["price"]
+    lines = [pricing.PricedLine(sku=i.variant_id, unit_price=i.variant.price, quantity=i.quantity) for i in items]
+    return pricing.price(lines, currency, shipping, pricing.tax_rate(cart.shipping_country))
+
+
+def shipping_offers(customer_id: int, country: str) -> list[dict]:
+    """Methods and prices for the caller's open cart (an empty parcel if there is none)."""
+    cart = open_cart_of(customer_id)
+    items = cart_items(cart) if cart else []
+    currency = cart_currency(items) if items else None
+    return pricing.quote_methods(rate_methods(), country, cart_weight(items), currency)
+
+
+def orders_of(customer_id: int) -> QuerySet[Order]:
+    return Order.objects.filter(customer_id=customer_id).prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id")), "shipments", "timeline"
+    )
+
+
+def order_of(customer_id: int, order_id) -> Order:
+    try:
+        return orders_of(customer_id).get(pk=int(order_id))
+    except (Order.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such order.") from None

@@ -1,0 +1,120 @@
+"""Cart commands. Every write locks the cart row first, so two requests adding the
+same SKU at once end as one line with both quantities (and still within 1..100)."""
+
+from django.db import IntegrityError, transaction
+
+from flowmart.common.countries import is_country_code
+from flowmart.common.errors import Conflict, InvalidRequest
+
+from .. import pricing, selectors
+from ..models import Cart, CartItem, SellableVariant
+
+MAX_QUANTITY = 100
+
+
+def open_cart(customer_id: int) -> tuple[Cart, bool]:
+    """The customer's open cart, created if there is none (returns it and whether it is new)."""
+    cart = selectors.open_cart_of(customer_id)
+    if cart is not None:
+        return cart, False
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(customer_id=customer_id), True
+    except IntegrityError:  # a simultaneous request created it first
+        return selectors.open_cart_of(customer_id), False
+
+
+def _writable(customer_id: int, cart_id) -> Cart:
+    cart = selectors.cart_of(customer_id, cart_id, lock=True)
+    if cart.status != Cart.Status.OPEN:
+        raise Conflict("This cart is closed.")
+    return cart
+
+
+def _sellable(sku: str) -> SellableVariant:
+    variant = SellableVariant.objects.filter(sku=sku, active=True).first()
+    if variant is None:
+        raise InvalidRequest("This SKU is not for sale.", fields={"sku": [f"Unknown or retired SKU {sku!r}."]})
+    return variant
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidRequest(
+            "Quantity out of range.", fields={"quantity": [f"Must be between 1 and {MAX_QUANTITY} per line."]}
+        )
+
+
+@transaction.atomic
+def add_item(customer_id: int, cart_id, sku: str, quantity: int) -> CartItem:
+    """Add units of a SKU; an existing line of that SKU grows instead of a second line."""
+    cart = _writable(customer_id, cart_id)
+    variant = _sellable(sku)
+    items = selectors.cart_items(cart)
+    if any(item.variant.currency != variant.currency for item in items):
+        raise InvalidRequest(
+            "A cart holds one currency.",
+            fields={"sku": [f"{sku} is priced in {variant.currency}; the cart is in {items[0].variant.currency}."]},
+        )
+    existing = next((item for item in items if item.variant_id == variant.sku), None)
+    if existing is not None:
+        _check_quantity(existing.quantity + quantity)
+        existing.quantity += quantity
+        existing.save(update_fields=["quantity"])
+        existing.variant = variant
+        return existing
+    _check_quantity(quantity)
+    cart.save(update_fields=["updated_at"])
+    return CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
+
+
+@transaction.atomic
+def change_item(customer_id: int, cart_id, item_id, quantity: int) -> CartItem:
+    cart = _writable(customer_id, cart_id)
+    _check_quantity(quantity)
+    item = _item(cart, item_id)
+    item.quantity = quantity
+    item.save(update_fields=["quantity"])
+    return item
+
+
+@transaction.atomic
+def remove_item(customer_id: int, cart_id, item_id) -> None:
+    cart = _writable(customer_id, cart_id)
+    _item(cart, item_id).delete()
+
+
+def _item(cart: Cart, item_id) -> CartItem:
+    from rest_framework.exceptions import NotFound
+
+    try:
+        return CartItem.objects.select_related("variant").get(pk=int(item_id), cart=cart)
+    except (CartItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such cart item.") from None
+
+
+@transaction.atomic
+def set_destination(customer_id: int, cart_id, country: str, method: str) -> Cart:
+    """Remember where the cart goes, so its totals include shipping and tax before checkout."""
+    cart = _writable(customer_id, cart_id)
+    country = (country or "").upper()
+    if country and not is_country_code(country):
+        raise InvalidRequest("Unknown country.", fields={"shipping_country": ["Not an ISO 3166-1 alpha-2 code."]})
+    if method:
+        if not country:
+            raise InvalidRequest("A method needs a country.", fields={"shipping_country": ["Required with a method."]})
+        items = selectors.cart_items(cart)
+        offer = pricing.quote(
+            selectors.rate_methods(),
+            method,
+            country,
+            selectors.cart_weight(items),
+            selectors.cart_currency(items) if items else None,
+        )
+        if offer is None:
+            raise InvalidRequest(
+                "Shipping method not available.", fields={"shipping_method": [f"{method!r} does not ship there."]}
+            )
+    cart.shipping_country, cart.shipping_method = country, method or ""
+    cart.save(update_fields=["shipping_country", "shipping_method", "updated_at"])
+    return cart

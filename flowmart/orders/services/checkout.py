@@ -1,0 +1,94 @@
+"""Checkout: turn the customer's cart into an order, exactly once per Idempotency-Key.
+
+The key row is claimed with INSERT … ON CONFLICT DO NOTHING and then locked, in the
+same transaction that creates the order and stores the response. A second request
+with the same key therefore waits for the first to commit and replays its answer;
+if the first failed (rolled back), the key was never stored and the retry runs anew.
+"""
+
+import hashlib
+import json
+
+from django.db import transaction
+
+from flowmart.common.errors import IdempotencyKeyReused, InvalidRequest
+
+from .. import pricing, selectors
+from ..models import CartItem, IdempotencyKey, Order
+from .placing import Customer, LineSpec, Payment, place_order
+
+
+def request_hash(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
+
+
+def checkout(customer: Customer, key: str, body_hash: str, data: dict, client_ip: str | None) -> tuple[int, dict]:
+    """Returns (HTTP status, body). `data` is the validated request body."""
+    with transaction.atomic():
+        claim = _claim(customer.id, key, body_hash)
+        if claim.response_status is not None:
+            if claim.request_hash != body_hash:
+                raise IdempotencyKeyReused()
+            return claim.response_status, _current(claim.response_body)
+        order = _order_from_cart(customer, data, client_ip)
+        claim.response_status, claim.order = 201, order
+        claim.response_body = {"order_id": order.pk, "status": order.status}
+        claim.save(update_fields=["response_status", "response_body", "order"])
+    # Committed: in eager mode the saga has already moved the order on.
+    return 201, _current(claim.response_body)
+
+
+def _claim(customer_id: int, key: str, body_hash: str) -> IdempotencyKey:
+    IdempotencyKey.objects.bulk_create(
+        [IdempotencyKey(customer_id=customer_id, key=key, request_hash=body_hash)], ignore_conflicts=True
+    )
+    return IdempotencyKey.objects.select_for_update().get(customer_id=customer_id, key=key)
+
+
+def _current(body: dict) -> dict:
+    """The stored response with the order's status as it stands now."""
+    status = Order.objects.filter(pk=body["order_id"]).values_list("status", flat=True).first()
+    return {**body, "status": status or body["status"]}
+
+
+def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> Order:
+    cart = selectors.cart_of(customer.id, data["cart_id"], lock=True)
+    items = selectors.cart_items(cart)
+    if not items:
+        raise InvalidRequest("The cart is empty.", fields={"cart_id": ["The cart is empty."]})
+    gone = [item.variant_id for item in items if not item.variant.active]
+    if gone:
+        raise InvalidRequest(
+            "Some items are no longer for sale.", fields={"cart_id": [f"Not for sale: {', '.join(gone)}."]}
+        )
+    currency = items[0].variant.currency
+    if any(item.variant.currency != currency for item in items):
+        raise InvalidRequest("A cart holds one currency.", fields={"cart_id": ["The cart mixes currencies."]})
+    address = data["shipping_address"]
+    method = pricing.quote(
+        selectors.rate_methods(), data["shipping_method"], address["country"], selectors.cart_weight(items), currency
+    )
+    if method is None:
+        raise InvalidRequest(
+            "Shipping method not available.",
+            fields={
+                "shipping_method": [f"{data['shipping_method']!r} does not ship this cart to {address['country']}."]
+            },
+        )
+    lines = [
+        LineSpec(
+            sku=item.variant.sku,
+            name=item.variant.name,
+            quantity=item.quantity,
+            unit_price=item.variant.price,
+            weight_grams=item.variant.weight_grams,
+            seller_id=item.variant.seller_id,
+            seller_slug=item.variant.seller_slug,
+            seller_name=item.variant.seller_name,
+        )
+        for item in items
+    ]
+    payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
+    order = place_order(customer, lines, address, method, payment)
+    CartItem.objects.filter(cart=cart).delete()
+    return order

@@ -1,0 +1,151 @@
+"""The order's status moves, driven by the saga's events.
+
+`move()` is the only place a status changes: it consults the transition table,
+writes the timeline, and publishes OrderStatusChanged (and OrderCancelled when the
+order is cancelled). Events that would need a move the table refuses are stale:
+logged and ignored, never an error.
+"""
+
+import logging
+
+from django.db import transaction
+
+from flowmart.common.money import Money
+from flowmart.contracts.orders import OrderCancelled, OrderStatusChanged, RefundRequested
+from flowmart.events import publish
+
+from ..models import Order, OrderTimelineEntry
+from ..status import CHANGEABLE, CancellationReason, OrderStatus, PaymentStatus, can_move
+
+logger = logging.getLogger("flowmart.orders")
+
+
+def locked(order_id: int | None) -> Order | None:
+    """The order row, locked for this transaction (None for an order we do not know)."""
+    if order_id is None:
+        return None
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        logger.warning("event for unknown order %s ignored", order_id)
+    return order
+
+
+def note(order: Order, text: str) -> None:
+    OrderTimelineEntry.objects.create(order=order, event=text)
+
+
+def move(order: Order, target: str, cause: str, reason: str | None = None) -> bool:
+    """Change the order's status if the table allows it; False (and a log line) if not."""
+    if not can_move(order.status, target):
+        logger.warning(
+            "order %s: %s → %s refused (%s); stale or illegal, ignored", order.pk, order.status, target, cause
+        )
+        return False
+    previous = order.status
+    order.status = target
+    if target == OrderStatus.CANCELLED:
+        order.cancellation_reason = reason
+    order.save(update_fields=["status", "cancellation_reason", "payment_status", "updated_at"])
+    note(order, f"{target}: {cause}")
+    events = [
+        OrderStatusChanged(
+            order_id=order.pk,
+            order_number=order.number,
+            customer_id=order.customer_id,
+            customer_email=order.customer_email,
+            status=target,
+            previous_status=previous,
+            cancellation_reason=order.cancellation_reason,
+        )
+    ]
+    if target == OrderStatus.CANCELLED:
+        events.append(OrderCancelled(order_id=order.pk, reason=reason))
+    publish(*events)
+    return True
+
+
+def cancel(order: Order, reason: str, cause: str) -> bool:
+    return move(order, OrderStatus.CANCELLED, cause, reason)
+
+
+@transaction.atomic
+def stock_reserved(order_id: int) -> None:
+    order = locked(order_id)
+    if order is not None:
+        move(order, OrderStatus.AWAITING_PAYMENT, "stock reserved")
+
+
+@transaction.atomic
+def stock_refused(order_id: int, skus: tuple[str, ...]) -> None:
+    order = locked(order_id)
+    if order is not None:
+        cancel(order, CancellationReason.OUT_OF_STOCK, f"out of stock ({', '.join(skus)})")
+
+
+@transaction.atomic
+def payment_processed(order_id: int, payment_id: int, succeeded: bool, amount: Money, failure_code: str | None) -> None:
+    order = locked(order_id)
+    if order is None:
+        return
+    if succeeded:
+        _payment_succeeded(order, payment_id, amount)
+    elif order.status in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD):
+        order.payment_status = PaymentStatus.FAILED
+        if failure_code == "fraudulent":
+            cancel(order, CancellationReason.FRAUD_REJECTED, "payment rejected as fraudulent")
+        else:
+            cancel(order, CancellationReason.PAYMENT_FAILED, f"payment failed ({failure_code or 'unknown'})")
+    else:
+        # e.g. the extra charge of an amendment on a paid order: the order stands.
+        note(order, f"payment {payment_id} failed ({failure_code or 'unknown'})")
+        logger.warning("order %s (%s): failed payment %s noted", order.pk, order.status, payment_id)
+
+
+def _payment_succeeded(order: Order, payment_id: int, amount: Money) -> None:
+    if order.status == OrderStatus.CANCELLED:
+        # The money arrived after we gave up on the order: give it back.
+        note(order, f"late payment {payment_id} refunded")
+        publish(
+            RefundRequested(
+                order_id=order.pk, reference=f"late-payment-{payment_id}", amount=amount, reason="order_cancelled"
+            )
+        )
+        return
+    if order.status in CHANGEABLE:
+        order.payment_status = PaymentStatus.PAID
+    if not move(order, OrderStatus.PAID, "payment succeeded") and order.status in CHANGEABLE:
+        order.save(update_fields=["payment_status", "updated_at"])
+
+
+@transaction.atomic
+def payment_held(order_id: int, score: int) -> None:
+    order = locked(order_id)
+    if order is not None:
+        move(order, OrderStatus.ON_HOLD, f"payment held for fraud review (score {score})")
+
+
+@transaction.atomic
+def payment_needs_action(order_id: int) -> None:
+    order = locked(order_id)
+    if order is not None and order.payment_status == PaymentStatus.PENDING:
+        order.payment_status = PaymentStatus.REQUIRES_ACTION
+        order.save(update_fields=["payment_status", "updated_at"])
+        note(order, "payment needs customer authentication")
+
+
+@transaction.atomic
+def payment_refunded(order_id: int, amount: Money, reason: str) -> None:
+    order = locked(order_id)
+    if order is None:
+        return
+    order.refunded += amount.amount
+    order.payment_status = PaymentStatus.REFUNDED if order.refunded >= order.total else PaymentStatus.PARTIALLY_REFUNDED
+    order.save(update_fields=["refunded", "payment_status", "updated_at"])
+    note(order, f"refunded {amount} ({reason})")
+
+
+@transaction.atomic
+def reservation_expired(order_id: int) -> None:
+    order = locked(order_id)
+    if order is not None:
+        cancel(order, CancellationReason.EXPIRED, "stock reservation expired")

@@ -1,0 +1,149 @@
+"""Creating an order: the one path shared by checkout and subscription renewals.
+
+The order, its lines, its first timeline entry and the OrderConfirmed +
+PaymentInitiated events are written in the caller's transaction with a fixed,
+small number of statements (lines are bulk-inserted), whatever the cart size.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flowmart.common.money import Money
+from flowmart.contracts.common import Address
+from flowmart.contracts.orders import OrderConfirmed, OrderLine, PaymentInitiated
+from flowmart.events import publish
+
+from .. import pricing
+from ..models import Order, OrderTimelineEntry
+from ..models import OrderLine as OrderLineRow
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: int
+    email: str
+    joined_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A line to buy, as read from the variant projection at this moment."""
+
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+    weight_grams: int
+    seller_id: int
+    seller_slug: str = ""
+    seller_name: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    provider: str
+    payment_method: str
+    client_ip: str | None = None
+
+
+def order_number(order_id: int) -> str:
+    return f"FM-{order_id:08d}"
+
+
+def contract_lines(rows, currency: str) -> tuple[OrderLine, ...]:
+    """Order line rows as the contract's OrderLine value objects."""
+    return tuple(
+        OrderLine(
+            sku=r.sku, name=r.name, quantity=r.quantity, unit_price=Money(r.unit_price, currency), seller_id=r.seller_id
+        )
+        for r in rows
+    )
+
+
+def place_order(
+    customer: Customer,
+    lines: list[LineSpec],
+    address: dict,
+    method: dict,
+    payment: Payment,
+    *,
+    discount_percent: int = 0,
+    subscription_id: int | None = None,
+    renewal_cycle: int | None = None,
+    cause: str = "order placed",
+) -> Order:
+    """Write the order (status pending) and start the saga. Call inside a transaction."""
+    currency = lines[0].unit_price.currency
+    rate = pricing.tax_rate(address["country"])
+    priced = [pricing.PricedLine(sku=s.sku, unit_price=s.unit_price, quantity=s.quantity) for s in lines]
+    totals = pricing.price(priced, currency, method["price"], rate, discount_percent)
+    order = Order.objects.create(
+        customer_id=customer.id,
+        customer_email=customer.email,
+        currency=currency,
+        subtotal=totals.subtotal.amount,
+        shipping=totals.shipping.amount,
+        discount=totals.discount.amount,
+        tax=totals.tax.amount,
+        total=totals.total.amount,
+        tax_rate=rate,
+        discount_percent=discount_percent,
+        shipping_address=address,
+        shipping_method=method["code"],
+        shipping_carrier=method.get("carrier", ""),
+        payment_provider=payment.provider,
+        subscription_id=subscription_id,
+        renewal_cycle=renewal_cycle,
+    )
+    order.number = order_number(order.pk)
+    Order.objects.filter(pk=order.pk).update(number=order.number)
+    OrderLineRow.objects.bulk_create(
+        [
+            OrderLineRow(
+                order=order,
+                sku=spec.sku,
+                name=spec.name,
+                quantity=spec.quantity,
+                unit_price=spec.unit_price.amount,
+                discount=p.discount.amount,
+                tax=p.tax.amount,
+                weight_grams=spec.weight_grams,
+                seller_id=spec.seller_id,
+                seller_slug=spec.seller_slug,
+                seller_name=spec.seller_name,
+            )
+            for spec, p in zip(lines, totals.lines, strict=True)
+        ]
+    )
+    OrderTimelineEntry.objects.create(order=order, at=order.created_at, event=f"pending: {cause}")
+    publish(
+        OrderConfirmed(
+            order_id=order.pk,
+            order_number=order.number,
+            customer_id=customer.id,
+            customer_email=customer.email,
+            lines=tuple(
+                OrderLine(sku=s.sku, name=s.name, quantity=s.quantity, unit_price=s.unit_price, seller_id=s.seller_id)
+                for s in lines
+            ),
+            shipping_address=Address(**address),
+            shipping_method=method["code"],
+            total=totals.total,
+            subscription_id=subscription_id,
+        ),
+        PaymentInitiated(
+            order_id=order.pk,
+            order_number=order.number,
+            customer_id=customer.id,
+            customer_email=customer.email,
+            customer_since=customer.joined_at,
+            amount=totals.total,
+            provider=payment.provider,
+            payment_method=payment.payment_method,
+            shipping_country=address["country"],
+            item_count=sum(s.quantity for s in lines),
+            client_ip=payment.client_ip,
+            subscription_id=subscription_id,
+        ),
+    )
+    return order

@@ -1,0 +1,58 @@
+"""The order status machine: one explicit table of allowed moves.
+
+Events may arrive late or twice, so a move that the table does not allow is not an
+error in a handler: it is a stale event, logged and ignored. Customer actions that the
+table refuses answer 409.
+"""
+
+from django.db import models
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending"
+    AWAITING_PAYMENT = "awaiting_payment"
+    ON_HOLD = "on_hold"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    RETURNED = "returned"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending"
+    REQUIRES_ACTION = "requires_action"
+    PAID = "paid"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+
+
+class CancellationReason(models.TextChoices):
+    OUT_OF_STOCK = "out_of_stock"
+    PAYMENT_FAILED = "payment_failed"
+    FRAUD_REJECTED = "fraud_rejected"
+    CUSTOMER_REQUEST = "customer_request"
+    EXPIRED = "expired"
+
+
+S = OrderStatus
+
+# pending → paid / on_hold directly: payments' answer may overtake inventory's on the way to us.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING: frozenset({S.AWAITING_PAYMENT, S.ON_HOLD, S.PAID, S.CANCELLED}),
+    S.AWAITING_PAYMENT: frozenset({S.ON_HOLD, S.PAID, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.SHIPPED, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset({S.RETURNED}),
+    S.CANCELLED: frozenset(),
+    S.RETURNED: frozenset(),
+}
+
+# Until the parcel has left, the customer may still change their mind.
+CHANGEABLE = frozenset({S.PENDING, S.AWAITING_PAYMENT, S.ON_HOLD, S.PAID})
+
+
+def can_move(current: str, target: str) -> bool:
+    return target in TRANSITIONS.get(current, frozenset())
