@@ -3,6 +3,7 @@ service), shipments with the dispatch action, the tracking log, returns with rec
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.urls import reverse
 from django.utils.html import format_html
 
 from flowmart.common.errors import ApiError
@@ -100,7 +101,8 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     @admin.display(description="label")
     def label_link(self, obj):
-        return format_html('<a href="{}">PDF</a>', obj.label.url) if obj.label else "—"
+        url = reverse("shipping-shipment-label", kwargs={"pk": obj.pk})
+        return format_html('<a href="{}">PDF</a>', url) if obj.label else "—"
 
     @admin.action(description="Dispatch selected shipments (hand over to the carrier)")
     def dispatch(self, request, queryset):
@@ -137,7 +139,7 @@ class ReturnAdmin(admin.ModelAdmin):
 
     @admin.display(description="label")
     def label_link(self, obj):
-        return format_html('<a href="{}">PDF</a>', obj.label.url) if obj.label else "—"
+        return format_html('<a href="{}">PDF</a>', services.return_label_url(obj.return_id)) if obj.label else "—"
 
     @admin.action(description="Mark selected returns as received (restock and refund)")
     def receive(self, request, queryset):

@@ -48,7 +48,16 @@ def test_return_request_issues_a_label_and_initiates_the_return(delivered_order)
     assert event["lines"] == [{"sku": "SKU-B", "quantity": 1}]
     assert event["reason"] == "too small" and event["carrier"] == "postal"
     assert event["tracking_number"] == ret.tracking_number
-    assert event["label_url"] == ret.label.url and event["label_url"].endswith(".pdf")
+    assert event["label_url"] == f"/api/v1/shipping/returns/{request.return_id}/label/"
+
+
+def test_the_customer_downloads_the_return_label_by_its_return_id(delivered_order, api_client):
+    request = return_requested(delivered_order, [("SKU-B", 1)])
+    deliver(request)
+    response = api_client.get(published("ReturnInitiated")[0]["label_url"])
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert api_client.get("/api/v1/shipping/returns/0123456789abcdef/label/").status_code == 404
 
 
 def test_return_request_is_idempotent(delivered_order):

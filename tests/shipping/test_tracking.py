@@ -55,7 +55,9 @@ def test_staff_list_shipments_of_an_order(paid_split_order, staff):
     assert response.status_code == 200
     results = response.json()["results"]
     assert {r["warehouse"] for r in results} == {"US-EAST", "DE-CENTRAL"}
-    assert all(r["label_url"].endswith(".pdf") for r in results)
+    label = staff.get(results[0]["label_url"])
+    assert label.status_code == 200 and label["Content-Type"] == "application/pdf"
+    assert b"".join(label.streaming_content).startswith(b"%PDF")
     assert staff.get("/api/v1/shipping/shipments/?order_id=999").json()["count"] == 0
     assert staff.get("/api/v1/shipping/shipments/999999/dispatch/").status_code == 405
     assert staff.post("/api/v1/shipping/shipments/999999/dispatch/").status_code == 404

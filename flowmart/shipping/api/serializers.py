@@ -1,7 +1,9 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from flowmart.shipping.models import Return, Shipment, ShipmentLine, TrackingEvent
 from flowmart.shipping.services import tracking
+from flowmart.shipping.services.returns import return_label_url
 
 
 class ShipmentLineSerializer(serializers.ModelSerializer):
@@ -43,7 +45,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_label_url(self, obj) -> str | None:
-        return obj.label.url if obj.label else None
+        return reverse("shipping-shipment-label", kwargs={"pk": obj.pk}) if obj.label else None
 
 
 class ReturnSerializer(serializers.ModelSerializer):
@@ -68,7 +70,7 @@ class ReturnSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_label_url(self, obj) -> str | None:
-        return obj.label.url if obj.label else None
+        return return_label_url(obj.return_id) if obj.label else None
 
 
 class CarrierWebhookSerializer(serializers.Serializer):

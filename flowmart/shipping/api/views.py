@@ -4,6 +4,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -51,6 +52,36 @@ class ShipmentDetailView(generics.RetrieveAPIView):
     permission_classes = [IsAdminUser]
     serializer_class = ShipmentSerializer
     queryset = Shipment.objects.prefetch_related("lines", "tracking_events")
+
+
+def _pdf(field, filename: str) -> FileResponse:
+    if not field:
+        raise NotFound("This parcel has no label.")
+    return FileResponse(field.open("rb"), content_type="application/pdf", filename=filename)
+
+
+class ShipmentLabelView(APIView):
+    """The shipment's label PDF, streamed from the storage backend (staff print it)."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request, pk: int):
+        shipment = get_object_or_404(Shipment, pk=pk)
+        return _pdf(shipment.label, f"label-{shipment.tracking_number}.pdf")
+
+
+class ReturnLabelView(APIView):
+    """The customer's prepaid return label. The return id (128 random bits, handed only to
+    the customer who asked) is the capability, as in a signed storage URL."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def get(self, request, return_id: str):
+        ret = get_object_or_404(Return, return_id=return_id)
+        return _pdf(ret.label, f"return-{ret.tracking_number}.pdf")
 
 
 class ShipmentDispatchView(APIView):

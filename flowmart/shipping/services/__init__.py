@@ -9,7 +9,7 @@ from .rates import (
     save_zone,
     set_rate,
 )
-from .returns import open_return, receive_return
+from .returns import open_return, receive_return, return_label_url
 from .tracking import (
     TRANSITIONS,
     Outcome,
@@ -32,6 +32,7 @@ __all__ = [
     "open_return",
     "publish_rate_table",
     "receive_return",
+    "return_label_url",
     "record_amended_lines",
     "record_order",
     "record_release",

@@ -7,6 +7,7 @@ import dataclasses
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from flowmart.common.errors import Conflict
@@ -49,18 +50,25 @@ def open_return(event: ReturnRequested) -> Return | None:
                 reason=ret.reason,
                 carrier=ret.carrier,
                 tracking_number=ret.tracking_number,
-                label_url=ret.label.url,
+                label_url=return_label_url(ret.return_id),
             )
         )
         return ret
+
+
+def return_label_url(return_id: str) -> str:
+    """Served through the API from whatever storage holds the PDF (see ReturnLabelView);
+    the unguessable return id is the customer's key to it."""
+    return reverse("shipping-return-label", kwargs={"return_id": return_id})
 
 
 def receive_return(return_id: str) -> Return:
     """The parcel is back: each line is attributed to the warehouse it shipped from
     (less what earlier returns already brought back there). 409 on a second receive."""
     with transaction.atomic():
+        order_id = Return.objects.values_list("order_id", flat=True).get(return_id=return_id)
+        locked_order(order_id)  # order row first, as open_return does: serialises one order's returns
         ret = Return.objects.select_for_update().get(return_id=return_id)
-        locked_order(ret.order_id)  # serialises receipts of one order's returns
         if ret.status != Return.Status.INITIATED:
             raise Conflict(f"Return {return_id} was already received.")
         received = _attribute_to_warehouses(ret)
