@@ -120,6 +120,8 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "flowmart.events.tasks.sweep", "schedule": env.float("EVENTS_SWEEP_SECONDS", default=5.0)},
+    "payments-webhook-sweep": {"task": "flowmart.payments.tasks.sweep_stripe_events", "schedule": 60.0},
+    "payments-reconcile": {"task": "flowmart.payments.tasks.reconcile_payments", "schedule": 24 * 3600.0},
     "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
     "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
 }
@@ -141,6 +143,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FlowMart <orders@flo
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point the SDK at a local fake
+# Fraud screening thresholds (flowmart/payments/fraud.py has every knob and rule weight).
+PAYMENTS_FRAUD = {
+    "REVIEW_SCORE": env.int("FRAUD_REVIEW_SCORE", default=50),
+    "BLOCK_SCORE": env.int("FRAUD_BLOCK_SCORE", default=90),
+    "WINDOW_MINUTES": env.int("FRAUD_WINDOW_MINUTES", default=60),
+    "MAX_ORDERS_PER_CUSTOMER": env.int("FRAUD_MAX_ORDERS_PER_CUSTOMER", default=10),
+    "MAX_ORDERS_PER_CARD": env.int("FRAUD_MAX_ORDERS_PER_CARD", default=20),
+    "MAX_ORDERS_PER_IP": env.int("FRAUD_MAX_ORDERS_PER_IP", default=20),
+}
 
 # --- Shipping: carrier webhook HMAC secrets, "postal=...,courier=..." -------
 SHIPPING_CARRIER_SECRETS = env.dict(

@@ -14,6 +14,7 @@ class PaymentProcessed(Event):
     provider: str
     failure_code: str | None = None
     subscription_id: int | None = None
+    amendment_id: str | None = None  # set when this is the extra charge of an OrderAmended
 
 
 @event

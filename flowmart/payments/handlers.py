@@ -1,3 +1,49 @@
-"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring."""
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
+Each handler does one thing; the logic lives in services.saga."""
 
-SUBSCRIBERS: dict = {}
+from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
+from flowmart.contracts.orders import OrderAmended, OrderCancelled, PaymentInitiated, RefundRequested
+from flowmart.contracts.subscriptions import UserSubscriptionStarted
+
+from .services import saga
+
+
+def hold_payment_request(event: PaymentInitiated) -> None:
+    saga.payment_initiated(event)
+
+
+def note_stock_reserved(event: InventoryAdjusted) -> None:
+    if event.reason == "reserved" and event.order_id is not None:
+        saga.stock_reserved(event.order_id, event.amendment_id)
+
+
+def note_out_of_stock(event: OutOfStock) -> None:
+    if event.order_id is not None:
+        saga.out_of_stock(event.order_id, event.amendment_id)
+
+
+def refund_cancelled_order(event: OrderCancelled) -> None:
+    saga.order_cancelled(event.order_id)
+
+
+def settle_amendment(event: OrderAmended) -> None:
+    saga.order_amended(event)
+
+
+def refund_on_request(event: RefundRequested) -> None:
+    saga.refund_requested(event.order_id, event.amount.amount, event.reference, event.reason)
+
+
+def save_method_for_renewals(event: UserSubscriptionStarted) -> None:
+    saga.subscription_started(event)
+
+
+SUBSCRIBERS: dict = {
+    PaymentInitiated: [hold_payment_request],
+    InventoryAdjusted: [note_stock_reserved],
+    OutOfStock: [note_out_of_stock],
+    OrderCancelled: [refund_cancelled_order],
+    OrderAmended: [settle_amendment],
+    RefundRequested: [refund_on_request],
+    UserSubscriptionStarted: [save_method_for_renewals],
+}

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("payments/stripe/webhook/", views.stripe_webhook, name="payments-stripe-webhook"),
+    path("payments/providers/", views.providers, name="payments-providers"),
+]

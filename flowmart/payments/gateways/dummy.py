@@ -1,0 +1,169 @@
+"""The dummy provider: no network, deterministic, and honouring Stripe's test
+payment-method ids, so a flow behaves the same on either provider. It keeps its
+intents in the database: idempotent per key and reconcilable like a real provider."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from flowmart.common.money import Money
+
+from ..models import DummyCustomer, DummyIntent, DummyRefund
+from .base import ChargeOutcome, ChargeRequest, GatewayError, PaymentMethodInfo, ProviderCharge, RefundOutcome
+
+
+@dataclass(frozen=True)
+class TestCard:
+    brand: str
+    last4: str
+    country: str
+    outcome: str  # succeed | decline | authenticate
+    failure_code: str | None = None
+    risk_signal: bool = False
+
+
+TEST_CARDS = {
+    "pm_card_visa": TestCard("visa", "4242", "US", "succeed"),
+    "pm_card_mastercard": TestCard("mastercard", "4444", "US", "succeed"),
+    "pm_card_amex": TestCard("amex", "8431", "US", "succeed"),
+    "pm_card_gb": TestCard("visa", "0002", "GB", "succeed"),
+    "pm_card_chargeDeclined": TestCard("visa", "0002", "US", "decline", "card_declined"),
+    "pm_card_chargeDeclinedInsufficientFunds": TestCard("visa", "9995", "US", "decline", "insufficient_funds"),
+    "pm_card_authenticationRequired": TestCard("visa", "3184", "US", "authenticate"),
+    "pm_card_radarBlock": TestCard("visa", "0019", "US", "decline", "fraudulent", risk_signal=True),
+}
+UNKNOWN_CARD = TestCard("", "", "", "decline", "card_declined")
+
+
+def _id(prefix: str, key: str) -> str:
+    return f"{prefix}_{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+
+
+class DummyGateway:
+    name = "dummy"
+
+    def describe_payment_method(self, payment_method: str) -> PaymentMethodInfo:
+        card = TEST_CARDS.get(payment_method, UNKNOWN_CARD)
+        return PaymentMethodInfo(
+            payment_method=payment_method,
+            brand=card.brand,
+            last4=card.last4,
+            country=card.country,
+            fingerprint=_id("fp", payment_method)[:19] if card.brand else "",
+            risk_signal=card.risk_signal,
+        )
+
+    def create_and_confirm(self, request: ChargeRequest) -> ChargeOutcome:
+        intent = DummyIntent.objects.filter(idempotency_key=request.idempotency_key).first()
+        if intent is None:
+            intent = self._charge(request)
+        return self._outcome(intent)
+
+    def _charge(self, request: ChargeRequest) -> DummyIntent:
+        card = TEST_CARDS.get(request.payment_method, UNKNOWN_CARD)
+        status, failure, received = "succeeded", "", request.amount.amount
+        if card.outcome == "decline":
+            status, failure, received = "requires_payment_method", card.failure_code or "card_declined", 0
+        elif card.outcome == "authenticate":
+            # Off-session nobody can authenticate: Stripe fails it with authentication_required.
+            status, received = ("requires_payment_method", 0) if request.off_session else ("requires_action", 0)
+            failure = "authentication_required" if request.off_session else ""
+        return DummyIntent.objects.create(
+            intent_id=_id("dpi", request.idempotency_key),
+            idempotency_key=request.idempotency_key,
+            amount=request.amount.amount,
+            currency=request.amount.currency,
+            payment_method=request.payment_method,
+            customer_ref=request.customer_ref,
+            off_session=request.off_session,
+            status=status,
+            failure_code=failure,
+            amount_received=received,
+        )
+
+    def retrieve(self, intent_id: str) -> ChargeOutcome:
+        return self._outcome(self._intent(intent_id))
+
+    def cancel(self, intent_id: str) -> ChargeOutcome:
+        intent = self._intent(intent_id)
+        if intent.status in ("requires_action", "requires_payment_method"):
+            intent.status = "canceled"
+            intent.save(update_fields=["status"])
+        return self._outcome(intent)
+
+    def complete_authentication(self, intent_id: str, succeed: bool = True) -> ChargeOutcome:
+        """The customer passes (or fails) 3-D Secure: what Stripe's hosted page would do."""
+        intent = self._intent(intent_id)
+        if intent.status == "requires_action":
+            if succeed:
+                intent.status, intent.amount_received = "succeeded", intent.amount
+            else:
+                intent.status, intent.failure_code = "requires_payment_method", "authentication_required"
+            intent.save(update_fields=["status", "amount_received", "failure_code"])
+        return self._outcome(intent)
+
+    def refund(self, intent_id: str, amount: Money, idempotency_key: str, reason: str = "") -> RefundOutcome:
+        existing = DummyRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return RefundOutcome(existing.refund_id, Money(existing.amount, amount.currency))
+        intent = DummyIntent.objects.select_for_update().get(intent_id=intent_id)
+        if intent.status != "succeeded" or amount.amount > intent.amount_received - intent.amount_refunded:
+            raise GatewayError(f"cannot refund {amount} on {intent_id}")
+        refund = DummyRefund.objects.create(
+            refund_id=_id("dre", idempotency_key), idempotency_key=idempotency_key, intent=intent, amount=amount.amount
+        )
+        intent.amount_refunded += amount.amount
+        intent.save(update_fields=["amount_refunded"])
+        return RefundOutcome(refund.refund_id, amount)
+
+    def ensure_customer(self, customer_id: int, email: str) -> str:
+        key = f"flowmart-customer-{customer_id}"
+        customer, _ = DummyCustomer.objects.get_or_create(
+            idempotency_key=key, defaults={"customer_ref": _id("dcus", key), "email": email}
+        )
+        return customer.customer_ref
+
+    def save_payment_method(self, customer_id: int, email: str, payment_method: str) -> str:
+        ref = self.ensure_customer(customer_id, email)
+        customer = DummyCustomer.objects.select_for_update().get(customer_ref=ref)
+        if payment_method not in customer.payment_methods:
+            customer.payment_methods = [*customer.payment_methods, payment_method]
+            customer.save(update_fields=["payment_methods"])
+        return ref
+
+    def list_charges(self, since: datetime) -> list[ProviderCharge]:
+        return [
+            ProviderCharge(
+                intent_id=i.intent_id,
+                status=i.status,
+                amount_captured=Money(i.amount_received, i.currency),
+                amount_refunded=Money(i.amount_refunded, i.currency),
+                created=i.created_at,
+            )
+            for i in DummyIntent.objects.filter(created_at__gte=since).order_by("id")
+        ]
+
+    def _intent(self, intent_id: str) -> DummyIntent:
+        try:
+            return DummyIntent.objects.get(intent_id=intent_id)
+        except DummyIntent.DoesNotExist:
+            raise GatewayError(f"no such intent {intent_id}") from None
+
+    @staticmethod
+    def _outcome(intent: DummyIntent) -> ChargeOutcome:
+        card = TEST_CARDS.get(intent.payment_method, UNKNOWN_CARD)
+        status = {"requires_payment_method": "failed"}.get(intent.status, intent.status)
+        return ChargeOutcome(
+            status=status,
+            intent_id=intent.intent_id,
+            amount=Money(intent.amount_received if status == "succeeded" else intent.amount, intent.currency),
+            charge_id=intent.intent_id.replace("dpi_", "dch_") if status == "succeeded" else "",
+            failure_code=intent.failure_code or None,
+            next_action_url=f"https://dummy.flowmart.local/authenticate/{intent.intent_id}"
+            if status == "requires_action"
+            else None,
+            brand=card.brand,
+            last4=card.last4,
+        )

@@ -1,0 +1,99 @@
+"""Posting to the double-entry ledger. Each posting is one transaction whose debits
+equal its credits:
+
+    capture : Dr provider_clearing   Cr customer_receivable
+    refund  : Dr refunds             Cr provider_clearing
+    dispute : Dr disputes            Cr provider_clearing
+
+so provider_clearing's balance per payment is what the provider still holds for us:
+captured − refunded − disputed. `check_ledger` compares that with the Payment rows.
+"""
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum
+
+from .models import LedgerEntry, Payment
+
+A = LedgerEntry.Account
+POSTINGS = {
+    LedgerEntry.Kind.CAPTURE: (A.PROVIDER_CLEARING, A.CUSTOMER_RECEIVABLE),
+    LedgerEntry.Kind.REFUND: (A.REFUNDS, A.PROVIDER_CLEARING),
+    LedgerEntry.Kind.DISPUTE: (A.DISPUTES, A.PROVIDER_CLEARING),
+}
+
+
+def post(payment: Payment, kind: str, amount: Decimal, reference: str = "") -> uuid.UUID:
+    """Write one balanced transaction (call inside the service's transaction)."""
+    debit_account, credit_account = POSTINGS[kind]
+    txn = uuid.uuid4()
+    common = {
+        "transaction_id": txn,
+        "kind": kind,
+        "currency": payment.currency,
+        "order_id": payment.order_id,
+        "payment": payment,
+        "reference": reference,
+    }
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(account=debit_account, debit=amount, **common),
+            LedgerEntry(account=credit_account, credit=amount, **common),
+        ]
+    )
+    return txn
+
+
+@dataclass(frozen=True)
+class Drift:
+    order_id: int
+    payment_id: int
+    problem: str
+
+    def __str__(self):
+        return f"order {self.order_id} (payment {self.payment_id}): {self.problem}"
+
+
+def _sum(qs, field: str) -> Decimal:
+    return qs.aggregate(total=Sum(field))["total"] or Decimal(0)
+
+
+def check_payment(payment: Payment) -> list[Drift]:
+    """Every way the ledger of one payment can disagree with itself or with the Payment."""
+    entries = payment.ledger_entries.all()
+    problems = []
+    unbalanced = entries.values("transaction_id").annotate(d=Sum("debit"), c=Sum("credit")).exclude(d=F("c"))
+    for row in unbalanced:
+        problems.append(f"transaction {row['transaction_id']} unbalanced: Dr {row['d']} ≠ Cr {row['c']}")
+    captured = _sum(entries.filter(kind="capture", account=A.PROVIDER_CLEARING), "debit")
+    refunded = _sum(entries.filter(kind="refund", account=A.PROVIDER_CLEARING), "credit")
+    disputed = _sum(entries.filter(kind="dispute", account=A.PROVIDER_CLEARING), "credit")
+    clearing = entries.filter(account=A.PROVIDER_CLEARING)
+    balance = _sum(clearing, "debit") - _sum(clearing, "credit")
+    if captured != payment.captured_amount:
+        problems.append(f"ledger captured {captured} ≠ payment captured {payment.captured_amount}")
+    if refunded != payment.refunded_amount:
+        problems.append(f"ledger refunded {refunded} ≠ payment refunded {payment.refunded_amount}")
+    expected = payment.captured_amount - payment.refunded_amount - payment.disputed_amount
+    if balance != expected or captured - refunded - disputed != balance:
+        problems.append(f"provider clearing {balance} ≠ captured − refunded − disputed {expected}")
+    attempts_captured = _sum(payment.attempts.all(), "captured_amount")
+    refunds_total = _sum(payment.refunds.all(), "amount")
+    if attempts_captured != payment.captured_amount:
+        problems.append(f"attempts captured {attempts_captured} ≠ payment captured {payment.captured_amount}")
+    if refunds_total != payment.refunded_amount:
+        problems.append(f"refund rows {refunds_total} ≠ payment refunded {payment.refunded_amount}")
+    return [Drift(payment.order_id, payment.pk, p) for p in problems]
+
+
+def check_ledger(order_ids=None) -> list[Drift]:
+    payments = Payment.objects.all()
+    if order_ids:
+        payments = payments.filter(order_id__in=order_ids)
+    touched = payments.filter(Q(captured_amount__gt=0) | Q(ledger_entries__isnull=False)).distinct()
+    drifts = []
+    for payment in touched.order_by("id").iterator():
+        drifts.extend(check_payment(payment))
+    return drifts

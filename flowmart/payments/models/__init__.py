@@ -1,0 +1,36 @@
+"""Payments state. Only provider ids and the brand/last4 a provider returns are
+stored: card data never enters FlowMart."""
+
+from .dummy import DummyCustomer, DummyIntent, DummyRefund
+from .ledger import LedgerEntry
+from .payment import (
+    Amendment,
+    Dispute,
+    FailureCode,
+    FraudAssessment,
+    OrderSignal,
+    Payment,
+    PaymentAttempt,
+    PaymentUnderReview,
+    Refund,
+    SavedPaymentMethod,
+    StripeWebhookEvent,
+)
+
+__all__ = [
+    "Amendment",
+    "Dispute",
+    "DummyCustomer",
+    "DummyIntent",
+    "DummyRefund",
+    "FailureCode",
+    "FraudAssessment",
+    "LedgerEntry",
+    "OrderSignal",
+    "Payment",
+    "PaymentAttempt",
+    "PaymentUnderReview",
+    "Refund",
+    "SavedPaymentMethod",
+    "StripeWebhookEvent",
+]

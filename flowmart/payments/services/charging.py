@@ -1,0 +1,231 @@
+"""Charging: fraud screening, the call to the provider, and `settle_payment`, the one
+idempotent command through which every provider outcome (synchronous answer, webhook,
+staff refresh) enters our books.
+
+settle_payment locks the Payment row and only a transition of an attempt into
+succeeded/failed writes the ledger and publishes PaymentProcessed, so the sync path
+racing a webhook yields one event and one capture however they interleave.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentProcessed
+from flowmart.events import publish
+
+from .. import fraud, ledger
+from ..gateways import ChargeOutcome, ChargeRequest, Gateway, ProviderUnavailable, get_gateway
+from ..models import Amendment, FailureCode, FraudAssessment, Payment, PaymentAttempt, SavedPaymentMethod
+
+logger = logging.getLogger("flowmart.payments")
+S = Payment.Status
+
+
+def publish_processed(payment: Payment, attempt: PaymentAttempt | None, status: str, failure_code: str = "") -> None:
+    amount = attempt.amount if attempt is not None else payment.amount
+    publish(
+        PaymentProcessed(
+            order_id=payment.order_id,
+            payment_id=payment.pk,
+            status=status,
+            amount=payment.money(amount),
+            provider=payment.provider,
+            failure_code=failure_code or None,
+            subscription_id=payment.subscription_id,
+            amendment_id=(attempt.amendment_id or None) if attempt is not None else None,
+        )
+    )
+
+
+def fail_payment(payment: Payment, failure_code: str) -> None:
+    """A failure before any provider call (fraud block, unavailable provider, staff reject)."""
+    payment.status, payment.failure_code = S.FAILED, failure_code
+    payment.save(update_fields=["status", "failure_code", "updated_at"])
+    publish_processed(payment, None, "failed", failure_code)
+
+
+def screen_and_charge(payment: Payment) -> None:
+    """Fraud assessment first; only an allowed payment reaches the provider. Caller holds the row lock."""
+    try:
+        gateway = get_gateway(payment.provider)
+    except ProviderUnavailable:
+        logger.warning("payment %s: provider %s unavailable", payment.pk, payment.provider)
+        return fail_payment(payment, FailureCode.PROCESSING_ERROR)
+    method = gateway.describe_payment_method(payment.payment_method)
+    payment.card_brand, payment.card_last4 = method.brand, method.last4
+    payment.card_country, payment.card_fingerprint = method.country, method.fingerprint
+    payment.save(update_fields=["card_brand", "card_last4", "card_country", "card_fingerprint", "updated_at"])
+    assessment = fraud.assess(payment, method)
+    if assessment.outcome == FraudAssessment.Outcome.BLOCK:
+        return fail_payment(payment, FailureCode.FRAUDULENT)
+    if assessment.outcome == FraudAssessment.Outcome.REVIEW:
+        payment.status = S.ON_HOLD
+        payment.save(update_fields=["status", "updated_at"])
+        publish(
+            PaymentHeldForReview(
+                order_id=payment.order_id,
+                payment_id=payment.pk,
+                score=assessment.score,
+                reasons=tuple(assessment.reasons),
+            )
+        )
+        return None
+    return charge(payment, gateway)
+
+
+def _customer_ref(payment: Payment, gateway: Gateway) -> tuple[str, str, bool]:
+    """(customer ref, payment method, off_session) for this payment's initial charge."""
+    if payment.subscription_id:
+        saved = SavedPaymentMethod.objects.filter(subscription_id=payment.subscription_id).first()
+        if saved is not None and saved.provider == payment.provider:
+            return saved.provider_customer_id, saved.payment_method, True
+    if payment.provider != "stripe":
+        return "", payment.payment_method, False
+    # Stripe: charge on a customer with setup_future_usage so an amendment can be charged off-session.
+    earlier = (
+        Payment.objects.filter(customer_id=payment.customer_id, provider="stripe")
+        .exclude(provider_customer_id="")
+        .values_list("provider_customer_id", flat=True)
+        .first()
+    )
+    ref = earlier or gateway.ensure_customer(payment.customer_id, payment.customer_email)
+    return ref, payment.payment_method, False
+
+
+def charge(payment: Payment, gateway: Gateway) -> None:
+    """The order's initial charge. Caller holds the row lock."""
+    customer_ref, method, off_session = _customer_ref(payment, gateway)
+    payment.provider_customer_id = customer_ref
+    payment.status = S.PROCESSING
+    payment.save(update_fields=["provider_customer_id", "status", "updated_at"])
+    attempt, _ = PaymentAttempt.objects.get_or_create(
+        idempotency_key=f"flowmart-order-{payment.order_id}-charge",
+        defaults={
+            "payment": payment,
+            "purpose": "charge",
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "off_session": off_session,
+        },
+    )
+    run_attempt(payment, attempt, gateway, method, customer_ref)
+
+
+def run_attempt(payment: Payment, attempt: PaymentAttempt, gateway: Gateway, method: str, customer_ref: str) -> None:
+    outcome = gateway.create_and_confirm(
+        ChargeRequest(
+            amount=payment.money(attempt.amount),
+            payment_method=method,
+            idempotency_key=attempt.idempotency_key,
+            customer_ref=customer_ref,
+            off_session=attempt.off_session,
+            save_for_future=bool(customer_ref) and not attempt.off_session,
+            description=f"FlowMart order {payment.order_number or payment.order_id}",
+            metadata={"order_id": payment.order_id, "payment_id": payment.pk, "attempt": attempt.idempotency_key},
+        )
+    )
+    settle_payment(outcome, attempt_id=attempt.pk)
+
+
+def settle_payment(outcome: ChargeOutcome, attempt_id: int | None = None) -> bool:
+    """Apply a provider outcome to our books. Idempotent; returns True when it changed state."""
+    with transaction.atomic():
+        lookup = {"pk": attempt_id} if attempt_id else {"provider_intent_id": outcome.intent_id}
+        found = PaymentAttempt.objects.filter(**lookup).values_list("payment_id", flat=True).first()
+        if found is None:
+            logger.info("settle: no attempt for intent %s", outcome.intent_id)
+            return False
+        payment = Payment.objects.select_for_update().get(pk=found)
+        attempt = PaymentAttempt.objects.get(**lookup)  # re-read under the lock
+        if outcome.intent_id and not attempt.provider_intent_id:
+            attempt.provider_intent_id = outcome.intent_id
+            attempt.save(update_fields=["provider_intent_id"])
+        if outcome.status == "succeeded" and attempt.status != PaymentAttempt.Status.SUCCEEDED:
+            _captured(payment, attempt, outcome)
+            return True
+        if attempt.status in PaymentAttempt.TERMINAL:
+            return False  # a stale or duplicate outcome
+        if outcome.status in ("failed", "canceled"):
+            _failed(payment, attempt, outcome.failure_code or FailureCode.PROCESSING_ERROR, outcome.status)
+            return True
+        if outcome.status == "requires_action" and attempt.status != PaymentAttempt.Status.REQUIRES_ACTION:
+            _requires_action(payment, attempt, outcome)
+            return True
+        return False
+
+
+def _captured(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome) -> None:
+    attempt.status, attempt.settled_at = PaymentAttempt.Status.SUCCEEDED, timezone.now()
+    attempt.captured_amount = outcome.amount.amount
+    attempt.provider_charge_id = outcome.charge_id or attempt.provider_charge_id
+    attempt.failure_code = ""
+    attempt.save()
+    payment.captured_amount += attempt.captured_amount
+    if outcome.brand and not payment.card_brand:
+        payment.card_brand, payment.card_last4 = outcome.brand, outcome.last4
+    if attempt.purpose == "charge":
+        payment.status = S.PARTIALLY_REFUNDED if payment.refunded_amount else S.SUCCEEDED
+        payment.failure_code, payment.next_action_url = "", ""
+    payment.save()
+    ledger.post(payment, "capture", attempt.captured_amount, attempt.idempotency_key)
+    if attempt.amendment_id:
+        Amendment.objects.filter(amendment_id=attempt.amendment_id).update(status=Amendment.Status.CHARGED)
+    publish_processed(payment, attempt, "succeeded")
+
+
+def _failed(payment: Payment, attempt: PaymentAttempt, failure_code: str, provider_status: str) -> None:
+    attempt.status = PaymentAttempt.Status.CANCELLED if provider_status == "canceled" else PaymentAttempt.Status.FAILED
+    attempt.failure_code, attempt.settled_at = failure_code, timezone.now()
+    attempt.save()
+    if attempt.amendment_id:
+        Amendment.objects.filter(amendment_id=attempt.amendment_id).update(status=Amendment.Status.FAILED)
+        publish_processed(payment, attempt, "failed", failure_code)
+        return
+    if payment.status in (S.PROCESSING, S.REQUIRES_ACTION):
+        payment.status, payment.failure_code, payment.next_action_url = S.FAILED, failure_code, ""
+        payment.save()
+        publish_processed(payment, attempt, "failed", failure_code)
+
+
+def _requires_action(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome) -> None:
+    attempt.status = PaymentAttempt.Status.REQUIRES_ACTION
+    attempt.save(update_fields=["status"])
+    if attempt.purpose == "charge" and payment.status == S.PROCESSING:
+        payment.status, payment.next_action_url = S.REQUIRES_ACTION, outcome.next_action_url or ""
+        payment.save()
+        publish(
+            PaymentActionRequired(
+                order_id=payment.order_id, payment_id=payment.pk, next_action_url=outcome.next_action_url
+            )
+        )
+
+
+def refresh_from_provider(payment_id: int) -> int:
+    """Ask the provider for the state of every open attempt and settle it (staff action,
+    and the webhook-equivalent for providers that send none)."""
+    changed = 0
+    for attempt in PaymentAttempt.objects.filter(payment_id=payment_id).exclude(provider_intent_id=None):
+        if attempt.status not in PaymentAttempt.TERMINAL:
+            gateway = get_gateway(attempt.payment.provider)
+            changed += settle_payment(gateway.retrieve(attempt.provider_intent_id), attempt_id=attempt.pk)
+    return changed
+
+
+def simulate_customer_authentication(payment_id: int, succeed: bool = True) -> bool:
+    """Dummy provider only: the customer completes (or fails) 3-D Secure, then we settle."""
+    from ..gateways.dummy import DummyGateway
+
+    with transaction.atomic():
+        attempt = (
+            PaymentAttempt.objects.filter(
+                payment_id=payment_id, payment__provider="dummy", status=PaymentAttempt.Status.REQUIRES_ACTION
+            )
+            .exclude(provider_intent_id=None)
+            .first()
+        )
+        if attempt is None:
+            return False
+        outcome = DummyGateway().complete_authentication(attempt.provider_intent_id, succeed=succeed)
+        return settle_payment(outcome, attempt_id=attempt.pk)

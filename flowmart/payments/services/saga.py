@@ -1,0 +1,201 @@
+"""Payments' part of the checkout saga: hold PaymentInitiated and the order's stock
+reservation, in whichever order they arrive, and charge only when both are held and
+neither OutOfStock nor OrderCancelled has been heard. Amendments, cancellations,
+refund requests and subscription set-up live here too."""
+
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from ..gateways import ProviderUnavailable, get_gateway
+from ..models import Amendment, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
+from . import charging, refunds
+
+logger = logging.getLogger("flowmart.payments")
+S = Payment.Status
+K = OrderSignal.Kind
+
+
+def record_signal(order_id: int, kind: str, amendment_id: str | None = None) -> None:
+    try:
+        with transaction.atomic():
+            OrderSignal.objects.create(order_id=order_id, kind=kind, amendment_id=amendment_id or "")
+    except IntegrityError:
+        pass  # heard before: signals are facts, idempotent
+
+
+def payment_initiated(event) -> None:
+    with transaction.atomic():
+        payment, created = Payment.objects.get_or_create(
+            order_id=event.order_id,
+            defaults={
+                "order_number": event.order_number,
+                "customer_id": event.customer_id,
+                "customer_email": event.customer_email,
+                "customer_since": event.customer_since,
+                "amount": event.amount.amount,
+                "currency": event.amount.currency,
+                "provider": event.provider,
+                "payment_method": event.payment_method,
+                "subscription_id": event.subscription_id,
+                "client_ip": event.client_ip or None,
+                "shipping_country": event.shipping_country or "",
+                "item_count": event.item_count,
+                "correlation_id": event.correlation_id,
+            },
+        )
+        if created:
+            try_to_charge(event.order_id)
+
+
+def stock_reserved(order_id: int, amendment_id: str | None) -> None:
+    with transaction.atomic():
+        record_signal(order_id, K.RESERVED, amendment_id)
+        if amendment_id:
+            charge_amendment(amendment_id)
+        else:
+            try_to_charge(order_id)
+
+
+def out_of_stock(order_id: int, amendment_id: str | None) -> None:
+    with transaction.atomic():
+        record_signal(order_id, K.OUT_OF_STOCK, amendment_id)
+        if amendment_id:
+            Amendment.objects.filter(amendment_id=amendment_id, status=Amendment.Status.AWAITING_STOCK).update(
+                status=Amendment.Status.REJECTED
+            )
+        else:
+            _cancel_uncharged(order_id)
+
+
+def try_to_charge(order_id: int) -> None:
+    """Charge when both halves are held; whichever arrives second calls this."""
+    payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
+    if payment is None or payment.status not in (S.PENDING, S.AWAITING_STOCK):
+        return
+    kinds = set(OrderSignal.objects.filter(order_id=order_id, amendment_id="").values_list("kind", flat=True))
+    if kinds & {K.CANCELLED, K.OUT_OF_STOCK}:
+        payment.status = S.CANCELLED
+        payment.save(update_fields=["status", "updated_at"])
+    elif K.RESERVED not in kinds:
+        payment.status = S.AWAITING_STOCK
+        payment.save(update_fields=["status", "updated_at"])
+    else:
+        charging.screen_and_charge(payment)
+
+
+def _cancel_uncharged(order_id: int) -> Payment | None:
+    payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
+    if payment is not None and payment.status in (*Payment.CHARGEABLE, S.REQUIRES_ACTION):
+        payment.status = S.CANCELLED
+        payment.save(update_fields=["status", "updated_at"])
+    return payment
+
+
+def order_cancelled(order_id: int) -> None:
+    """Never charge a cancelled order; cancel open intents, refund whatever was captured."""
+    with transaction.atomic():
+        record_signal(order_id, K.CANCELLED)
+        payment = _cancel_uncharged(order_id)
+        if payment is None:
+            return
+        for attempt in payment.attempts.filter(status=PaymentAttempt.Status.REQUIRES_ACTION):
+            # If the customer authenticated meanwhile the intent succeeded: settle it, then refund below.
+            outcome = get_gateway(payment.provider).cancel(attempt.provider_intent_id)
+            charging.settle_payment(outcome, attempt_id=attempt.pk)
+        payment.refresh_from_db()
+        if payment.refundable > 0:
+            refunds.refund_payment(payment.pk, payment.refundable, f"order-cancelled-{order_id}", "order_cancelled")
+
+
+def order_amended(event) -> None:
+    """Refund a decrease now; charge an increase once its stock is reserved."""
+    with transaction.atomic():
+        new, old = event.new_total.amount, event.old_total.amount
+        amendment, created = Amendment.objects.get_or_create(
+            amendment_id=event.amendment_id,
+            defaults={
+                "order_id": event.order_id,
+                "old_total": old,
+                "new_total": new,
+                "currency": event.new_total.currency,
+                "status": Amendment.Status.IGNORED,
+            },
+        )
+        if not created:
+            return
+        payment = Payment.objects.select_for_update().filter(order_id=event.order_id).first()
+        if payment is None or payment.status in (S.FAILED, S.CANCELLED) or new == old:
+            return
+        if payment.status in Payment.CHARGEABLE:
+            payment.amount = new  # nothing captured yet: charge the new total
+            payment.save(update_fields=["amount", "updated_at"])
+            amendment.status = Amendment.Status.ABSORBED
+        elif new < old:
+            refunds.refund_payment(payment.pk, old - new, f"amendment-{event.amendment_id}", "order_amended")
+            amendment.status = Amendment.Status.REFUNDED
+        else:
+            amendment.status = Amendment.Status.AWAITING_STOCK
+        amendment.save(update_fields=["status"])
+        if amendment.status == Amendment.Status.AWAITING_STOCK:
+            charge_amendment(event.amendment_id)
+
+
+def charge_amendment(amendment_id: str) -> None:
+    """Charge an amendment's increase off-session, once InventoryAdjusted(reserved, amendment_id) is held."""
+    amendment = Amendment.objects.filter(amendment_id=amendment_id).first()
+    if amendment is None or amendment.status != Amendment.Status.AWAITING_STOCK:
+        return
+    kinds = set(
+        OrderSignal.objects.filter(order_id=amendment.order_id, amendment_id=amendment_id).values_list(
+            "kind", flat=True
+        )
+    )
+    if K.OUT_OF_STOCK in kinds or K.RESERVED not in kinds:
+        return
+    payment = Payment.objects.select_for_update().get(order_id=amendment.order_id)
+    if payment.status not in Payment.CAPTURED:
+        return
+    attempt, created = PaymentAttempt.objects.get_or_create(
+        idempotency_key=f"flowmart-order-{payment.order_id}-amend-{amendment_id}",
+        defaults={
+            "payment": payment,
+            "purpose": "amendment",
+            "amendment_id": amendment_id,
+            "amount": amendment.new_total - amendment.old_total,
+            "currency": payment.currency,
+            "off_session": payment.provider == "stripe",
+        },
+    )
+    if created:
+        gateway = get_gateway(payment.provider)
+        charging.run_attempt(payment, attempt, gateway, payment.payment_method, payment.provider_customer_id)
+
+
+def refund_requested(order_id: int, amount: Decimal, reference: str, reason: str) -> None:
+    payment = Payment.objects.filter(order_id=order_id).first()
+    if payment is None:
+        logger.warning("refund %s requested for order %s without a payment", reference, order_id)
+        return
+    refunds.refund_payment(payment.pk, amount, reference, reason)
+
+
+def subscription_started(event) -> None:
+    """Save the payment method for off-session renewals (customer + attach on Stripe)."""
+    try:
+        gateway = get_gateway(event.provider)
+    except ProviderUnavailable:
+        logger.warning("subscription %s: provider %s unavailable", event.subscription_id, event.provider)
+        return
+    # A GatewayError propagates: the delivery is retried, and the provider calls are idempotent.
+    ref = gateway.save_payment_method(event.customer_id, event.customer_email, event.payment_method)
+    SavedPaymentMethod.objects.update_or_create(
+        subscription_id=event.subscription_id,
+        defaults={
+            "customer_id": event.customer_id,
+            "provider": event.provider,
+            "payment_method": event.payment_method,
+            "provider_customer_id": ref,
+        },
+    )
