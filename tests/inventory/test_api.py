@@ -1,0 +1,72 @@
+"""Staff API: receipts and adjustments through the services; staff only."""
+
+import pytest
+
+from flowmart.inventory.models import StockMovement
+
+from .conftest import published
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(make_customer):
+    return make_customer(email="ops@example.com", is_staff=True)
+
+
+def test_receipt_adds_stock_with_a_ledger_line_and_an_event(staff, warehouses):
+    response = staff.post(
+        "/api/v1/inventory/receipts/", {"sku": "S", "warehouse": "DE-CENTRAL", "quantity": 7, "reason": "PO 42"}
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["sku"], body["warehouse"], body["on_hand"], body["available"]) == ("S", "DE-CENTRAL", 7, 7)
+    movement = StockMovement.objects.get()
+    assert (movement.kind, movement.reason, movement.reference) == ("receive", "PO 42", f"user:{staff.user.id}")
+    assert published("InventoryAdjusted", reason="received")[0]["levels"] == [{"sku": "S", "available": 7}]
+
+
+def test_adjustment_is_signed_needs_a_reason_and_cannot_go_below_zero(staff, stock):
+    stock({"US-EAST": 5}, sku="S")
+    url = "/api/v1/inventory/adjustments/"
+
+    ok = staff.post(url, {"sku": "S", "warehouse": "US-EAST", "quantity": -2, "reason": "damaged"})
+    assert ok.status_code == 201 and ok.json()["on_hand"] == 3
+
+    no_reason = staff.post(url, {"sku": "S", "warehouse": "US-EAST", "quantity": -1})
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["error"]["fields"]
+
+    too_many = staff.post(url, {"sku": "S", "warehouse": "US-EAST", "quantity": -4, "reason": "lost"})
+    assert too_many.status_code == 409 and too_many.json()["error"]["code"] == "insufficient_stock"
+
+    unknown = staff.post(url, {"sku": "S", "warehouse": "MOON", "quantity": 1, "reason": "found"})
+    assert unknown.status_code == 400 and "warehouse" in unknown.json()["error"]["fields"]
+    assert StockMovement.objects.filter(kind="adjust").count() == 1
+
+
+def test_stock_lists_levels_per_warehouse_for_a_sku(staff, stock):
+    stock({"US-EAST": 5, "GB-NORTH": 2}, sku="S")
+    stock({"US-EAST": 1}, sku="OTHER")
+
+    rows = staff.get("/api/v1/inventory/stock/?sku=S").json()["results"]
+
+    assert [(r["warehouse"], r["on_hand"], r["reserved"], r["available"]) for r in rows] == [
+        ("GB-NORTH", 2, 0, 2),
+        ("US-EAST", 5, 0, 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/inventory/receipts/"),
+        ("post", "/api/v1/inventory/adjustments/"),
+        ("get", "/api/v1/inventory/stock/"),
+    ],
+)
+def test_customers_get_403_and_anonymous_401(customer, api_client, warehouses, method, url):
+    payload = {"sku": "S", "warehouse": "US-EAST", "quantity": 1, "reason": "x"}
+    assert getattr(customer, method)(url, payload).status_code == 403
+    assert getattr(api_client, method)(url, payload).status_code == 401
+    assert not StockMovement.objects.exists()
