@@ -158,3 +158,27 @@ def test_payment_after_cancellation_ships_nothing(rate_table):
     for event in (order_confirmed(13), inventory_adjusted(13, SPLIT), order_cancelled(13), payment_processed(13)):
         deliver(event)
     assert not Shipment.objects.filter(order_id=13).exists()
+
+
+def test_amended_lines_are_kept_in_the_projection(rate_table):
+    from decimal import Decimal
+
+    from flowmart.common.money import Money
+    from flowmart.contracts.common import SkuQuantity
+    from flowmart.contracts.orders import OrderAmended
+    from flowmart.shipping.models import ShippingOrder
+
+    deliver(order_confirmed(14))
+    amended = OrderAmended(
+        order_id=14,
+        amendment_id="a4",
+        changes=(SkuQuantity(sku="SKU-B", quantity=-1),),
+        lines=order_confirmed(14, lines=(("SKU-A", 2),)).lines,
+        old_total=Money(Decimal("30"), "USD"),
+        new_total=Money(Decimal("20"), "USD"),
+    )
+    deliver(amended)
+    deliver(amended)
+    order = ShippingOrder.objects.get(order_id=14)
+    assert order.lines == [{"sku": "SKU-A", "quantity": 2}]
+    assert order.shipping_address["country"] == "US" and order.shipping_method == "standard"
