@@ -5,6 +5,7 @@ Each handler translates one event into one service call. Names are stable
 """
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
+from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
 from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentProcessed, PaymentRefunded
 from flowmart.contracts.shipping import (
@@ -45,6 +46,14 @@ def keep_sold_out(ev: OutOfStock) -> None:
 
 def keep_shipping_rates(ev: ShippingRatesPublished) -> None:
     projections.apply_shipping_rates(ev)
+
+
+def keep_address(ev: CustomerAddressSaved) -> None:
+    projections.apply_address_saved(ev)
+
+
+def forget_address(ev: CustomerAddressDeleted) -> None:
+    projections.apply_address_deleted(ev)
 
 
 def on_stock_reserved(ev: InventoryAdjusted) -> None:
@@ -137,6 +146,8 @@ SUBSCRIBERS = {
     VariantPriceChanged: [keep_price],
     ProductRetired: [retire_variants],
     ShippingRatesPublished: [keep_shipping_rates],
+    CustomerAddressSaved: [keep_address],
+    CustomerAddressDeleted: [forget_address],
     InventoryAdjusted: [keep_availability, on_stock_reserved],
     OutOfStock: [keep_sold_out, on_out_of_stock],
     ReservationExpired: [on_reservation_expired],

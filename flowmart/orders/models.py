@@ -62,6 +62,23 @@ class ShippingRateTable(models.Model):
         return f"shipping rates r{self.revision}"
 
 
+class CustomerAddress(models.Model):
+    """Orders' copy of an address-book entry (CustomerAddressSaved/Deleted), so checkout
+    can accept a `shipping_address_id` without reading the customers context's tables."""
+
+    address_id = models.BigIntegerField(primary_key=True)
+    customer_id = models.BigIntegerField(db_index=True)
+    address = models.JSONField()
+    deleted = models.BooleanField(default=False)
+    as_of = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "customer addresses"
+
+    def __str__(self):
+        return f"address {self.address_id} of customer {self.customer_id}"
+
+
 class Cart(models.Model):
     class Status(models.TextChoices):
         OPEN = "open"

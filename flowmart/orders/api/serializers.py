@@ -104,12 +104,10 @@ class CheckoutSerializer(serializers.Serializer):
     payment = PaymentSerializer()
 
     def validate(self, attrs):
-        if "shipping_address_id" in attrs:
+        if ("shipping_address" in attrs) == ("shipping_address_id" in attrs):
             raise serializers.ValidationError(
-                {"shipping_address_id": ["Saved addresses cannot be used at checkout yet; send shipping_address."]}
+                {"shipping_address": ["Send either shipping_address or shipping_address_id (one of them)."]}
             )
-        if "shipping_address" not in attrs:
-            raise serializers.ValidationError({"shipping_address": ["This field is required."]})
         return attrs
 
 

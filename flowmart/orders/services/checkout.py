@@ -14,8 +14,10 @@ from django.db import transaction
 from flowmart.common.errors import IdempotencyKeyReused, InvalidRequest
 
 from .. import pricing, selectors
-from ..models import CartItem, IdempotencyKey, Order
+from ..models import CartItem, CustomerAddress, IdempotencyKey, Order
 from .placing import Customer, LineSpec, Payment, place_order
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
 
 
 def request_hash(data) -> str:
@@ -51,6 +53,20 @@ def _current(body: dict) -> dict:
     return {**body, "status": status or body["status"]}
 
 
+def _address(customer_id: int, data: dict) -> dict:
+    """The inline address, or the customer's saved one from orders' address-book copy."""
+    if "shipping_address" in data:
+        return dict(data["shipping_address"])
+    saved = CustomerAddress.objects.filter(
+        address_id=data["shipping_address_id"], customer_id=customer_id, deleted=False
+    ).first()
+    if saved is None:
+        raise InvalidRequest(
+            "Unknown address.", fields={"shipping_address_id": ["No such address in your address book."]}
+        )
+    return {field: saved.address.get(field) or "" for field in ADDRESS_FIELDS}
+
+
 def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> Order:
     cart = selectors.cart_of(customer.id, data["cart_id"], lock=True)
     items = selectors.cart_items(cart)
@@ -64,7 +80,7 @@ def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> O
     currency = items[0].variant.currency
     if any(item.variant.currency != currency for item in items):
         raise InvalidRequest("A cart holds one currency.", fields={"cart_id": ["The cart mixes currencies."]})
-    address = data["shipping_address"]
+    address = _address(customer.id, data)
     method = pricing.quote(
         selectors.rate_methods(), data["shipping_method"], address["country"], selectors.cart_weight(items), currency
     )

@@ -9,10 +9,11 @@ import logging
 from django.db import connection, transaction
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
+from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.shipping import ShippingRatesPublished
 
-from ..models import SellableVariant, ShippingRateTable, SkuAvailability
+from ..models import CustomerAddress, SellableVariant, ShippingRateTable, SkuAvailability
 
 logger = logging.getLogger("flowmart.orders")
 
@@ -112,3 +113,36 @@ def apply_shipping_rates(ev: ShippingRatesPublished) -> None:
         return
     table.revision, table.methods = ev.revision, methods
     table.save(update_fields=["revision", "methods", "updated_at"])
+
+
+@transaction.atomic
+def apply_address_saved(ev: CustomerAddressSaved) -> None:
+    _upsert_newer(
+        CustomerAddress,
+        [
+            {
+                "address_id": ev.address_id,
+                "customer_id": ev.customer_id,
+                "address": ev.to_dict()["address"],
+                "deleted": False,
+                "as_of": ev.occurred_at,
+            }
+        ],
+    )
+
+
+@transaction.atomic
+def apply_address_deleted(ev: CustomerAddressDeleted) -> None:
+    """A tombstone, so a late CustomerAddressSaved cannot bring the address back."""
+    _upsert_newer(
+        CustomerAddress,
+        [
+            {
+                "address_id": ev.address_id,
+                "customer_id": ev.customer_id,
+                "address": {},
+                "deleted": True,
+                "as_of": ev.occurred_at,
+            }
+        ],
+    )
