@@ -18,7 +18,7 @@ class TrackingEventSerializer(serializers.ModelSerializer):
         fields = ["event_id", "status", "occurred_at", "location", "reason", "applied"]
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class FulfilmentShipmentSerializer(serializers.ModelSerializer):
     warehouse = serializers.CharField(source="warehouse_code")
     lines = ShipmentLineSerializer(many=True)
     label_url = serializers.SerializerMethodField()
@@ -48,7 +48,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
         return reverse("shipping-shipment-label", kwargs={"pk": obj.pk}) if obj.label else None
 
 
-class ReturnSerializer(serializers.ModelSerializer):
+class ReturnParcelSerializer(serializers.ModelSerializer):
     label_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -82,3 +82,9 @@ class CarrierWebhookSerializer(serializers.Serializer):
     occurred_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class TrackingOutcomeSerializer(serializers.Serializer):
+    shipment_id = serializers.IntegerField()
+    status = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=[str(o) for o in tracking.Outcome])

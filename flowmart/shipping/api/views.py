@@ -18,7 +18,12 @@ from flowmart.shipping import services
 from flowmart.shipping.carriers import CARRIERS
 from flowmart.shipping.models import Return, Shipment
 
-from .serializers import CarrierWebhookSerializer, ReturnSerializer, ShipmentSerializer
+from .serializers import (
+    CarrierWebhookSerializer,
+    FulfilmentShipmentSerializer,
+    ReturnParcelSerializer,
+    TrackingOutcomeSerializer,
+)
 
 SIGNATURE_HEADER = "X-Carrier-Signature"
 
@@ -41,7 +46,7 @@ def _order_filter(queryset, request):
 @extend_schema(parameters=[OpenApiParameter("order_id", int, description="Only this order's shipments.")])
 class ShipmentListView(generics.ListAPIView):
     permission_classes = [IsAdminUser]
-    serializer_class = ShipmentSerializer
+    serializer_class = FulfilmentShipmentSerializer
 
     def get_queryset(self):
         queryset = Shipment.objects.prefetch_related("lines", "tracking_events").order_by("-id")
@@ -50,7 +55,7 @@ class ShipmentListView(generics.ListAPIView):
 
 class ShipmentDetailView(generics.RetrieveAPIView):
     permission_classes = [IsAdminUser]
-    serializer_class = ShipmentSerializer
+    serializer_class = FulfilmentShipmentSerializer
     queryset = Shipment.objects.prefetch_related("lines", "tracking_events")
 
 
@@ -89,18 +94,18 @@ class ShipmentDispatchView(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses=ShipmentSerializer)
+    @extend_schema(request=None, responses=FulfilmentShipmentSerializer)
     def post(self, request, pk: int):
         get_object_or_404(Shipment, pk=pk)
         shipment = services.dispatch_shipment(pk)
         shipment = Shipment.objects.prefetch_related("lines", "tracking_events").get(pk=shipment.pk)
-        return Response(ShipmentSerializer(shipment).data)
+        return Response(FulfilmentShipmentSerializer(shipment).data)
 
 
 @extend_schema(parameters=[OpenApiParameter("order_id", int, description="Only this order's returns.")])
 class ReturnListView(generics.ListAPIView):
     permission_classes = [IsAdminUser]
-    serializer_class = ReturnSerializer
+    serializer_class = ReturnParcelSerializer
 
     def get_queryset(self):
         return _order_filter(Return.objects.order_by("-id"), self.request)
@@ -111,10 +116,10 @@ class ReturnReceiveView(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses=ReturnSerializer)
+    @extend_schema(request=None, responses=ReturnParcelSerializer)
     def post(self, request, return_id: str):
         get_object_or_404(Return, return_id=return_id)
-        return Response(ReturnSerializer(services.receive_return(return_id)).data)
+        return Response(ReturnParcelSerializer(services.receive_return(return_id)).data)
 
 
 class CarrierWebhookView(APIView):
@@ -126,7 +131,7 @@ class CarrierWebhookView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list = []
 
-    @extend_schema(request=CarrierWebhookSerializer, responses={200: dict})
+    @extend_schema(request=CarrierWebhookSerializer, responses=TrackingOutcomeSerializer)
     def post(self, request, carrier: str):
         if carrier not in CARRIERS:
             raise NotFound(f"Unknown carrier {carrier!r}.")

@@ -4,6 +4,7 @@ warehouse receiving the parcel, which tells inventory where to restock each line
 from __future__ import annotations
 
 import dataclasses
+from collections import defaultdict
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -87,25 +88,23 @@ def receive_return(return_id: str) -> Return:
 
 
 def _attribute_to_warehouses(ret: Return) -> list[dict]:
-    already = selectors.returned_quantities(ret.order_id)
-    capacity: list[list] = []  # [sku, warehouse_code, quantity still returnable]
+    """Split each returned line over the warehouses its SKU shipped from, in shipment
+    order, counting only what earlier receipts have not already brought back."""
+    returnable: dict[tuple[str, str], int] = defaultdict(int)
     for sku, warehouse, quantity in selectors.shipped_quantities(ret.order_id):
-        capacity.append([sku, warehouse, quantity])
-    for entry in capacity:  # earlier receipts use up capacity first
-        taken = min(entry[2], already.get((entry[0], entry[1]), 0))
-        already[(entry[0], entry[1])] = already.get((entry[0], entry[1]), 0) - taken
-        entry[2] -= taken
-    received: dict[tuple[str, str], int] = {}
+        returnable[(sku, warehouse)] += quantity
+    for key, quantity in selectors.returned_quantities(ret.order_id).items():
+        returnable[key] -= quantity
+    received: dict[tuple[str, str], int] = defaultdict(int)
     for line in ret.lines:
         wanted = line["quantity"]
-        for entry in capacity:
-            if entry[0] != line["sku"] or wanted == 0:
+        for (sku, warehouse), left in returnable.items():
+            if sku != line["sku"] or left <= 0 or wanted == 0:
                 continue
-            taken = min(entry[2], wanted)
-            if taken:
-                entry[2] -= taken
-                wanted -= taken
-                received[(entry[0], entry[1])] = received.get((entry[0], entry[1]), 0) + taken
+            taken = min(left, wanted)
+            returnable[(sku, warehouse)] -= taken
+            received[(sku, warehouse)] += taken
+            wanted -= taken
         if wanted:
             raise Conflict(f"Return {ret.return_id}: {wanted} × {line['sku']} were never shipped for this order.")
     return [{"sku": sku, "quantity": q, "warehouse_code": wh} for (sku, wh), q in received.items()]
