@@ -8,6 +8,7 @@ processed and stored, then the answer is withheld past the client's timeout) and
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -46,7 +47,7 @@ class FakeStripe:
         self.customers: dict[str, dict] = {}
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, idempotency key)
-        self.timeouts_after_processing = 0  # next N POSTs: process, then withhold the answer
+        self.timeouts_after_processing: dict[str, int] = {}  # path → next N POSTs: process, then withhold the answer
         self.server_errors = 0  # next N requests: 500 without processing
         self.hang_seconds = 3.0
         self._ids = itertools.count(1)
@@ -77,7 +78,8 @@ class FakeStripe:
     # --- test helpers standing in for the customer / the dashboard ---
     def authenticate(self, intent_id: str) -> dict:
         intent = self.intents[intent_id]
-        intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=self.new_id("ch"), next_action=None)
+        intent.update(status="succeeded", amount_received=intent["amount"], next_action=None)
+        intent["latest_charge"] = self.new_id("ch")
         return intent
 
     def refund_outside(self, intent_id: str, amount: int) -> dict:
@@ -114,7 +116,7 @@ class FakeStripe:
             case ("GET", "refunds", 1, _):
                 return 200, self._list("/v1/refunds", self.refunds.values(), params)
             case ("POST", "customers", 1, _):
-                cus = {"id": self.new_id("cus"), "object": "customer", "email": params.get("email"), "metadata": params.get("metadata", {})}
+                cus = {"id": self.new_id("cus"), "object": "customer", "email": params.get("email")}
                 self.customers[cus["id"]] = cus
                 return 200, cus
             case ("GET", "payment_methods", 2, _):
@@ -160,7 +162,8 @@ class FakeStripe:
             return 200, intent
         if outcome == "3ds" and not off_session:
             url = f"https://hooks.stripe.com/3d_secure/{intent['id']}"
-            intent.update(status="requires_action", next_action={"type": "redirect_to_url", "redirect_to_url": {"url": url}})
+            action = {"type": "redirect_to_url", "redirect_to_url": {"url": url}}
+            intent.update(status="requires_action", next_action=action)
             return 200, intent
         code, decline = ("authentication_required", None) if outcome == "3ds" else outcome
         error = {"type": "card_error", "code": code, "decline_code": decline, "message": "Your card was declined."}
@@ -216,8 +219,8 @@ class FakeStripe:
                     fake.server_errors -= 1
                     return self._send(500, _error("api_error", None, "simulated outage"))
                 status, payload = fake.handle(method, url.path, params, self.headers.get("Idempotency-Key"))
-                if method == "POST" and fake.timeouts_after_processing > 0:
-                    fake.timeouts_after_processing -= 1
+                if method == "POST" and fake.timeouts_after_processing.get(url.path, 0) > 0:
+                    fake.timeouts_after_processing[url.path] -= 1
                     time.sleep(fake.hang_seconds)  # processed and stored; the client has given up
                     return None
                 return self._send(status, payload)
@@ -229,18 +232,16 @@ class FakeStripe:
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("Request-Id", "req_fake")
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):  # the client may have given up
                     self.wfile.write(data)
-                except OSError:
-                    pass
 
-            def do_GET(self):  # noqa: N802 - http.server's naming
+            def do_GET(self):
                 self._serve("GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self._serve("POST")
 
-            def do_DELETE(self):  # noqa: N802
+            def do_DELETE(self):
                 self._serve("DELETE")
 
         return Handler

@@ -74,10 +74,7 @@ def send(*events) -> None:
 
 
 def published(name: str, order_id: int) -> list[dict]:
-    return [
-        row.payload
-        for row in OutboxEvent.objects.filter(name=name, payload__order_id=order_id).order_by("id")
-    ]
+    return [row.payload for row in OutboxEvent.objects.filter(name=name, payload__order_id=order_id).order_by("id")]
 
 
 def payment(order_id) -> Payment:

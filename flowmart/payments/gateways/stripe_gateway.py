@@ -64,7 +64,7 @@ class StripeGateway:
 
     def describe_payment_method(self, payment_method: str) -> PaymentMethodInfo:
         try:
-            pm = self.client.v1.payment_methods.retrieve(payment_method)
+            pm = _plain(self.client.v1.payment_methods.retrieve(payment_method))
         except stripe.InvalidRequestError:
             return PaymentMethodInfo(payment_method=payment_method)
         except stripe.StripeError as exc:
@@ -95,7 +95,7 @@ class StripeGateway:
         elif request.save_for_future and request.customer_ref:
             params["setup_future_usage"] = "off_session"
         try:
-            intent = self.client.v1.payment_intents.create(params, {"idempotency_key": request.idempotency_key})
+            intent = _plain(self.client.v1.payment_intents.create(params, {"idempotency_key": request.idempotency_key}))
         except stripe.CardError as exc:
             body = (exc.json_body or {}).get("error") or {}
             failed = body.get("payment_intent") or {}
@@ -149,11 +149,11 @@ class StripeGateway:
     def list_charges(self, since: datetime) -> list[ProviderCharge]:
         created = {"gte": int(since.timestamp())}
         refunded: dict[str, int] = {}
-        for refund in self._call(self.client.v1.refunds.list, {"created": created, "limit": 100}).auto_paging_iter():
+        for refund in self._list(self.client.v1.refunds.list, {"created": created, "limit": 100}):
             if refund.get("status") in (None, "succeeded", "pending"):
                 key = refund["payment_intent"]
                 refunded[key] = refunded.get(key, 0) + refund["amount"]
-        intents = self._call(self.client.v1.payment_intents.list, {"created": created, "limit": 100})
+        intents = self._list(self.client.v1.payment_intents.list, {"created": created, "limit": 100})
         return [
             ProviderCharge(
                 intent_id=i["id"],
@@ -162,13 +162,20 @@ class StripeGateway:
                 amount_refunded=from_minor(refunded.get(i["id"], 0), i["currency"]),
                 created=datetime.fromtimestamp(i["created"], tz=UTC) if i.get("created") else None,
             )
-            for i in intents.auto_paging_iter()
+            for i in intents
         ]
+
+    @staticmethod
+    def _list(method, params) -> list[dict]:
+        try:
+            return [_plain(item) for item in method(params).auto_paging_iter()]
+        except stripe.StripeError as exc:
+            raise GatewayError(f"{type(exc).__name__}: {exc}") from exc
 
     @staticmethod
     def _call(method, *args):
         try:
-            return method(*args)
+            return _plain(method(*args))
         except stripe.StripeError as exc:
             raise GatewayError(f"{type(exc).__name__}: {exc}") from exc
 
@@ -202,3 +209,8 @@ def _charge_id(latest_charge) -> str:
     if isinstance(latest_charge, str):
         return latest_charge
     return (latest_charge or {}).get("id", "") if latest_charge else ""
+
+
+def _plain(obj):
+    """SDK objects are not dicts in v16: work on plain data (webhook payloads are plain too)."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
