@@ -154,5 +154,5 @@ def sign(secret: str, body: bytes) -> str:
 
 def _verify_signature(carrier: str, body: bytes, header: str) -> None:
     secret = settings.SHIPPING_CARRIER_SECRETS.get(carrier)
-    if not secret or not header or not hmac.compare_digest(sign(secret, body), header.strip()):
+    if not secret or not header or not hmac.compare_digest(sign(secret, body), header.strip().lower()):
         raise InvalidSignature()
