@@ -78,8 +78,13 @@ def stock_reserved(order_id: int) -> None:
 @transaction.atomic
 def stock_refused(order_id: int, skus: tuple[str, ...]) -> None:
     order = locked(order_id)
-    if order is not None:
-        cancel(order, CancellationReason.OUT_OF_STOCK, f"out of stock ({', '.join(skus)})")
+    if order is None:
+        return
+    if order.status != OrderStatus.PENDING:
+        # Only an order still waiting for its reservation can be refused one; anything later is stale.
+        logger.warning("order %s is %s: OutOfStock for it is stale, ignored", order.pk, order.status)
+        return
+    cancel(order, CancellationReason.OUT_OF_STOCK, f"out of stock ({', '.join(skus)})")
 
 
 @transaction.atomic

@@ -1,0 +1,198 @@
+"""The saga seen from orders: each event moves the order (or is ignored as stale)."""
+
+import logging
+
+import pytest
+
+from flowmart.common.money import Money
+from flowmart.contracts.inventory import OutOfStock, ReservationExpired
+from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentRefunded
+from flowmart.contracts.shipping import (
+    DeliveryFailed,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentDispatched,
+    ShipmentInTransit,
+    ShipmentVoided,
+)
+from flowmart.events.models import OutboxEvent
+
+from .conftest import payment, reserved, status_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(customer, shop, place):
+    return place(customer, {"MUG-1": 2, "TEE-1": 1})
+
+
+def published(name, **match):
+    return [
+        e.payload for e in OutboxEvent.objects.filter(name=name) if all(e.payload[k] == v for k, v in match.items())
+    ]
+
+
+def created(order_id, shipment_id, warehouse="US-EAST"):
+    return ShipmentCreated(
+        shipment_id=shipment_id,
+        order_id=order_id,
+        warehouse_code=warehouse,
+        carrier="postal",
+        method="standard",
+        tracking_number=f"TRK{shipment_id}",
+        lines=(),
+    )
+
+
+def dispatched(order_id, shipment_id, warehouse="US-EAST"):
+    return ShipmentDispatched(shipment_id=shipment_id, order_id=order_id, warehouse_code=warehouse, lines=())
+
+
+def test_reservation_moves_the_order_to_awaiting_payment(customer, order, emit):
+    emit(reserved(order))
+    assert status_of(customer, order) == ("awaiting_payment", None)
+    change = published("OrderStatusChanged", order_id=order)[-1]
+    assert (change["previous_status"], change["status"]) == ("pending", "awaiting_payment")
+
+
+def test_out_of_stock_cancels_the_order(customer, order, emit):
+    emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    assert status_of(customer, order) == ("cancelled", "out_of_stock")
+    assert published("OrderCancelled", order_id=order)[0]["reason"] == "out_of_stock"
+
+
+def test_successful_payment_makes_the_order_paid(customer, order, emit):
+    emit(reserved(order))
+    emit(payment(order))
+    body = customer.get(f"/api/v1/orders/{order}/").json()
+    assert (body["status"], body["payment_status"]) == ("paid", "paid")
+    assert [entry["event"].split(":")[0] for entry in body["timeline"]] == ["pending", "awaiting_payment", "paid"]
+
+
+@pytest.mark.parametrize(
+    "code, reason",
+    [("card_declined", "payment_failed"), ("insufficient_funds", "payment_failed"), ("fraudulent", "fraud_rejected")],
+)
+def test_failed_payment_cancels_the_order(customer, order, emit, code, reason):
+    emit(reserved(order))
+    emit(payment(order, status="failed", failure_code=code))
+    body = customer.get(f"/api/v1/orders/{order}/").json()
+    assert (body["status"], body["cancellation_reason"], body["payment_status"]) == ("cancelled", reason, "failed")
+    assert published("OrderCancelled", order_id=order)[0]["reason"] == reason
+
+
+def test_fraud_review_holds_the_order_then_rejection_cancels_it(customer, order, emit):
+    emit(reserved(order))
+    emit(PaymentHeldForReview(order_id=order, payment_id=1, score=80, reasons=("new_customer",)))
+    assert status_of(customer, order) == ("on_hold", None)
+    emit(payment(order, status="failed", failure_code="fraudulent"))
+    assert status_of(customer, order) == ("cancelled", "fraud_rejected")
+
+
+def test_fraud_review_approval_makes_the_order_paid(customer, order, emit):
+    emit(reserved(order))
+    emit(PaymentHeldForReview(order_id=order, payment_id=1, score=80, reasons=()))
+    emit(payment(order))
+    assert status_of(customer, order) == ("paid", None)
+
+
+def test_action_required_keeps_the_order_awaiting_payment(customer, order, emit):
+    emit(reserved(order))
+    emit(PaymentActionRequired(order_id=order, payment_id=1, next_action_url="https://bank.example/3ds"))
+    body = customer.get(f"/api/v1/orders/{order}/").json()
+    assert (body["status"], body["payment_status"]) == ("awaiting_payment", "requires_action")
+
+
+def test_shipped_once_every_shipment_left_and_delivered_once_all_arrived(customer, order, emit):
+    emit(reserved(order), payment(order))
+    emit(created(order, 501, "US-EAST"), created(order, 502, "DE-CENTRAL"))
+    emit(dispatched(order, 501, "US-EAST"))
+    assert status_of(customer, order)[0] == "paid"
+    emit(dispatched(order, 502, "DE-CENTRAL"))
+    assert status_of(customer, order)[0] == "shipped"
+    emit(ShipmentInTransit(shipment_id=501, order_id=order), ShipmentDelivered(shipment_id=501, order_id=order))
+    assert status_of(customer, order)[0] == "shipped"
+    emit(DeliveryFailed(shipment_id=502, order_id=order, reason="nobody home"))
+    emit(ShipmentDelivered(shipment_id=502, order_id=order))
+    body = customer.get(f"/api/v1/orders/{order}/").json()
+    assert body["status"] == "delivered"
+    assert body["shipments"] == [
+        {"id": 501, "status": "delivered", "carrier": "postal", "tracking_number": "TRK501", "warehouse": "US-EAST"},
+        {"id": 502, "status": "delivered", "carrier": "postal", "tracking_number": "TRK502", "warehouse": "DE-CENTRAL"},
+    ]
+    assert any("nobody home" in entry["event"] for entry in body["timeline"])
+
+
+def test_shipment_events_out_of_order_still_add_up(customer, order, emit):
+    emit(payment(order))  # payments' answer overtook inventory's
+    emit(dispatched(order, 601))  # before its ShipmentCreated
+    assert status_of(customer, order)[0] == "shipped"
+    emit(created(order, 601))
+    body = customer.get(f"/api/v1/orders/{order}/").json()
+    assert body["shipments"][0]["status"] == "dispatched" and body["shipments"][0]["tracking_number"] == "TRK601"
+
+
+def test_voided_shipments_do_not_hold_the_order_back(customer, order, emit):
+    emit(reserved(order), payment(order), created(order, 701), created(order, 702))
+    emit(ShipmentVoided(shipment_id=702, order_id=order), dispatched(order, 701))
+    assert status_of(customer, order)[0] == "shipped"
+
+
+@pytest.mark.parametrize("paid", [False, True])
+def test_expired_reservation_cancels_the_order(customer, order, emit, paid):
+    emit(reserved(order))
+    if paid:
+        emit(payment(order))
+    emit(ReservationExpired(order_id=order))
+    assert status_of(customer, order) == ("cancelled", "expired")
+    assert published("OrderCancelled", order_id=order)[0]["reason"] == "expired"
+
+
+def test_stale_events_are_ignored_and_logged(customer, order, emit, caplog):
+    emit(payment(order))
+    with caplog.at_level(logging.WARNING, logger="flowmart.orders"):
+        emit(reserved(order))  # late: the order is already paid
+        emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    assert status_of(customer, order) == ("paid", None)
+    assert "paid → awaiting_payment refused" in caplog.text
+    assert "OutOfStock for it is stale" in caplog.text
+
+
+def test_illegal_transitions_are_refused(customer, order, emit, caplog):
+    emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    with caplog.at_level(logging.WARNING, logger="flowmart.orders"):
+        emit(reserved(order), payment(order, status="failed", failure_code="card_declined"))
+        emit(dispatched(order, 801), ShipmentDelivered(shipment_id=801, order_id=order))
+    assert status_of(customer, order) == ("cancelled", "out_of_stock")
+    assert len(published("OrderCancelled", order_id=order)) == 1
+    assert "cancelled → awaiting_payment refused" in caplog.text
+
+
+def test_a_payment_for_a_cancelled_order_is_refunded(customer, order, emit):
+    emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    emit(payment(order, amount="65.55", payment_id=99))
+    assert status_of(customer, order) == ("cancelled", "out_of_stock")
+    refund = published("RefundRequested", order_id=order)[0]
+    assert refund["reference"] == "late-payment-99" and refund["reason"] == "order_cancelled"
+    assert refund["amount"] == {"amount": "65.55", "currency": "USD"}
+
+
+def test_refunds_set_the_payment_status(customer, order, emit):
+    emit(reserved(order), payment(order))
+    emit(PaymentRefunded(order_id=order, payment_id=1, refund_id=1, amount=Money("10.00", "USD"), reason="return"))
+    assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "partially_refunded"
+    emit(PaymentRefunded(order_id=order, payment_id=1, refund_id=2, amount=Money("55.55", "USD"), reason="return"))
+    assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "refunded"
+
+
+def test_a_redelivered_event_has_no_second_effect(customer, order, emit):
+    from flowmart.events.models import Delivery
+    from flowmart.events.relay import deliver
+
+    ev = OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",))
+    emit(ev)
+    for delivery in Delivery.objects.filter(event__event_id=ev.event_id):
+        Delivery.objects.filter(pk=delivery.pk).update(status="pending")
+        deliver(delivery.pk)
+    assert len(published("OrderCancelled", order_id=order)) == 1
