@@ -10,7 +10,7 @@ against duplicates and out-of-order arrival (a release after a consume finds not
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from flowmart.common.errors import Conflict, InvalidRequest
@@ -106,7 +106,7 @@ def restock_return(*, return_id: str, order_id: int | None, lines: Iterable[tupl
 
 @retry_on_conflict
 def reserve_order(
-    *, order_id: int, lines: Iterable[tuple[str, int]], destination_country: str = "", amendment_id: str | None = None
+    *, order_id: int, lines: Iterable[tuple[str, int]], destination_country: str = ""
 ) -> ReservationOutcome:
     """All-or-nothing reservation of an order's lines with routing; publishes
     InventoryAdjusted(reserved) or OutOfStock(order_id, short skus)."""
@@ -118,7 +118,7 @@ def reserve_order(
             return ReservationOutcome(ok=True, already_done=True)
         plan = routing.plan(demand, routing.sites_from_levels(book.levels, destination_country))
         if not plan.ok:
-            publish(contract.OutOfStock(order_id=order_id, amendment_id=amendment_id, skus=plan.short))
+            publish(contract.OutOfStock(order_id=order_id, amendment_id=None, skus=plan.short))
             return ReservationOutcome(ok=False, short=plan.short)
         allocations = hold(book, plan, order_id=order_id, destination=destination_country)
         book.commit("reserved", order_id=order_id, allocations=allocations, reference=f"order:{order_id}")
@@ -126,13 +126,20 @@ def reserve_order(
 
 
 def _already_reserved(order_id: int) -> bool:
-    if Reservation.objects.filter(order_id=order_id, amendment_id__isnull=True).exists():
+    """Has this order been reserved, or released, before? One round trip for both
+    questions: it runs while the order's stock rows are locked."""
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {Reservation._meta.db_table} WHERE order_id = %s AND amendment_id IS NULL),"
+        f" EXISTS (SELECT 1 FROM {ClosedOrder._meta.db_table} WHERE order_id = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order_id, order_id])
+        reserved, closed = cursor.fetchone()
+    if reserved:
         logger.info("order %s already has its reservations; nothing to do", order_id)
-        return True
-    if ClosedOrder.objects.filter(order_id=order_id).exists():
+    elif closed:
         logger.warning("order %s was already released; not reserving for it", order_id)
-        return True
-    return False
+    return reserved or closed
 
 
 @retry_on_conflict

@@ -1,0 +1,228 @@
+"""Inventory reservation benchmark: the reserve service itself under contention.
+
+16 concurrent clients (threads, each with its own PostgreSQL connection) call
+services.reserve_order for 1-unit single-line orders, in two scenarios:
+  (a) hot   — every order wants the same SKU (its rows are locked by every reservation);
+  (b) spread — orders pick one of 1,000 SKUs at random.
+Reports reservations/s and p50/p99 latency per reservation, then proves zero oversell:
+reserved == successful reservations, the ledger balances (check_inventory's selector)
+and no stock row is negative or over-reserved.
+
+Event publishing is part of the measured work (outbox row + one delivery row per
+subscriber, in the reservation's transaction). Celery is NOT eager here: the after-commit
+nudge goes to a Redis broker with no worker listening, so deliveries just queue (they are
+purged at the end); no subscriber runs during the measurement.
+
+    python -m bench inventory      # BENCH_SECONDS=15 per scenario, BENCH_CLIENTS=16
+Targets (issue 3): (b) >= 1,000 reservations/s, (a) >= 300/s, zero oversell.
+"""
+
+import itertools
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+
+DB_NAME = "flowmart_bench_inventory"
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "2")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+SPREAD_SKUS = 1000
+TARGETS = {"hot": 300, "spread": 1000}
+
+
+def configure() -> None:
+    """Point Django at the bench database and a queue-only broker, then set it up."""
+    os.environ.update(
+        {
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "DEBUG": "0",  # no per-query logging in the measured path
+            "SECURE_SSL_REDIRECT": "0",
+            "SECRET_KEY": "bench-" + "k" * 60,
+            "LOG_LEVEL": "ERROR",
+            "DJANGO_SETTINGS_MODULE": "flowmart.settings",
+        }
+    )
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {DB_NAME}"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {DB_NAME}"], check=True)
+    subprocess.run(["redis-cli", "-n", REDIS_DB, "flushdb"], check=True, capture_output=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    for app in ("events", "inventory"):  # only what the reserve path touches
+        call_command("migrate", app, verbosity=0)
+
+
+def seed(skus: list[str], per_warehouse: int) -> None:
+    """Stock for every SKU in the three demo warehouses, with its receive ledger lines
+    (bulk-inserted: setup is not what is measured, but the ledger must balance)."""
+    from django.db import transaction
+
+    from flowmart.common import demo
+    from flowmart.inventory.models import StockLevel, StockMovement, Warehouse
+
+    with transaction.atomic():
+        warehouses = [
+            Warehouse.objects.get_or_create(
+                code=w["code"],
+                defaults={
+                    "name": w["name"],
+                    "country": w["country"],
+                    "latitude": Decimal(w["latitude"]),
+                    "longitude": Decimal(w["longitude"]),
+                },
+            )[0]
+            for w in demo.WAREHOUSES
+        ]
+        StockLevel.objects.bulk_create(
+            [StockLevel(sku=s, warehouse=w, on_hand=per_warehouse) for s in skus for w in warehouses], batch_size=2000
+        )
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    kind="receive",
+                    sku=s,
+                    warehouse=w,
+                    on_hand_delta=per_warehouse,
+                    reserved_delta=0,
+                    on_hand_after=per_warehouse,
+                    reserved_after=0,
+                    reason="bench",
+                    reference="bench",
+                )
+                for s in skus
+                for w in warehouses
+            ],
+            batch_size=2000,
+        )
+
+
+def run(name: str, pick_sku, order_ids) -> dict:
+    """CLIENTS threads reserving for SECONDS; returns throughput and latency figures."""
+    from django.db import connection
+
+    from flowmart.inventory import services
+
+    barrier = threading.Barrier(CLIENTS + 1)
+    stop = threading.Event()
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    failures: list[int] = [0] * CLIENTS
+    errors: list[str] = []
+
+    def client(index: int) -> None:
+        rng = random.Random(index)
+        services.summed([])  # import warm-up outside the clock
+        connection.ensure_connection()
+        barrier.wait()
+        try:
+            while not stop.is_set():
+                start = time.perf_counter()
+                outcome = services.reserve_order(
+                    order_id=next(order_ids), lines=[(pick_sku(rng), 1)], destination_country="US"
+                )
+                latencies[index].append(time.perf_counter() - start)
+                failures[index] += not outcome.ok
+        except Exception as exc:  # reported, and fails the run
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    time.sleep(SECONDS)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    flat = sorted(x for per in latencies for x in per)
+    return {
+        "name": name,
+        "calls": len(flat),
+        "failed": sum(failures),
+        "errors": errors,
+        "per_second": len(flat) / elapsed,
+        "p50_ms": statistics.median(flat) * 1000 if flat else 0.0,
+        "p99_ms": flat[int(len(flat) * 0.99) - 1] * 1000 if flat else 0.0,
+    }
+
+
+def verify(skus: list[str], successes: int) -> list[str]:
+    """Zero oversell: stock rows, reservations and ledger agree and nothing is negative."""
+    from django.db.models import F, Sum
+
+    from flowmart.inventory.models import Reservation, StockLevel, StockMovement
+    from flowmart.inventory.selectors import inventory_drift
+
+    problems = [str(d) for d in inventory_drift()]
+    levels = StockLevel.objects.filter(sku__in=skus)
+    reserved = levels.aggregate(r=Sum("reserved"))["r"] or 0
+    ledger = StockMovement.objects.filter(sku__in=skus, kind="reserve").aggregate(r=Sum("reserved_delta"))["r"] or 0
+    held = Reservation.objects.filter(sku__in=skus).aggregate(q=Sum("quantity"))["q"] or 0
+    if not reserved == ledger == held == successes:
+        problems.append(f"reserved {reserved}, ledger {ledger}, reservations {held}, successes {successes}")
+    if levels.filter(reserved__gt=F("on_hand")).exists() or levels.filter(on_hand__lt=0).exists():
+        problems.append("a stock row is over-reserved or negative")
+    return problems
+
+
+def report(result: dict, problems: list[str]) -> bool:
+    target = TARGETS[result["name"]]
+    met = result["per_second"] >= target and not problems and not result["errors"]
+    print(
+        f"{result['name']:>6}: {result['per_second']:8.1f} reservations/s (target >= {target}) "
+        f"p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
+        f"calls {result['calls']}  out-of-stock {result['failed']}  "
+        f"oversell/drift: {'none' if not problems else problems[:3]}  {'OK' if met else 'MISSED'}",
+        flush=True,
+    )
+    for error in result["errors"][:5]:
+        print(f"        error: {error}")
+    return met
+
+
+def main() -> int:
+    configure()
+    from flowmart.events.models import Delivery, OutboxEvent
+    from flowmart.events.registry import subscribers_for
+
+    subscribers = [s.name for s in subscribers_for("InventoryAdjusted")]
+    print(
+        f"inventory bench: {CLIENTS} clients, {SECONDS:.0f}s per scenario, PostgreSQL {DB_NAME}; "
+        f"deliveries queue on redis db {REDIS_DB} with no worker; InventoryAdjusted subscribers: {subscribers}",
+        flush=True,
+    )
+    order_ids = itertools.count(1)
+    spread = [f"BENCH-{n:04d}" for n in range(SPREAD_SKUS)]
+    seed(["HOT"], per_warehouse=1_000_000)
+    seed(spread, per_warehouse=1_000)
+
+    ok = True
+    for name, skus, pick in [
+        ("hot", ["HOT"], lambda rng: "HOT"),
+        ("spread", spread, lambda rng: rng.choice(spread)),
+    ]:
+        result = run(name, pick, order_ids)
+        ok &= report(result, verify(skus, result["calls"] - result["failed"]))
+    print(
+        f"published {OutboxEvent.objects.count()} events, {Delivery.objects.count()} deliveries queued "
+        "(purged now: no worker ran them)",
+        flush=True,
+    )
+    subprocess.run(["redis-cli", "-n", REDIS_DB, "flushdb"], check=False, capture_output=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
