@@ -31,6 +31,10 @@ class UnknownEvent(LookupError):
 
 def event(cls):
     """Declare an event contract: a frozen, keyword-only dataclass registered by name."""
+    reserved = {"name", "version", "publisher"} & set(cls.__dict__.get("__annotations__", {}))
+    if reserved:
+        # A payload field called `name` would silently replace the event's own name.
+        raise TypeError(f"{cls.__name__}: payload fields may not be called {', '.join(sorted(reserved))}")
     cls = dataclasses.dataclass(frozen=True, kw_only=True)(cls)
     cls.name = cls.__name__
     if not cls.__dict__.get("publisher"):
