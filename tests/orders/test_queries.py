@@ -1,0 +1,56 @@
+"""Query budgets: checkout and order reads must not grow with the number of lines."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from flowmart.contracts.shipping import ShipmentCreated
+
+from .conftest import checkout_body, payment, reserved
+
+pytestmark = pytest.mark.django_db
+
+# Measured (orders' subscribers only): auth, key claim (insert + lock), cart, items with variants, rates,
+# order insert + number, lines (one bulk insert), timeline, two outbox rows, empty the cart, key response,
+# status re-read, and the savepoint pair of the test transaction.
+CHECKOUT_BUDGET = 17
+ORDER_READ_BUDGET = 5  # auth, order, lines, shipments, timeline
+
+
+@pytest.fixture
+def five_skus(catalog_sku, rates, stock):
+    skus = [catalog_sku(f"SKU-{n}", "10.00", weight=100) for n in range(5)]
+    rates()
+    stock(**dict.fromkeys(skus, 100))
+    return skus
+
+
+def test_checkout_of_five_lines_stays_within_budget(customer, five_skus, fill_cart):
+    cart_id = fill_cart(customer, dict.fromkeys(five_skus, 2))
+    with CaptureQueriesContext(connection) as queries:
+        response = customer.post(
+            "/api/v1/checkout/", checkout_body(cart_id), format="json", HTTP_IDEMPOTENCY_KEY="budget"
+        )
+    assert response.status_code == 201
+    assert len(queries) <= CHECKOUT_BUDGET, "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+def _read_queries(client, order_id):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/api/v1/orders/{order_id}/").status_code == 200
+    return len(queries)
+
+
+def test_order_read_does_not_grow_with_lines_or_shipments(customer, five_skus, place, emit):
+    small = place(customer, {five_skus[0]: 1})
+    large = place(customer, dict.fromkeys(five_skus, 3))
+    emit(reserved(large), payment(large))
+    emit(*[
+        ShipmentCreated(shipment_id=n, order_id=large, warehouse_code=f"W{n}", carrier="postal", method="standard",
+                        tracking_number=f"T{n}", lines=())
+        for n in range(1, 4)
+    ])  # fmt: skip
+    assert _read_queries(customer, small) == _read_queries(customer, large) <= ORDER_READ_BUDGET
+    with CaptureQueriesContext(connection) as queries:
+        assert customer.get("/api/v1/orders/").status_code == 200
+    assert len(queries) <= ORDER_READ_BUDGET + 1  # + the page count
