@@ -85,6 +85,7 @@ class ProductAdmin(SellerScopedAdmin):
     search_fields = ["name", "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["seller", "category"]
+    readonly_fields = ["created_at", "updated_at"]
     inlines = [VariantInline]
     actions = ["retire", "activate"]
 

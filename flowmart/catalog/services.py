@@ -18,6 +18,7 @@ from flowmart.contracts.catalog import ProductPublished, ProductRetired, Variant
 from flowmart.contracts.inventory import StockLevel
 from flowmart.events import publish
 
+from . import cache
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
 
 
@@ -43,6 +44,7 @@ def state_of(product: Product) -> ProductState | None:
 def record_change(product: Product, before: ProductState | None) -> None:
     """Publish what changed since `before`; call after the writes, inside their transaction."""
     with transaction.atomic():
+        cache.invalidate_on_commit()
         _refresh_search_vector(product.pk)
         product = Product.objects.select_related("seller", "category").get(pk=product.pk)
         variants = list(Variant.objects.filter(product=product).order_by("id"))
@@ -116,6 +118,7 @@ def add_seller_member(seller: Seller, user_id: int) -> SellerMember:
 
 def create_category(*, slug: str, name: str, parent: Category | None = None) -> Category:
     with transaction.atomic():
+        cache.invalidate_on_commit()
         return Category.objects.create(slug=slug, name=name, parent=parent)
 
 
@@ -195,6 +198,7 @@ def _new_variant(product: Product, *, price: Money, **fields) -> Variant:
 def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
     """Store inventory's reported availability per SKU, ignoring reports older than what we hold."""
     with transaction.atomic():
+        cache.invalidate_on_commit()
         for level in levels:
             updated = VariantAvailability.objects.filter(sku=level.sku, as_of__lte=as_of).update(
                 available=level.available, as_of=as_of

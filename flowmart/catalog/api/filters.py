@@ -21,7 +21,12 @@ class ProductFilter(django_filters.FilterSet):
     seller = django_filters.CharFilter(field_name="seller__slug")
     min_price = django_filters.NumberFilter(method="filter_price", min_value=0)
     max_price = django_filters.NumberFilter(method="filter_price", min_value=0)
-    in_stock = django_filters.BooleanFilter(field_name="in_stock")
+    in_stock = django_filters.TypedChoiceFilter(
+        field_name="in_stock",
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="true: some active variant is available; false: none is",
+    )
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering", choices=[(key, key) for key in ORDERINGS], empty_label=None
     )

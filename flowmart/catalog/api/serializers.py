@@ -52,6 +52,20 @@ class ProductListSerializer(serializers.ModelSerializer):
             return None
         return Money(product.price_amount, product.price_currency).to_dict()
 
+    def to_representation(self, product) -> dict:
+        """Hand-built (same shape as the declared fields): the list is the hottest read."""
+        return {
+            "id": product.id,
+            "name": product.name,
+            "slug": product.slug,
+            "category": {"id": product.category_id, "slug": product.category.slug, "name": product.category.name},
+            "seller": {"id": product.seller_id, "slug": product.seller.slug, "name": product.seller.name},
+            "price": self.get_price(product),
+            "in_stock": product.in_stock,
+            "image_urls": product.image_urls,
+            "created_at": serializers.DateTimeField().to_representation(product.created_at),
+        }
+
 
 class ProductDetailSerializer(serializers.ModelSerializer):
     category = CategoryRefSerializer()

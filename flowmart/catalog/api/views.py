@@ -1,9 +1,10 @@
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 
-from .. import selectors
+from .. import cache, selectors
 from .filters import ProductFilter
 from .serializers import CategorySerializer, ProductDetailSerializer, ProductListSerializer
 
@@ -18,6 +19,16 @@ class ProductListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.storefront_products()
+
+    def list(self, request, *args, **kwargs):
+        """Pages are the same for every caller, so their JSON is cached (see catalog.cache)."""
+        if request.accepted_renderer.format != "json":  # the browsable API (DEBUG) renders afresh
+            return super().list(request, *args, **kwargs)
+        key, page = cache.lookup(request.build_absolute_uri())
+        if page is None:
+            page = JSONRenderer().render(super().list(request, *args, **kwargs).data)
+            cache.store(key, page)
+        return HttpResponse(page, content_type="application/json")
 
 
 class ProductDetailView(generics.RetrieveAPIView):

@@ -1,0 +1,190 @@
+"""Admin: seller staff see and edit only their own products; every save publishes."""
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from flowmart.catalog import services
+from flowmart.catalog.models import Product
+from flowmart.events.models import OutboxEvent
+
+from .factories import CategoryFactory, SellerFactory, make_product, variant
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/catalog/product/"
+
+
+@pytest.fixture
+def sellers():
+    north, acme = SellerFactory(slug="northwind"), SellerFactory(slug="acme")
+    category = CategoryFactory(slug="gear")
+    own = make_product("Northwind Tent", seller=north, category=category, variants=[variant("100.00", sku="TENT-1")])
+    other = make_product("Acme Speaker", seller=acme, category=category, variants=[variant("50.00", sku="SPK-1")])
+    return {"north": north, "acme": acme, "category": category, "own": own, "other": other}
+
+
+def staff_of(seller, email="staff@northwind.test"):
+    user = get_user_model().objects.create_user(email=email, password="x", is_staff=True)
+    services.add_seller_member(seller, user.id)
+    return user
+
+
+def product_form(product, **changes):
+    """The admin change form as the browser posts it, with the variant inline."""
+    data = {
+        "seller": product.seller_id,
+        "category": product.category_id,
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "image_urls": json.dumps(product.image_urls),
+        "variants-TOTAL_FORMS": product.variants.count(),
+        "variants-INITIAL_FORMS": product.variants.count(),
+        "variants-MIN_NUM_FORMS": 0,
+        "variants-MAX_NUM_FORMS": 1000,
+    }
+    if product.active:
+        data["active"] = "on"
+    for n, v in enumerate(product.variants.order_by("id")):
+        data.update(
+            {
+                f"variants-{n}-id": v.id,
+                f"variants-{n}-product": product.id,
+                f"variants-{n}-sku": v.sku,
+                f"variants-{n}-name": v.name,
+                f"variants-{n}-price_amount": str(v.price_amount),
+                f"variants-{n}-price_currency": v.price_currency,
+                f"variants-{n}-weight_grams": v.weight_grams,
+                f"variants-{n}-attributes": json.dumps(v.attributes),
+                f"variants-{n}-active": "on" if v.active else "",
+            }
+        )
+    data.update(changes)
+    return data
+
+
+def admin_errors(response):
+    """The form and inline errors of an admin page that came back instead of redirecting."""
+    return response.context["adminform"].form.errors, [
+        f.formset.errors for f in response.context["inline_admin_formsets"]
+    ]
+
+
+def test_seller_staff_see_only_their_own_products(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    shown = list(response.context["cl"].queryset)
+    assert shown == [sellers["own"]]
+    variants = client.get("/admin/catalog/variant/").context["cl"].queryset
+    assert [v.sku for v in variants] == ["TENT-1"]
+
+
+def test_another_sellers_product_cannot_be_opened_or_changed(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+    other = sellers["other"]
+    url = f"{CHANGELIST}{other.id}/change/"
+
+    assert client.get(url).status_code in (302, 404)
+    posted = client.post(url, product_form(other, name="Hijacked"))
+    assert posted.status_code in (302, 404)
+    other.refresh_from_db()
+    assert other.name == "Acme Speaker"
+
+
+def test_seller_staff_may_only_pick_their_own_seller(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+
+    form = client.get(f"{CHANGELIST}add/").context["adminform"].form
+
+    assert list(form.fields["seller"].queryset) == [sellers["north"]]
+
+
+def test_staff_without_membership_or_permissions_see_nothing(client, sellers):
+    client.force_login(get_user_model().objects.create_user(email="temp@x.test", password="x", is_staff=True))
+
+    assert client.get(CHANGELIST).status_code == 403
+
+
+def test_superusers_see_every_product(client, sellers):
+    client.force_login(get_user_model().objects.create_superuser(email="ops@x.test", password="x"))
+
+    shown = set(client.get(CHANGELIST).context["cl"].queryset)
+
+    assert shown == {sellers["own"], sellers["other"]}
+
+
+def test_an_admin_price_edit_publishes_like_the_services(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+    own = sellers["own"]
+    since = OutboxEvent.objects.order_by("-id").first().id
+
+    response = client.post(f"{CHANGELIST}{own.id}/change/", product_form(own, **{"variants-0-price_amount": "90.00"}))
+
+    assert response.status_code == 302, admin_errors(response)
+    names = list(OutboxEvent.objects.filter(id__gt=since).values_list("name", flat=True))
+    assert sorted(names) == ["ProductPublished", "VariantPriceChanged"]
+    change = OutboxEvent.objects.get(id__gt=since, name="VariantPriceChanged").to_event()
+    assert (change.sku, str(change.old_price.amount), str(change.new_price.amount)) == ("TENT-1", "100.00", "90.00")
+
+
+def test_admin_add_publishes_the_new_product(client, sellers):
+    client.force_login(get_user_model().objects.create_superuser(email="ops@x.test", password="x"))
+    data = {
+        "seller": sellers["acme"].id,
+        "category": sellers["category"].id,
+        "name": "Acme Amp",
+        "slug": "acme-amp",
+        "description": "Loud.",
+        "image_urls": "[]",
+        "active": "on",
+        "variants-TOTAL_FORMS": 1,
+        "variants-INITIAL_FORMS": 0,
+        "variants-MIN_NUM_FORMS": 0,
+        "variants-MAX_NUM_FORMS": 1000,
+        "variants-0-sku": "AMP-1",
+        "variants-0-name": "Black",
+        "variants-0-price_amount": "300.00",
+        "variants-0-price_currency": "USD",
+        "variants-0-weight_grams": 3000,
+        "variants-0-attributes": "{}",
+        "variants-0-active": "on",
+    }
+
+    response = client.post(f"{CHANGELIST}add/", data)
+
+    assert response.status_code == 302, admin_errors(response)
+    product = Product.objects.get(slug="acme-amp")
+    published = OutboxEvent.objects.filter(name="ProductPublished").last().to_event()
+    assert published.product_id == product.id
+    assert [v.sku for v in published.variants] == ["AMP-1"]
+
+
+def test_retire_action_publishes_product_retired(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+    own, other = sellers["own"], sellers["other"]
+
+    client.post(CHANGELIST, {"action": "retire", "_selected_action": [own.id, other.id]})
+
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert not own.active and other.active  # the other seller's product is outside the queryset
+    retired = OutboxEvent.objects.get(name="ProductRetired").to_event()
+    assert retired.product_id == own.id
+
+
+def test_operators_admin_pages_open(client, sellers):
+    client.force_login(get_user_model().objects.create_superuser(email="ops@x.test", password="x"))
+
+    for url in (
+        "/admin/catalog/seller/",
+        f"/admin/catalog/seller/{sellers['north'].id}/change/",
+        "/admin/catalog/category/",
+        "/admin/catalog/variantavailability/",
+        f"{CHANGELIST}{sellers['own'].id}/change/",
+    ):
+        assert client.get(url).status_code == 200, url
