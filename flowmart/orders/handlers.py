@@ -75,7 +75,10 @@ def on_out_of_stock(ev: OutOfStock) -> None:
 
 
 def on_payment_processed(ev: PaymentProcessed) -> None:
-    lifecycle.payment_processed(ev.order_id, ev.payment_id, ev.status == "succeeded", ev.amount, ev.failure_code)
+    if ev.amendment_id:
+        lifecycle.amendment_payment(ev.order_id, ev.amendment_id, ev.status == "succeeded", ev.amount, ev.failure_code)
+    else:
+        lifecycle.payment_processed(ev.order_id, ev.payment_id, ev.status == "succeeded", ev.amount, ev.failure_code)
 
 
 def on_payment_held(ev: PaymentHeldForReview) -> None:

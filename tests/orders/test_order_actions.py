@@ -207,3 +207,19 @@ def test_return_flow_refunds_each_lines_share_and_ends_returned(customer, delive
     assert [r["amount"]["amount"] for r in refunds] == ["14.88", "38.67"]  # 14.87 + 20.00 + 3.80
     assert status_of(customer, delivered)[0] == "returned"
     assert Order.objects.get(pk=delivered).lines.filter(returned_quantity=0).count() == 0
+
+
+def test_amending_an_order_still_being_confirmed_is_a_conflict(customer, order):
+    response = amend(customer, order, {"MUG-1": 1})
+    assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
+
+
+def test_an_amendments_extra_charge_never_moves_the_order(customer, paid, emit):
+    amend(customer, paid, {"MUG-1": 3, "TEE-1": 1})
+    amendment_id = published("OrderAmended", order_id=paid)[0]["amendment_id"]
+    emit(reserved(paid, amendment_id=amendment_id, allocations=()))
+    failed = payment(paid, status="failed", failure_code="card_declined", amount="14.88")
+    emit(dataclasses.replace(failed, amendment_id=amendment_id))
+    body = customer.get(f"/api/v1/orders/{paid}/").json()
+    assert (body["status"], body["payment_status"]) == ("paid", "paid")
+    assert "failed (card_declined)" in body["timeline"][-1]["event"]

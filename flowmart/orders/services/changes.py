@@ -124,6 +124,9 @@ def amend(customer_id: int, order_id, requested: list[dict]) -> Order:
     order = own_locked(customer_id, order_id)
     if order.status not in CHANGEABLE:
         raise Conflict(f"An order that is {order.status} can no longer be amended.")
+    if order.status == OrderStatus.PENDING:
+        # Inventory has not answered the checkout yet: an amendment could overtake it.
+        raise Conflict("The order is still being confirmed; try again in a moment.")
     if order.amendments.filter(status=OrderAmendment.Status.PENDING).exists():
         raise Conflict("The previous amendment of this order is still being confirmed; try again shortly.")
     current = list(order.lines.all())

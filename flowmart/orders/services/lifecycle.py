@@ -123,6 +123,17 @@ def _payment_succeeded(order: Order, payment_id: int, amount: Money) -> None:
 
 
 @transaction.atomic
+def amendment_payment(
+    order_id: int, amendment_id: str, succeeded: bool, amount: Money, failure_code: str | None
+) -> None:
+    """The extra charge of an amendment: noted on the timeline; it never moves the order."""
+    order = locked(order_id)
+    if order is not None:
+        outcome = "succeeded" if succeeded else f"failed ({failure_code or 'unknown'})"
+        note(order, f"extra charge of {amount} for amendment {amendment_id} {outcome}")
+
+
+@transaction.atomic
 def payment_held(order_id: int, score: int) -> None:
     order = locked(order_id)
     if order is not None:
