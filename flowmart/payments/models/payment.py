@@ -55,7 +55,7 @@ class Payment(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True)
     card_country = models.CharField(max_length=2, blank=True)
     card_fingerprint = models.CharField(max_length=100, blank=True, db_index=True)
-    next_action_url = models.URLField(max_length=500, blank=True)
+    next_action_url = models.CharField(max_length=500, blank=True)
     captured_amount = AmountField(default=Decimal(0))
     refunded_amount = AmountField(default=Decimal(0))
     disputed_amount = AmountField(default=Decimal(0))

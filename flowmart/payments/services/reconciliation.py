@@ -52,11 +52,15 @@ def reconcile(provider: str, since: datetime) -> list[Difference]:
         refunded = Refund.objects.filter(attempt=attempt).aggregate(t=Sum("amount"))["t"] or Decimal(0)
         if charge.amount_refunded.amount != refunded:
             diffs.append(
-                Difference(provider, charge.intent_id, "refunded differs", str(refunded), str(charge.amount_refunded))
+                Difference(
+                    provider, charge.intent_id, "refunded differs", str(refunded), str(charge.amount_refunded.amount)
+                )
             )
     for charge in theirs.values():
         if charge.amount_captured.amount > 0:
-            diffs.append(Difference(provider, charge.intent_id, "unknown to FlowMart", "", str(charge.amount_captured)))
+            diffs.append(
+                Difference(provider, charge.intent_id, "unknown to FlowMart", "", str(charge.amount_captured.amount))
+            )
     for diff in diffs:
         logger.warning("reconciliation difference: %s", diff)
     return diffs
