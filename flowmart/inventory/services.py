@@ -25,6 +25,10 @@ from .models import ClosedOrder, MovementKind, Reservation, StockLevel, StockMov
 logger = logging.getLogger("flowmart.inventory")
 
 
+class OrderNotReservedYet(RuntimeError):
+    """An order event overtook the order's confirmation; the dispatcher retries it later."""
+
+
 # --- stock in and out (staff, demo, returns) -------------------------------------------
 
 
@@ -273,6 +277,10 @@ def apply_amendment(*, order_id: int, amendment_id: str, changes: Iterable[tuple
     with transaction.atomic():
         active = lock_active(order_id)
         if not active:
+            never_reserved = not Reservation.objects.filter(order_id=order_id).exists()
+            if never_reserved and not ClosedOrder.objects.filter(order_id=order_id).exists():
+                # Arrived before OrderConfirmed was handled: fail so the delivery retries later.
+                raise OrderNotReservedYet(f"order {order_id} has no reservations yet (amendment {amendment_id})")
             logger.warning("order %s: amendment %s ignored, the order holds no reservations", order_id, amendment_id)
             return ReservationOutcome(ok=False)
         if (

@@ -73,3 +73,20 @@ def test_ledger_lines_cannot_be_edited_or_deleted(busy_stock):
         movement.save()
     with pytest.raises(ValueError):
         movement.delete()
+
+
+def test_the_database_refuses_to_rewrite_the_ledger(busy_stock):
+    from importlib import import_module
+
+    from django.db import DatabaseError, connection, transaction
+
+    migration = import_module("flowmart.inventory.migrations.0002_movement_append_only")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARD)  # the test database is built without migrations
+    for attempt in (
+        lambda: StockMovement.objects.update(reason="rewritten"),
+        lambda: StockMovement.objects.filter(kind="ship").delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert not StockMovement.objects.filter(reason="rewritten").exists()

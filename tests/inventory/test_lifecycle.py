@@ -160,3 +160,16 @@ def test_restock_return_puts_units_back_once(stock):
     assert level("S", "GB-NORTH").on_hand == 3
     assert StockMovement.objects.filter(kind="return", reference="return:r1").count() == 1
     assert published("InventoryAdjusted", reason="returned")[0]["levels"] == [{"sku": "S", "available": 3}]
+
+
+def test_an_amendment_overtaking_the_confirmation_is_retried_later(stock):
+    stock({"US-EAST": 5}, sku="S")
+    with pytest.raises(services.OrderNotReservedYet):
+        services.apply_amendment(order_id=9, amendment_id="early", changes=[("S", 1)])
+
+    services.reserve_order(order_id=9, lines=[("S", 1)], destination_country="US")
+    assert services.apply_amendment(order_id=9, amendment_id="early", changes=[("S", 1)]).ok
+    assert level("S").reserved == 2
+
+    services.release_order(order_id=10, reason="out_of_stock")  # cancelled, never reserved: ignore
+    assert not services.apply_amendment(order_id=10, amendment_id="late", changes=[("S", 1)]).ok
