@@ -22,7 +22,7 @@ DROP FUNCTION IF EXISTS inventory_movement_append_only();
 def _run(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":  # the embedded SQLite default relies on the model guard
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # no placeholders: "%" is plpgsql format syntax
 
     return run
 
