@@ -8,6 +8,6 @@ class CustomersConfig(AppConfig):
     def ready(self):
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, schema  # noqa: F401 - schema registers the OpenAPI auth scheme
 
         register("customers", handlers.SUBSCRIBERS)

@@ -1,5 +1,6 @@
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from flowmart.common.countries import is_country_code
@@ -53,6 +54,7 @@ class ProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "date_joined"]
 
 
+@extend_schema_serializer(component_name="CustomerAddress")
 class AddressSerializer(serializers.ModelSerializer):
     country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US")
 

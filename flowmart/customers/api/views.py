@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from .. import selectors, services
 from ..authentication import BearerTokenAuthentication
+from ..models import Address
 from .serializers import (
     AddressSerializer,
     ProfileSerializer,
@@ -77,6 +78,8 @@ class AddressListView(generics.ListCreateAPIView):
     serializer_class = AddressSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no customer
+            return Address.objects.none()
         return selectors.addresses_of(self.request.user)
 
     def perform_create(self, serializer):
@@ -87,6 +90,8 @@ class AddressDetailView(generics.RetrieveUpdateDestroyAPIView):
     serializer_class = AddressSerializer
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no customer
+            return Address.objects.none()
         return selectors.addresses_of(self.request.user)
 
     def perform_update(self, serializer):
