@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from flowmart.common.errors import Conflict
 
+from .gateways import GatewayError
 from .models import (
     Dispute,
     DummyIntent,
@@ -110,6 +111,8 @@ class FraudReviewQueueAdmin(PaymentAdmin):
                 self.message_user(request, f"payment {payment.pk} {verb}")
             except Conflict as exc:
                 self.message_user(request, str(exc.detail), level=messages.WARNING)
+            except GatewayError as exc:
+                self.message_user(request, f"payment {payment.pk}: provider error, try again ({exc})", messages.ERROR)
 
     @admin.action(description="Approve: charge the payment")
     def approve(self, request, queryset):

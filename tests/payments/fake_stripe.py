@@ -123,6 +123,10 @@ class FakeStripe:
                 return self._payment_method(parts[1])
             case ("POST", "payment_methods", 3, "attach"):
                 status, pm = self._payment_method(parts[1])
+                if status == 200 and isinstance(CARDS[parts[1]][3], tuple):  # Stripe checks the card on attach
+                    code, decline = CARDS[parts[1]][3]
+                    error = {"type": "card_error", "code": code, "decline_code": decline, "message": "declined"}
+                    return 402, {"error": error}
                 if status == 200:
                     pm["customer"] = params.get("customer")
                 return status, pm

@@ -151,3 +151,30 @@ def test_amendment_increase_charged_off_session_after_its_reservation(stripe_on)
     send(cancelled(308))  # refunds both charges
     assert sorted(r["amount"] for r in stripe_on.refunds.values()) == [2000, 5000]
     assert_ledger_balanced(308)
+
+
+@pytest.mark.parametrize("provider", ["dummy", "stripe"])
+def test_subscription_with_a_declining_card_saves_nothing_and_does_not_retry(stripe_on, provider):
+    from flowmart.events.models import Delivery
+
+    send(
+        UserSubscriptionStarted(
+            subscription_id=79,
+            customer_id=7,
+            customer_email="sub@example.com",
+            plan_id=1,
+            sku="SKU-1",
+            quantity=1,
+            provider=provider,
+            payment_method="pm_card_chargeDeclined",
+        )
+    )
+    assert not SavedPaymentMethod.objects.exists()
+    assert Delivery.objects.get(subscriber="payments.save_method_for_renewals").status == "done"
+
+
+def test_card_number_instead_of_a_provider_id_is_refused_and_not_stored():
+    send(initiated(309, "4242424242424242"), reserved(309))
+    p = payment(309)
+    assert p.payment_method == "" and p.failure_code == "processing_error"
+    assert [e["status"] for e in published("PaymentProcessed", 309)] == ["failed"]

@@ -10,6 +10,7 @@ from .base import (
     GatewayError,
     PaymentMethodInfo,
     ProviderCharge,
+    ProviderRefused,
     ProviderUnavailable,
     RefundOutcome,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "Gateway",
     "GatewayError",
     "PaymentMethodInfo",
+    "ProviderRefused",
     "ProviderCharge",
     "ProviderUnavailable",
     "RefundOutcome",

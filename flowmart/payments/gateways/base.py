@@ -17,6 +17,11 @@ class GatewayError(Exception):
     """The provider could not be reached or answered unexpectedly (after safe retries)."""
 
 
+class ProviderRefused(GatewayError):
+    """The provider refused the request for good (a 4xx: card error, no such object, amount too large):
+    retrying cannot help."""
+
+
 class ProviderUnavailable(Exception):
     """Unknown provider, or one that is not configured (e.g. stripe without a key)."""
 

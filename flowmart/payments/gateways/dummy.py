@@ -11,7 +11,15 @@ from datetime import datetime
 from flowmart.common.money import Money
 
 from ..models import DummyCustomer, DummyIntent, DummyRefund
-from .base import ChargeOutcome, ChargeRequest, GatewayError, PaymentMethodInfo, ProviderCharge, RefundOutcome
+from .base import (
+    ChargeOutcome,
+    ChargeRequest,
+    GatewayError,
+    PaymentMethodInfo,
+    ProviderCharge,
+    ProviderRefused,
+    RefundOutcome,
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,8 @@ class DummyGateway:
         return customer.customer_ref
 
     def save_payment_method(self, customer_id: int, email: str, payment_method: str) -> str:
+        if TEST_CARDS.get(payment_method, UNKNOWN_CARD).outcome == "decline":
+            raise ProviderRefused(f"{payment_method} cannot be saved: the card is declined")
         ref = self.ensure_customer(customer_id, email)
         customer = DummyCustomer.objects.select_for_update().get(customer_ref=ref)
         if payment_method not in customer.payment_methods:

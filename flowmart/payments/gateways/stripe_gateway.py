@@ -17,7 +17,15 @@ from django.conf import settings
 
 from flowmart.common.money import Money, minor_units
 
-from .base import ChargeOutcome, ChargeRequest, GatewayError, PaymentMethodInfo, ProviderCharge, RefundOutcome
+from .base import (
+    ChargeOutcome,
+    ChargeRequest,
+    GatewayError,
+    PaymentMethodInfo,
+    ProviderCharge,
+    ProviderRefused,
+    RefundOutcome,
+)
 
 DECLINE_CODES = {"insufficient_funds", "fraudulent"}
 
@@ -176,6 +184,8 @@ class StripeGateway:
     def _call(method, *args):
         try:
             return _plain(method(*args))
+        except (stripe.CardError, stripe.InvalidRequestError) as exc:
+            raise ProviderRefused(f"{type(exc).__name__}: {exc}") from exc
         except stripe.StripeError as exc:
             raise GatewayError(f"{type(exc).__name__}: {exc}") from exc
 

@@ -4,17 +4,19 @@ neither OutOfStock nor OrderCancelled has been heard. Amendments, cancellations,
 refund requests and subscription set-up live here too."""
 
 import logging
+import re
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from ..gateways import ProviderUnavailable, get_gateway
-from ..models import Amendment, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
+from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
+from ..models import Amendment, FailureCode, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
 from . import charging, refunds
 
 logger = logging.getLogger("flowmart.payments")
 S = Payment.Status
 K = OrderSignal.Kind
+PROVIDER_ID = re.compile(r"[a-z]{2,8}_[A-Za-z0-9_]{3,100}")  # pm_card_visa, pm_1Nx..., card_...
 
 
 def record_signal(order_id: int, kind: str, amendment_id: str | None = None) -> None:
@@ -25,7 +27,14 @@ def record_signal(order_id: int, kind: str, amendment_id: str | None = None) -> 
         pass  # heard before: signals are facts, idempotent
 
 
+def provider_method_id(value: str) -> str:
+    """Only a provider's payment-method id may enter our tables; anything else (a card
+    number above all) is replaced before it is stored, and never logged."""
+    return value if PROVIDER_ID.fullmatch(value or "") else ""
+
+
 def payment_initiated(event) -> None:
+    method = provider_method_id(event.payment_method)
     with transaction.atomic():
         payment, created = Payment.objects.get_or_create(
             order_id=event.order_id,
@@ -37,7 +46,7 @@ def payment_initiated(event) -> None:
                 "amount": event.amount.amount,
                 "currency": event.amount.currency,
                 "provider": event.provider,
-                "payment_method": event.payment_method,
+                "payment_method": method,
                 "subscription_id": event.subscription_id,
                 "client_ip": event.client_ip or None,
                 "shipping_country": event.shipping_country or "",
@@ -45,7 +54,10 @@ def payment_initiated(event) -> None:
                 "correlation_id": event.correlation_id,
             },
         )
-        if created:
+        if created and not method:
+            logger.warning("order %s: payment method is not a provider id; refused", event.order_id)
+            charging.fail_payment(payment, FailureCode.PROCESSING_ERROR)
+        elif created:
             try_to_charge(event.order_id)
 
 
@@ -188,8 +200,12 @@ def subscription_started(event) -> None:
     except ProviderUnavailable:
         logger.warning("subscription %s: provider %s unavailable", event.subscription_id, event.provider)
         return
-    # A GatewayError propagates: the delivery is retried, and the provider calls are idempotent.
-    ref = gateway.save_payment_method(event.customer_id, event.customer_email, event.payment_method)
+    # A transient GatewayError propagates: the delivery is retried, and the provider calls are idempotent.
+    try:
+        ref = gateway.save_payment_method(event.customer_id, event.customer_email, event.payment_method)
+    except ProviderRefused as exc:
+        logger.warning("subscription %s: payment method refused by %s: %s", event.subscription_id, event.provider, exc)
+        return
     SavedPaymentMethod.objects.update_or_create(
         subscription_id=event.subscription_id,
         defaults={
