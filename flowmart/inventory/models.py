@@ -134,10 +134,15 @@ class Reservation(models.Model):
     class Meta:
         ordering = ["order_id", "id"]
         constraints = [
+            # One row per (order, sku, warehouse) for the order itself and per amendment of it.
+            models.UniqueConstraint(
+                fields=["order_id", "sku", "warehouse"],
+                condition=Q(amendment_id__isnull=True),
+                name="reservation_once_per_order_line_warehouse",
+            ),
             models.UniqueConstraint(
                 fields=["order_id", "sku", "warehouse", "amendment_id"],
-                name="reservation_once_per_order_line_warehouse",
-                nulls_distinct=False,
+                name="reservation_once_per_amendment_line_warehouse",
             ),
         ]
         indexes = [
