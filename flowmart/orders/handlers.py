@@ -7,7 +7,13 @@ Each handler translates one event into one service call. Names are stable
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
 from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
-from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentProcessed, PaymentRefunded
+from flowmart.contracts.payments import (
+    PaymentActionRequired,
+    PaymentDisputed,
+    PaymentHeldForReview,
+    PaymentProcessed,
+    PaymentRefunded,
+)
 from flowmart.contracts.shipping import (
     DeliveryFailed,
     ReturnInitiated,
@@ -93,6 +99,10 @@ def on_payment_refunded(ev: PaymentRefunded) -> None:
     lifecycle.payment_refunded(ev.order_id, ev.amount, ev.reason)
 
 
+def on_payment_disputed(ev: PaymentDisputed) -> None:
+    lifecycle.payment_disputed(ev.order_id, ev.amount, ev.reason)
+
+
 def on_reservation_expired(ev: ReservationExpired) -> None:
     lifecycle.reservation_expired(ev.order_id)
 
@@ -158,6 +168,7 @@ SUBSCRIBERS = {
     PaymentHeldForReview: [on_payment_held],
     PaymentActionRequired: [on_payment_action_required],
     PaymentRefunded: [on_payment_refunded],
+    PaymentDisputed: [on_payment_disputed],
     ShipmentCreated: [on_shipment_created],
     ShipmentDispatched: [on_shipment_dispatched],
     ShipmentInTransit: [on_shipment_in_transit],

@@ -26,6 +26,7 @@ class PaymentStatus(models.TextChoices):
     FAILED = "failed"
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
+    DISPUTED = "disputed"
 
 
 class CancellationReason(models.TextChoices):

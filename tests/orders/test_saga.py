@@ -6,7 +6,7 @@ import pytest
 
 from flowmart.common.money import Money
 from flowmart.contracts.inventory import OutOfStock, ReservationExpired
-from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentRefunded
+from flowmart.contracts.payments import PaymentActionRequired, PaymentDisputed, PaymentHeldForReview, PaymentRefunded
 from flowmart.contracts.shipping import (
     DeliveryFailed,
     ShipmentCreated,
@@ -184,6 +184,14 @@ def test_refunds_set_the_payment_status(customer, order, emit):
     assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "partially_refunded"
     emit(PaymentRefunded(order_id=order, payment_id=1, refund_id=2, amount=Money("55.55", "USD"), reason="return"))
     assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "refunded"
+
+
+def test_a_dispute_marks_the_payment_and_leaves_the_status(customer, order, emit):
+    emit(reserved(order), payment(order))
+    emit(PaymentDisputed(order_id=order, payment_id=1, amount=Money("65.55", "USD"), reason="fraudulent"))
+    body = customer.get(f"/api/v1/orders/{order}/").json()
+    assert (body["status"], body["payment_status"]) == ("paid", "disputed")
+    assert "disputed" in body["timeline"][-1]["event"]
 
 
 def test_a_redelivered_event_has_no_second_effect(customer, order, emit):

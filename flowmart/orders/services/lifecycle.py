@@ -161,6 +161,17 @@ def payment_refunded(order_id: int, amount: Money, reason: str) -> None:
 
 
 @transaction.atomic
+def payment_disputed(order_id: int, amount: Money, reason: str) -> None:
+    """The bank opened a dispute. The order's status is left alone (the goods may be on their
+    way); payment_status and the timeline tell staff and customer."""
+    order = locked(order_id)
+    if order is not None:
+        order.payment_status = PaymentStatus.DISPUTED
+        order.save(update_fields=["payment_status", "updated_at"])
+        note(order, f"payment of {amount} disputed ({reason})")
+
+
+@transaction.atomic
 def reservation_expired(order_id: int) -> None:
     order = locked(order_id)
     if order is not None:
