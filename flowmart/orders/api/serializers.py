@@ -34,6 +34,39 @@ class CartItemSerializer(serializers.ModelSerializer):
         return (item.variant.price * item.quantity).to_dict()
 
 
+class TotalsSerializer(serializers.Serializer):
+    """Documents the totals object: every value is Money."""
+
+    subtotal = MoneyField()
+    shipping = MoneyField()
+    discount = MoneyField()
+    tax = MoneyField()
+    total = MoneyField()
+
+
+class CartSerializer(serializers.Serializer):
+    """Documents the cart body (built in views.cart_body)."""
+
+    id = serializers.IntegerField()
+    items = CartItemSerializer(many=True)
+    totals = TotalsSerializer()
+    shipping_country = serializers.CharField(allow_null=True)
+    shipping_method = serializers.CharField(allow_null=True)
+
+
+class ShippingOfferSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    carrier = serializers.CharField()
+    price = MoneyField()
+    estimated_days = serializers.IntegerField()
+
+
+class CheckoutResponseSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
 class AddItemSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     quantity = serializers.IntegerField(min_value=1, max_value=100)

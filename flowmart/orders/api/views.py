@@ -4,7 +4,7 @@ Views only translate HTTP: they validate the shape of a request, call one servic
 or selector with the caller's id, and render the result.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,18 +36,18 @@ def valid(serializer_class, data, **kwargs) -> dict:
 
 
 class CartsView(APIView):
-    @extend_schema(request=None, responses={201: dict, 200: dict})
+    @extend_schema(request=None, responses={201: s.CartSerializer, 200: s.CartSerializer})
     def post(self, request):
         cart, created = carts.open_cart(request.user.id)
         return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class CartView(APIView):
-    @extend_schema(responses=dict)
+    @extend_schema(responses=s.CartSerializer)
     def get(self, request, cart_id):
         return Response(cart_body(selectors.cart_of(request.user.id, cart_id)))
 
-    @extend_schema(request=s.CartDestinationSerializer, responses=dict)
+    @extend_schema(request=s.CartDestinationSerializer, responses=s.CartSerializer)
     def patch(self, request, cart_id):
         data = valid(s.CartDestinationSerializer, request.data)
         cart = carts.set_destination(request.user.id, cart_id, data["shipping_country"], data["shipping_method"])
@@ -69,13 +69,14 @@ class CartItemView(APIView):
         item = carts.change_item(request.user.id, cart_id, item_id, data["quantity"])
         return Response(s.CartItemSerializer(item).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, cart_id, item_id):
         carts.remove_item(request.user.id, cart_id, item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ShippingMethodsView(APIView):
-    @extend_schema(parameters=[s.CountryQuerySerializer], responses=dict)
+    @extend_schema(parameters=[s.CountryQuerySerializer], responses=s.ShippingOfferSerializer(many=True))
     def get(self, request):
         country = valid(s.CountryQuerySerializer, request.query_params)["country"]
         offers = selectors.shipping_offers(request.user.id, country)
@@ -83,7 +84,11 @@ class ShippingMethodsView(APIView):
 
 
 class CheckoutView(APIView):
-    @extend_schema(request=s.CheckoutSerializer, responses={201: dict})
+    @extend_schema(
+        request=s.CheckoutSerializer,
+        responses={201: s.CheckoutResponseSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+    )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "")
         if not 1 <= len(key) <= 255:
