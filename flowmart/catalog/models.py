@@ -3,6 +3,8 @@ who may edit which seller's products, and the availability projection fed by inv
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 
@@ -16,6 +18,15 @@ class SearchVectorIndex(GinIndex):
         if schema_editor.connection.vendor != "postgresql":
             return models.Index.create_sql(self, model, schema_editor, **kwargs)
         return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+def validate_image_urls(value) -> None:
+    """A list of absolute http(s) URLs: images are hosted elsewhere (a CDN), never uploaded here."""
+    check = URLValidator(schemes=["http", "https"])
+    if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
+        raise ValidationError("Give a list of image URLs.")
+    for url in value:
+        check(url)
 
 
 class Seller(models.Model):
@@ -63,7 +74,9 @@ class Product(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     active = models.BooleanField(default=True, db_index=True)
-    image_urls = models.JSONField(default=list, blank=True, help_text="Image URLs, the first is the main one.")
+    image_urls = models.JSONField(
+        default=list, blank=True, validators=[validate_image_urls], help_text="Image URLs, the first is the main one."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Weighted name (A) + description (B), refreshed by the services on every write.

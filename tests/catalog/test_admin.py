@@ -188,3 +188,18 @@ def test_operators_admin_pages_open(client, sellers):
         f"{CHANGELIST}{sellers['own'].id}/change/",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_image_urls_must_be_a_list_of_web_addresses(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+    own = sellers["own"]
+
+    refused = client.post(f"{CHANGELIST}{own.id}/change/", product_form(own, image_urls='["ftp://x/a.jpg"]'))
+    accepted = client.post(
+        f"{CHANGELIST}{own.id}/change/", product_form(own, image_urls='["https://cdn.example.com/tent.jpg"]')
+    )
+
+    assert refused.status_code == 200 and "image_urls" in refused.context["adminform"].form.errors
+    assert accepted.status_code == 302
+    own.refresh_from_db()
+    assert own.image_urls == ["https://cdn.example.com/tent.jpg"]
