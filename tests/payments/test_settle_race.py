@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from flowmart.payments.gateways.dummy import DummyGateway
-from flowmart.payments.models import LedgerEntry, StripeWebhookEvent
+from flowmart.payments.models import DummyIntent, LedgerEntry, StripeWebhookEvent
 from flowmart.payments.services import charging, webhooks
 
 from . import stripe_signing
@@ -68,3 +68,25 @@ def test_stripe_refresh_racing_the_webhook(stripe_on):
     assert [e["status"] for e in published("PaymentProcessed", 510)] == ["succeeded"]
     assert len(stripe_on.charges) == 1
     assert_ledger_balanced(510)
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_payment_initiated_and_reservation_handled_at_the_same_moment_charge_once(round_):
+    """Two workers, one per half of the saga: neither may miss the other's uncommitted row."""
+    from django.db import transaction
+
+    from flowmart.payments.services import saga
+
+    order = 520 + round_
+
+    def initiated_half():
+        with transaction.atomic():
+            saga.payment_initiated(initiated(order))
+
+    def reserved_half():
+        with transaction.atomic():
+            saga.stock_reserved(order, None)
+
+    race(initiated_half, reserved_half)
+    assert payment(order).status == "succeeded"
+    assert DummyIntent.objects.filter(idempotency_key=f"flowmart-order-{order}-charge").count() == 1

@@ -81,7 +81,8 @@ class Payment(models.Model):
 
     @property
     def refundable(self) -> Decimal:
-        return self.captured_amount - self.refunded_amount
+        """What can still go back to the customer: a disputed amount is already with the bank."""
+        return self.captured_amount - self.refunded_amount - self.disputed_amount
 
 
 class PaymentAttempt(models.Model):

@@ -7,7 +7,7 @@ import logging
 import re
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
@@ -16,7 +16,20 @@ from . import charging, refunds
 logger = logging.getLogger("flowmart.payments")
 S = Payment.Status
 K = OrderSignal.Kind
+ADVISORY_NAMESPACE = 0x50617931  # "Pay1": payments' own advisory-lock space
 PROVIDER_ID = re.compile(r"[a-z]{2,8}_[A-Za-z0-9_]{3,100}")  # pm_card_visa, pm_1Nx..., card_...
+
+
+def lock_order(order_id: int) -> None:
+    """Serialise payments' handlers for one order until the transaction ends.
+
+    PaymentInitiated and InventoryAdjusted may be handled at the same moment by two
+    workers: each would insert its half uncommitted, not see the other's, and the
+    charge would never start. A transaction-scoped advisory lock per order makes the
+    second handler wait and then see the first one's rows (READ COMMITTED)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, order_id % 2**31])
 
 
 def record_signal(order_id: int, kind: str, amendment_id: str | None = None) -> None:
@@ -36,6 +49,7 @@ def provider_method_id(value: str) -> str:
 def payment_initiated(event) -> None:
     method = provider_method_id(event.payment_method)
     with transaction.atomic():
+        lock_order(event.order_id)
         payment, created = Payment.objects.get_or_create(
             order_id=event.order_id,
             defaults={
@@ -63,6 +77,7 @@ def payment_initiated(event) -> None:
 
 def stock_reserved(order_id: int, amendment_id: str | None) -> None:
     with transaction.atomic():
+        lock_order(order_id)
         record_signal(order_id, K.RESERVED, amendment_id)
         if amendment_id:
             charge_amendment(amendment_id)
@@ -72,6 +87,7 @@ def stock_reserved(order_id: int, amendment_id: str | None) -> None:
 
 def out_of_stock(order_id: int, amendment_id: str | None) -> None:
     with transaction.atomic():
+        lock_order(order_id)
         record_signal(order_id, K.OUT_OF_STOCK, amendment_id)
         if amendment_id:
             Amendment.objects.filter(amendment_id=amendment_id, status=Amendment.Status.AWAITING_STOCK).update(
@@ -108,6 +124,7 @@ def _cancel_uncharged(order_id: int) -> Payment | None:
 def order_cancelled(order_id: int) -> None:
     """Never charge a cancelled order; cancel open intents, refund whatever was captured."""
     with transaction.atomic():
+        lock_order(order_id)
         record_signal(order_id, K.CANCELLED)
         payment = _cancel_uncharged(order_id)
         if payment is None:
@@ -124,6 +141,7 @@ def order_cancelled(order_id: int) -> None:
 def order_amended(event) -> None:
     """Refund a decrease now; charge an increase once its stock is reserved."""
     with transaction.atomic():
+        lock_order(event.order_id)
         new, old = event.new_total.amount, event.old_total.amount
         amendment, created = Amendment.objects.get_or_create(
             amendment_id=event.amendment_id,
@@ -177,7 +195,7 @@ def charge_amendment(amendment_id: str) -> None:
             "amendment_id": amendment_id,
             "amount": amendment.new_total - amendment.old_total,
             "currency": payment.currency,
-            "off_session": payment.provider == "stripe",
+            "off_session": True,  # the customer is not there: a saved (stripe) or the original (dummy) method
         },
     )
     if created:
