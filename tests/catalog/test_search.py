@@ -65,3 +65,10 @@ def test_the_stored_vector_has_a_gin_index():
         (definition,) = cursor.fetchone()
 
     assert "USING gin (search_vector)" in definition
+
+
+def test_without_postgresql_search_falls_back_to_a_substring_match(api_client, products, settings):
+    settings.IS_POSTGRES = False  # the embedded default (SQLite) has no full-text search
+
+    assert set(search(api_client, "grind")) == {"Coffee Grinder"}
+    assert set(search(api_client, "HOT ON")) == {"Travel Mug"}

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 from django.utils import timezone
 
+from flowmart.common.errors import InvalidRequest
+from flowmart.customers import services
 from flowmart.customers.api.throttles import AuthThrottle
 from flowmart.customers.models import ApiToken
 from flowmart.events.models import OutboxEvent
@@ -194,3 +196,24 @@ def test_the_throttle_counts_per_client_address(api_client, monkeypatch):
     assert signup("ana@example.com", "10.0.0.1").status_code == 201
     assert signup("bo@example.com", "10.0.0.1").status_code == 429
     assert signup("bo@example.com", "10.0.0.2").status_code == 201
+
+
+def test_a_registration_racing_another_for_the_same_email_is_a_validation_error():
+    """The serializer's check can pass for both; the unique index decides, and nothing half-written stays."""
+    services.register_customer(email="race@example.com", password=PASSWORD)
+
+    with pytest.raises(InvalidRequest) as refused:
+        services.register_customer(email="RACE@example.com", password=PASSWORD)
+
+    assert "email" in refused.value.fields
+    assert get_user_model().objects.count() == ApiToken.objects.count() == 1
+    assert OutboxEvent.objects.filter(name="CustomerRegistered").count() == 1
+
+
+def test_logging_in_again_works_with_a_stale_token_still_attached(api_client):
+    register(api_client)
+    bearer(api_client, "expired-or-revoked-token")
+
+    response = api_client.post(TOKEN, {"email": "ana@example.com", "password": PASSWORD}, format="json")
+
+    assert response.status_code == 200
