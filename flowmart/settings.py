@@ -124,6 +124,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-reconcile": {"task": "flowmart.payments.tasks.reconcile_payments", "schedule": 24 * 3600.0},
     "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
     "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
+    "orders-purge-idempotency-keys": {"task": "flowmart.orders.tasks.purge_idempotency_keys", "schedule": 3600.0},
 }
 
 # --- Event dispatcher -----------------------------------------------------

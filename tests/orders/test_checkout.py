@@ -222,3 +222,17 @@ def test_a_saved_address_is_used_from_the_address_book_projection(make_customer,
     emit(CustomerAddressDeleted(customer_id=owner.user.id, address_id=41))
     fill_cart(owner, {"MUG-1": 1})
     assert post_checkout(owner, body, key="after-delete").status_code == 400
+
+
+def test_old_idempotency_keys_are_purged(customer, shop, fill_cart):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from flowmart.orders.tasks import purge_idempotency_keys
+
+    post_checkout(customer, checkout_body(fill_cart(customer, {"MUG-1": 1})), key="old")
+    post_checkout(customer, checkout_body(fill_cart(customer, {"MUG-1": 1})), key="new")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    assert purge_idempotency_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]

@@ -8,8 +8,10 @@ if the first failed (rolled back), the key was never stored and the retry runs a
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from flowmart.common.errors import IdempotencyKeyReused, InvalidRequest
 
@@ -17,7 +19,16 @@ from .. import pricing, selectors
 from ..models import CartItem, CustomerAddress, IdempotencyKey, Order
 from .placing import Customer, LineSpec, Payment, place_order
 
+# Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+
+
+def purge_idempotency_keys() -> int:
+    """Keys older than the replay window are forgotten; a repeat after that is a new request."""
+    cutoff = timezone.now() - IDEMPOTENCY_KEY_TTL
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def request_hash(data) -> str:
