@@ -25,10 +25,12 @@ def _in_stock_variants() -> QuerySet[Variant]:
 
 
 def storefront_products() -> QuerySet[Product]:
-    """Active products with a cheapest active price (`price_amount`, `price_currency`) and `in_stock`."""
+    """Active products with a cheapest active price (`price_amount`, `price_currency`) and `in_stock`.
+    A product whose variants are all inactive has nothing to sell, so it is not listed."""
     cheapest = Variant.objects.filter(product=OuterRef("pk"), active=True).order_by("price_amount", "id")
     return (
         Product.objects.filter(active=True)
+        .filter(Exists(Variant.objects.filter(product=OuterRef("pk"), active=True)))
         .select_related("seller", "category")
         .annotate(
             price_amount=Subquery(cheapest.values("price_amount")[:1]),

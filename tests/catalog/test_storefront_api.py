@@ -255,3 +255,10 @@ def test_cached_pages_never_outlive_a_committed_change(api_client):
 
     services.retire_product(product)
     assert api_client.get(PRODUCTS).json()["count"] == 0
+
+
+def test_a_product_without_any_active_variant_is_not_listed(api_client, shop):
+    services.update_variant(shop["stove"].variants.get(), active=False)
+
+    assert names(api_client.get(PRODUCTS)) == ["Pour-over Kettle", "Trail Jacket"]
+    assert names(api_client.get(PRODUCTS, {"ordering": "-price"})) == ["Trail Jacket", "Pour-over Kettle"]
