@@ -56,8 +56,9 @@ class SellerScopedAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj) or self._is_member(request)
 
     def has_delete_permission(self, request, obj=None):
-        # Products are retired, never deleted: orders and history still refer to their SKUs.
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
+        # Retired (an action that publishes ProductRetired) or deactivated, never deleted:
+        # a deletion would tell no one, and orders and history still refer to the SKUs.
+        return False
 
 
 class VariantInline(admin.TabularInline):

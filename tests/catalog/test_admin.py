@@ -203,3 +203,12 @@ def test_image_urls_must_be_a_list_of_web_addresses(client, sellers):
     assert accepted.status_code == 302
     own.refresh_from_db()
     assert own.image_urls == ["https://cdn.example.com/tent.jpg"]
+
+
+def test_products_are_retired_not_deleted_even_by_operators(client, sellers):
+    client.force_login(get_user_model().objects.create_superuser(email="ops@x.test", password="x"))
+
+    response = client.post(f"{CHANGELIST}{sellers['own'].id}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Product.objects.filter(pk=sellers["own"].id).exists()
