@@ -223,3 +223,17 @@ def test_an_amendments_extra_charge_never_moves_the_order(customer, paid, emit):
     body = customer.get(f"/api/v1/orders/{paid}/").json()
     assert (body["status"], body["payment_status"]) == ("paid", "paid")
     assert "failed (card_declined)" in body["timeline"][-1]["event"]
+
+
+def test_orders_can_be_filtered_by_status(customer, order, place, emit):
+    other = place(customer, {"TEE-1": 1})
+    emit(reserved(other))
+    assert [o["id"] for o in customer.get("/api/v1/orders/?status=awaiting_payment").json()["results"]] == [other]
+    assert [o["id"] for o in customer.get("/api/v1/orders/?status=pending").json()["results"]] == [order]
+
+
+@pytest.mark.parametrize("bad_id", ["abc", "99999999999999999999", "-1"])
+def test_malformed_or_huge_ids_are_not_found(customer, bad_id):
+    assert customer.get(f"/api/v1/orders/{bad_id}/").status_code == 404
+    assert customer.get(f"/api/v1/carts/{bad_id}/").status_code == 404
+    assert customer.post(f"/api/v1/orders/{bad_id}/cancel/").status_code == 404

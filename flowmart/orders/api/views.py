@@ -108,8 +108,14 @@ class CheckoutView(APIView):
 class OrdersView(generics.ListAPIView):
     serializer_class = s.OrderSerializer
 
+    @extend_schema(parameters=[OpenApiParameter("status", str, description="only orders in this status")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        return selectors.orders_of(self.request.user.id)
+        orders = selectors.orders_of(self.request.user.id)
+        status_filter = self.request.query_params.get("status")
+        return orders.filter(status=status_filter) if status_filter else orders
 
 
 class OrderView(APIView):
