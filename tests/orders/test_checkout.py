@@ -236,3 +236,10 @@ def test_old_idempotency_keys_are_purged(customer, shop, fill_cart):
     IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
     assert purge_idempotency_keys() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_stripe_is_accepted_once_configured(customer, shop, fill_cart, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_configured"
+    response = post_checkout(customer, checkout_body(fill_cart(customer, {"MUG-1": 1}), provider="stripe"))
+    assert response.status_code == 201
+    assert OutboxEvent.objects.get(name="PaymentInitiated").payload["provider"] == "stripe"
