@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from flowmart.common.money import Money
 
 from . import pricing
-from .models import Cart, CartItem, Order, OrderLine, ShippingRateTable
+from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable
 
 
 def cart_of(customer_id: int, cart_id, *, lock: bool = False) -> Cart:
@@ -63,7 +63,10 @@ def shipping_offers(customer_id: int, country: str) -> list[dict]:
 
 def orders_of(customer_id: int) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("id")), "shipments", "timeline"
+        Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
+        "shipments",
+        "timeline",
+        Prefetch("returns", queryset=OrderReturn.objects.order_by("id")),
     )
 
 

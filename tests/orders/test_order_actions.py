@@ -180,6 +180,18 @@ def test_return_flow_refunds_each_lines_share_and_ends_returned(customer, delive
         )
     )
     assert OrderReturn.objects.get(return_id=return_id).status == "initiated"
+    shown = customer.get(f"/api/v1/orders/{delivered}/").json()["returns"]
+    assert shown == [
+        {
+            "id": return_id,
+            "status": "initiated",
+            "lines": [{"sku": "MUG-1", "quantity": 1}],
+            "reason": "too small",
+            "tracking_number": "RT1",
+            "label_url": "https://labels.example/rt1.pdf",
+            "refund": None,
+        }
+    ]
     emit(
         ReturnReceived(
             return_id=return_id,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 # order insert + number, lines (one bulk insert), timeline, two outbox rows, empty the cart, key response,
 # status re-read, and the savepoint pair of the test transaction.
 CHECKOUT_BUDGET = 17
-ORDER_READ_BUDGET = 5  # auth, order, lines, shipments, timeline
+ORDER_READ_BUDGET = 6  # auth, order, lines, shipments, timeline, returns
 
 
 @pytest.fixture

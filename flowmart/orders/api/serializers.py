@@ -9,7 +9,7 @@ from flowmart.common.countries import is_country_code
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
 
-from ..models import CartItem, Order, OrderLine, OrderShipment, OrderTimelineEntry
+from ..models import CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry
 
 PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]+$")
 CARD_LIKE = re.compile(r"^[\d\s-]+$")
@@ -172,6 +172,18 @@ class ShipmentSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "carrier", "tracking_number", "warehouse"]
 
 
+class OrderReturnSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="return_id")
+    refund = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderReturn
+        fields = ["id", "status", "lines", "reason", "tracking_number", "label_url", "refund"]
+
+    def get_refund(self, ret) -> dict | None:
+        return None if ret.refund_amount is None else Money(ret.refund_amount, ret.order.currency).to_dict()
+
+
 class TimelineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderTimelineEntry
@@ -183,6 +195,7 @@ class OrderSerializer(serializers.ModelSerializer):
     totals = serializers.SerializerMethodField()
     shipments = ShipmentSerializer(many=True, read_only=True)
     timeline = TimelineSerializer(many=True, read_only=True)
+    returns = OrderReturnSerializer(many=True, read_only=True)
     subscription_id = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -200,6 +213,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipments",
             "timeline",
             "created_at",
+            "returns",
             "subscription_id",
         ]
 
