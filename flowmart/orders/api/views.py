@@ -134,6 +134,7 @@ class OrderCancelView(APIView):
 class OrderAmendView(APIView):
     @extend_schema(request=s.AmendSerializer, responses=s.OrderSerializer)
     def post(self, request, order_id):
+        selectors.order_of(request.user.id, order_id)  # another customer's order is 404 before any 400
         data = valid(s.AmendSerializer, request.data)
         changes.amend(request.user.id, order_id, data["lines"])
         return Response(s.OrderSerializer(selectors.order_of(request.user.id, order_id)).data)
@@ -142,6 +143,7 @@ class OrderAmendView(APIView):
 class OrderReturnsView(APIView):
     @extend_schema(request=s.ReturnSerializer, responses={201: s.ReturnResponseSerializer})
     def post(self, request, order_id):
+        selectors.order_of(request.user.id, order_id)  # another customer's order is 404 before any 400
         data = valid(s.ReturnSerializer, request.data)
         ret = changes.request_return(request.user.id, order_id, data["lines"], data["reason"])
         body = {
