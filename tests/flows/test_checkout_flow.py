@@ -35,8 +35,10 @@ def test_happy_path_from_cart_to_return(shop, staff):
     assert carrier_update(shipment, "delivered").status_code == 200
     assert order(buyer, placed["order_id"])["status"] == "delivered"
 
-    asked = buyer.post(f"/api/v1/orders/{placed['order_id']}/returns/",
-                       {"lines": [{"sku": "FLOW-RED", "quantity": 2}], "reason": "too small"})
+    asked = buyer.post(
+        f"/api/v1/orders/{placed['order_id']}/returns/",
+        {"lines": [{"sku": "FLOW-RED", "quantity": 2}], "reason": "too small"},
+    )
     assert asked.status_code in (200, 201), asked.content
     [parcel] = staff.get(f"/api/v1/shipping/returns/?order_id={placed['order_id']}").json()["results"]
     assert staff.post(f"/api/v1/shipping/returns/{parcel['return_id']}/receive/").status_code == 200
@@ -96,8 +98,9 @@ def test_amend_charges_the_extra_then_refunds_a_decrease(shop):
     payment = Payment.objects.get(order_id=placed["order_id"])
     assert payment.captured_amount == Decimal(order(buyer, placed["order_id"])["totals"]["total"]["amount"])
 
-    too_many = buyer.post(f"/api/v1/orders/{placed['order_id']}/amend/",
-                          {"lines": [{"sku": "FLOW-RED", "quantity": 50}]})
+    too_many = buyer.post(
+        f"/api/v1/orders/{placed['order_id']}/amend/", {"lines": [{"sku": "FLOW-RED", "quantity": 50}]}
+    )
     assert too_many.status_code == 409 and too_many.json()["error"]["code"] == "out_of_stock"
 
     fewer = buyer.post(f"/api/v1/orders/{placed['order_id']}/amend/", {"lines": [{"sku": "FLOW-RED", "quantity": 2}]})
