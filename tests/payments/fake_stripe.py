@@ -111,6 +111,8 @@ class FakeStripe:
                 if intent["status"] != "succeeded":
                     intent["status"] = "canceled"
                 return 200, intent
+            case ("POST", "payment_intents", 3, "capture"):
+                return self._capture(parts[1], params)
             case ("POST", "refunds", 1, _):
                 return self._create_refund(params)
             case ("GET", "refunds", 1, _):
@@ -161,6 +163,9 @@ class FakeStripe:
             return 200, intent
         outcome = CARDS.get(pm, (None, None, None, ("card_declined", "generic_decline")))[3]
         off_session = params.get("off_session") == "true"
+        if outcome is None and params.get("capture_method") == "manual":
+            intent.update(status="requires_capture", capture_method="manual")
+            return 200, intent
         if outcome is None:
             intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=self.new_id("ch"))
             return 200, intent
@@ -173,6 +178,16 @@ class FakeStripe:
         error = {"type": "card_error", "code": code, "decline_code": decline, "message": "Your card was declined."}
         intent.update(status="requires_payment_method", last_payment_error=error)
         return 402, {"error": {**error, "payment_intent": dict(intent)}}
+
+    def _capture(self, intent_id: str, params: dict) -> tuple[int, dict]:
+        intent = self.intents.get(intent_id)
+        if intent is None or intent["status"] != "requires_capture":
+            return 400, _error("invalid_request_error", "payment_intent_unexpected_state", "not capturable")
+        amount = int(params.get("amount_to_capture") or intent["amount"])
+        if amount > intent["amount"]:
+            return 400, _error("invalid_request_error", "amount_too_large", "amount too large")
+        intent.update(status="succeeded", amount_received=amount, latest_charge=self.new_id("ch"))
+        return 200, intent
 
     def _create_refund(self, params: dict) -> tuple[int, dict]:
         intent = self.intents.get(params.get("payment_intent"))

@@ -46,6 +46,7 @@ class ChargeRequest:
     customer_ref: str = ""  # provider customer id, for saved methods and off-session charges
     off_session: bool = False
     save_for_future: bool = False
+    capture_later: bool = False  # authorise only (status requires_capture); capture() moves the money
     description: str = ""
     metadata: dict = field(default_factory=dict)
 
@@ -54,7 +55,7 @@ class ChargeRequest:
 class ChargeOutcome:
     """The state of one intent at the provider: what `settle_payment` consumes."""
 
-    status: str  # succeeded | requires_action | failed | processing | canceled
+    status: str  # succeeded | requires_action | requires_capture | failed | processing | canceled
     intent_id: str | None
     amount: Money
     charge_id: str = ""
@@ -92,6 +93,10 @@ class Gateway(Protocol):
     def retrieve(self, intent_id: str) -> ChargeOutcome: ...
 
     def cancel(self, intent_id: str) -> ChargeOutcome: ...
+
+    def capture(self, intent_id: str, amount: Money | None = None) -> ChargeOutcome:
+        """Capture an authorised intent (all of it, or less)."""
+        ...
 
     def refund(self, intent_id: str, amount: Money, idempotency_key: str, reason: str = "") -> RefundOutcome: ...
 

@@ -8,13 +8,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import transaction
+
 from flowmart.common.money import Money
 
 from ..models import DummyCustomer, DummyIntent, DummyRefund
 from .base import (
     ChargeOutcome,
     ChargeRequest,
-    GatewayError,
     PaymentMethodInfo,
     ProviderCharge,
     ProviderRefused,
@@ -50,6 +51,8 @@ def _id(prefix: str, key: str) -> str:
 
 
 class DummyGateway:
+    """Each mutating call is atomic on its own, like a provider's API call."""
+
     name = "dummy"
 
     def describe_payment_method(self, payment_method: str) -> PaymentMethodInfo:
@@ -63,6 +66,7 @@ class DummyGateway:
             risk_signal=card.risk_signal,
         )
 
+    @transaction.atomic
     def create_and_confirm(self, request: ChargeRequest) -> ChargeOutcome:
         intent = DummyIntent.objects.filter(idempotency_key=request.idempotency_key).first()
         if intent is None:
@@ -72,6 +76,8 @@ class DummyGateway:
     def _charge(self, request: ChargeRequest) -> DummyIntent:
         card = TEST_CARDS.get(request.payment_method, UNKNOWN_CARD)
         status, failure, received = "succeeded", "", request.amount.amount
+        if request.capture_later:
+            status, received = "requires_capture", 0
         if card.outcome == "decline":
             status, failure, received = "requires_payment_method", card.failure_code or "card_declined", 0
         elif card.outcome == "authenticate":
@@ -86,6 +92,7 @@ class DummyGateway:
             payment_method=request.payment_method,
             customer_ref=request.customer_ref,
             off_session=request.off_session,
+            capture_later=request.capture_later,
             status=status,
             failure_code=failure,
             amount_received=received,
@@ -94,31 +101,47 @@ class DummyGateway:
     def retrieve(self, intent_id: str) -> ChargeOutcome:
         return self._outcome(self._intent(intent_id))
 
+    @transaction.atomic
     def cancel(self, intent_id: str) -> ChargeOutcome:
         intent = self._intent(intent_id)
-        if intent.status in ("requires_action", "requires_payment_method"):
+        if intent.status in ("requires_action", "requires_payment_method", "requires_capture"):
             intent.status = "canceled"
             intent.save(update_fields=["status"])
         return self._outcome(intent)
 
+    @transaction.atomic
+    def capture(self, intent_id: str, amount: Money | None = None) -> ChargeOutcome:
+        intent = DummyIntent.objects.select_for_update().get(intent_id=intent_id)
+        if intent.status == "requires_capture":
+            captured = intent.amount if amount is None else amount.amount
+            if captured > intent.amount:
+                raise ProviderRefused(f"cannot capture {captured} of {intent.amount} on {intent_id}")
+            intent.status, intent.amount_received = "succeeded", captured
+            intent.save(update_fields=["status", "amount_received"])
+        return self._outcome(intent)
+
+    @transaction.atomic
     def complete_authentication(self, intent_id: str, succeed: bool = True) -> ChargeOutcome:
         """The customer passes (or fails) 3-D Secure: what Stripe's hosted page would do."""
         intent = self._intent(intent_id)
         if intent.status == "requires_action":
-            if succeed:
+            if succeed and intent.capture_later:
+                intent.status = "requires_capture"
+            elif succeed:
                 intent.status, intent.amount_received = "succeeded", intent.amount
             else:
                 intent.status, intent.failure_code = "requires_payment_method", "authentication_required"
             intent.save(update_fields=["status", "amount_received", "failure_code"])
         return self._outcome(intent)
 
+    @transaction.atomic
     def refund(self, intent_id: str, amount: Money, idempotency_key: str, reason: str = "") -> RefundOutcome:
         existing = DummyRefund.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return RefundOutcome(existing.refund_id, Money(existing.amount, amount.currency))
         intent = DummyIntent.objects.select_for_update().get(intent_id=intent_id)
         if intent.status != "succeeded" or amount.amount > intent.amount_received - intent.amount_refunded:
-            raise GatewayError(f"cannot refund {amount} on {intent_id}")
+            raise ProviderRefused(f"cannot refund {amount} on {intent_id}")
         refund = DummyRefund.objects.create(
             refund_id=_id("dre", idempotency_key), idempotency_key=idempotency_key, intent=intent, amount=amount.amount
         )
@@ -126,6 +149,7 @@ class DummyGateway:
         intent.save(update_fields=["amount_refunded"])
         return RefundOutcome(refund.refund_id, amount)
 
+    @transaction.atomic
     def ensure_customer(self, customer_id: int, email: str) -> str:
         key = f"flowmart-customer-{customer_id}"
         customer, _ = DummyCustomer.objects.get_or_create(
@@ -133,6 +157,7 @@ class DummyGateway:
         )
         return customer.customer_ref
 
+    @transaction.atomic
     def save_payment_method(self, customer_id: int, email: str, payment_method: str) -> str:
         if TEST_CARDS.get(payment_method, UNKNOWN_CARD).outcome == "decline":
             raise ProviderRefused(f"{payment_method} cannot be saved: the card is declined")
@@ -159,7 +184,7 @@ class DummyGateway:
         try:
             return DummyIntent.objects.get(intent_id=intent_id)
         except DummyIntent.DoesNotExist:
-            raise GatewayError(f"no such intent {intent_id}") from None
+            raise ProviderRefused(f"no such intent {intent_id}") from None
 
     @staticmethod
     def _outcome(intent: DummyIntent) -> ChargeOutcome:

@@ -98,6 +98,8 @@ class StripeGateway:
         }
         if request.customer_ref:
             params["customer"] = request.customer_ref
+        if request.capture_later:
+            params["capture_method"] = "manual"
         if request.off_session:
             params["off_session"] = True
         elif request.save_for_future and request.customer_ref:
@@ -125,9 +127,21 @@ class StripeGateway:
     def retrieve(self, intent_id: str) -> ChargeOutcome:
         return self.outcome(self._call(self.client.v1.payment_intents.retrieve, intent_id))
 
+    def capture(self, intent_id: str, amount: Money | None = None) -> ChargeOutcome:
+        params = {} if amount is None else {"amount_to_capture": to_minor(amount)}
+        key = f"flowmart-capture-{intent_id}"
+        return self.outcome(
+            self._call(self.client.v1.payment_intents.capture, intent_id, params, {"idempotency_key": key})
+        )
+
     def cancel(self, intent_id: str) -> ChargeOutcome:
         intent = self._call(self.client.v1.payment_intents.retrieve, intent_id)
-        if intent["status"] in ("requires_action", "requires_payment_method", "requires_confirmation"):
+        if intent["status"] in (
+            "requires_action",
+            "requires_payment_method",
+            "requires_confirmation",
+            "requires_capture",
+        ):
             intent = self._call(self.client.v1.payment_intents.cancel, intent_id)
         return self.outcome(intent)
 
@@ -210,6 +224,8 @@ class StripeGateway:
             return ChargeOutcome(
                 status="failed", intent_id=intent["id"], amount=amount, failure_code=failure_code_for(error)
             )
+        if status == "requires_capture":
+            return ChargeOutcome(status="requires_capture", intent_id=intent["id"], amount=amount)
         if status == "canceled":
             return ChargeOutcome(status="canceled", intent_id=intent["id"], amount=amount)
         return ChargeOutcome(status="processing", intent_id=intent["id"], amount=amount)

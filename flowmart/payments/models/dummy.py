@@ -17,7 +17,10 @@ class DummyIntent(models.Model):
     payment_method = models.CharField(max_length=100)
     customer_ref = models.CharField(max_length=40, blank=True)
     off_session = models.BooleanField(default=False)
-    status = models.CharField(max_length=30)  # succeeded | requires_action | requires_payment_method | canceled
+    capture_later = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=30
+    )  # succeeded | requires_action | requires_capture | requires_payment_method | canceled
     failure_code = models.CharField(max_length=30, blank=True)
     amount_received = AmountField(default=Decimal(0))
     amount_refunded = AmountField(default=Decimal(0))
