@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from flowmart.catalog import cache as list_cache
 from flowmart.catalog import services
 from flowmart.catalog.handlers import update_availability
 from flowmart.common.money import Money
@@ -262,3 +263,19 @@ def test_a_product_without_any_active_variant_is_not_listed(api_client, shop):
 
     assert names(api_client.get(PRODUCTS)) == ["Pour-over Kettle", "Trail Jacket"]
     assert names(api_client.get(PRODUCTS, {"ordering": "-price"})) == ["Trail Jacket", "Pour-over Kettle"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_other_workers_see_a_change_within_the_version_check_interval(api_client, settings):
+    """Another process moving the version (here: the shared key, set directly) is noticed
+    once this process's check interval has passed; until then its own copy is served."""
+    settings.CATALOG_LIST_VERSION_CHECK_SECONDS = 3600
+    make_product("Lamp", variants=[variant("20.00", sku="LAMP-1")])
+    first = api_client.get(PRODUCTS).content
+
+    list_cache.cache.set(list_cache.VERSION_KEY, "moved-by-another-worker", timeout=None)
+    list_cache.cache.delete_many(list(list_cache._local["pages"]))
+    assert api_client.get(PRODUCTS).content == first  # still this process's copy
+
+    list_cache._local["checked_at"] = float("-inf")  # the interval has passed
+    assert list_cache.lookup("http://testserver/api/v1/products/")[1] is None
