@@ -32,6 +32,7 @@ def storefront_products() -> QuerySet[Product]:
         Product.objects.filter(active=True)
         .filter(Exists(Variant.objects.filter(product=OuterRef("pk"), active=True)))
         .select_related("seller", "category")
+        .defer("description", "search_vector", "updated_at")  # not on a product card
         .annotate(
             price_amount=Subquery(cheapest.values("price_amount")[:1]),
             price_currency=Subquery(cheapest.values("price_currency")[:1]),
