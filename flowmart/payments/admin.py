@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from flowmart.common.errors import Conflict
 
+from . import selectors
 from .gateways import GatewayError
 from .models import (
     Dispute,
@@ -102,7 +103,7 @@ class FraudReviewQueueAdmin(PaymentAdmin):
     actions = ["approve", "reject"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(status=Payment.Status.ON_HOLD)
+        return selectors.review_queue()
 
     def _decide(self, request, queryset, decide, verb):
         for payment in queryset:

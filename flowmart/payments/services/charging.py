@@ -15,7 +15,7 @@ from django.utils import timezone
 from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForReview, PaymentProcessed
 from flowmart.events import publish
 
-from .. import fraud, ledger
+from .. import fraud, ledger, selectors
 from ..gateways import ChargeOutcome, ChargeRequest, Gateway, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, FraudAssessment, Payment, PaymentAttempt, SavedPaymentMethod
 
@@ -206,10 +206,9 @@ def refresh_from_provider(payment_id: int) -> int:
     """Ask the provider for the state of every open attempt and settle it (staff action,
     and the webhook-equivalent for providers that send none)."""
     changed = 0
-    for attempt in PaymentAttempt.objects.filter(payment_id=payment_id).exclude(provider_intent_id=None):
-        if attempt.status not in PaymentAttempt.TERMINAL:
-            gateway = get_gateway(attempt.payment.provider)
-            changed += settle_payment(gateway.retrieve(attempt.provider_intent_id), attempt_id=attempt.pk)
+    for attempt in selectors.open_attempts(payment_id).select_related("payment"):
+        gateway = get_gateway(attempt.payment.provider)
+        changed += settle_payment(gateway.retrieve(attempt.provider_intent_id), attempt_id=attempt.pk)
     return changed
 
 

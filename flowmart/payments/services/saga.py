@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 
+from .. import selectors
 from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
 from . import charging, refunds
@@ -204,7 +205,7 @@ def charge_amendment(amendment_id: str) -> None:
 
 
 def refund_requested(order_id: int, amount: Decimal, reference: str, reason: str) -> None:
-    payment = Payment.objects.filter(order_id=order_id).first()
+    payment = selectors.payment_for_order(order_id)
     if payment is None:
         logger.warning("refund %s requested for order %s without a payment", reference, order_id)
         return
