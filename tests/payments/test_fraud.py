@@ -132,3 +132,17 @@ def test_admin_review_queue_approve_action(admin_client):
     )
     assert response.status_code == 200
     assert payment(620).status == Payment.Status.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_velocity_inputs_count_customer_card_and_ip_within_the_window(settings):
+    settings.PAYMENTS_FRAUD = {**settings.PAYMENTS_FRAUD, "MAX_ORDERS_PER_IP": 3, "MAX_ORDERS_PER_CARD": 3}
+    for order in range(630, 633):
+        send(initiated(order, customer_id=order, client_ip="203.0.113.9"), reserved(order))
+    Payment.objects.filter(order_id=630).update(created_at=timezone.now() - timedelta(hours=2))  # outside the window
+    send(initiated(633, customer_id=633, client_ip="203.0.113.9"), reserved(633))
+    inputs = payment(633).assessments.get().inputs
+    assert (inputs["ip_orders_in_window"], inputs["card_orders_in_window"]) == (2, 2)
+    send(initiated(634, customer_id=634, client_ip="203.0.113.9"), reserved(634))
+    assessment = payment(634).assessments.get()
+    assert assessment.reasons == ["velocity_card", "velocity_ip"] and assessment.outcome == "review"

@@ -90,3 +90,27 @@ def test_refund_spanning_two_charges_is_split():
     assert sorted(r.amount for r in p.refunds.all()) == [Decimal("10.00"), Decimal("45.00")]
     assert len(published("PaymentRefunded", 707)) == 1
     assert_ledger_balanced(707)
+
+
+def test_dummy_subscription_renewal_is_charged_off_session_with_the_saved_method():
+    from flowmart.contracts.subscriptions import UserSubscriptionStarted
+    from flowmart.payments.models import DummyCustomer
+
+    send(
+        UserSubscriptionStarted(
+            subscription_id=91,
+            customer_id=9,
+            customer_email="sub@example.com",
+            plan_id=1,
+            sku="SKU-1",
+            quantity=1,
+            provider="dummy",
+            payment_method="pm_card_visa",
+        )
+    )
+    customer = DummyCustomer.objects.get()
+    assert customer.payment_methods == ["pm_card_visa"]
+    send(initiated(708, "pm_card_visa", subscription_id=91, customer_id=9), reserved(708))
+    intent = DummyIntent.objects.get()
+    assert intent.off_session and intent.customer_ref == customer.customer_ref
+    assert [(e["status"], e["subscription_id"]) for e in published("PaymentProcessed", 708)] == [("succeeded", 91)]
