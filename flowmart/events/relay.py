@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from flowmart.common.correlation import correlation
@@ -35,68 +36,108 @@ def enqueue(delivery_ids: list[int]) -> None:
             logger.warning("could not enqueue %d deliveries (%s); the sweep will resend", len(chunk), exc)
 
 
-def deliver_many(delivery_ids: list[int]) -> None:
-    for delivery_id in delivery_ids:
-        deliver(delivery_id)
+def deliver_many(delivery_ids: list[int]) -> dict[int, str]:
+    """Deliver a batch: one read for the whole batch (each event parsed once), then one
+    short transaction per delivery. Returns {delivery id: "done" | "pending" | "dead" | "skipped"}."""
+    results = {pk: "skipped" for pk in delivery_ids}
+    batch = (
+        Delivery.objects.select_related("event")
+        .filter(pk__in=delivery_ids, status=Delivery.Status.PENDING)
+        .order_by("pk")
+    )
+    events = {}
+    for delivery in batch:
+        if delivery.event_id not in events:
+            events[delivery.event_id] = delivery.event.to_event()
+        results[delivery.pk] = _deliver_one(delivery, events[delivery.event_id])
+    return results
 
 
 def deliver(delivery_id: int) -> str:
     """Run one subscriber for one event in its own transaction. Returns the new status."""
+    return deliver_many([delivery_id])[delivery_id]
+
+
+def _deliver_one(delivery: Delivery, event) -> str:
+    """Claim the delivery, record the inbox row and run the subscriber, all in one
+    transaction: either all three commit or none does. A failure rolls everything
+    back and is then recorded in a transaction of its own (_fail)."""
+    with correlation(event.correlation_id, str(event.event_id)):
+        try:
+            with transaction.atomic():
+                if not _claim(delivery.pk):
+                    return "skipped"  # done or dead meanwhile (another worker, a replay)
+                if not _record_inbox(event.event_id, delivery.subscriber):
+                    # The effect already happened (the delivery row lost its "done"): no second one.
+                    Delivery.objects.filter(pk=delivery.pk).update(last_error="already processed")
+                    return Delivery.Status.DONE
+                subscriber(delivery.subscriber).handler(event)
+        except Exception as exc:
+            return _fail(delivery.pk, exc)
+        return Delivery.Status.DONE
+
+
+def _claim(delivery_id: int) -> bool:
+    """Mark a pending delivery done, inside the delivering transaction. The UPDATE's row
+    lock makes a concurrent copy of the same message wait, then find it no longer pending."""
+    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.DONE, attempts=F("attempts") + 1, delivered_at=timezone.now(), last_error=""
+    )
+    return claimed == 1
+
+
+def _record_inbox(event_id, subscriber_name: str) -> bool:
+    """Insert the inbox row unless it exists; False if the subscriber already handled the event.
+    (ON CONFLICT DO NOTHING, so a duplicate does not abort the transaction; PostgreSQL and SQLite.)"""
+    connection = transaction.get_connection()
+    field = InboxRecord._meta.get_field
+    table = connection.ops.quote_name(InboxRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (event_id, subscriber, processed_at) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [
+                field("event_id").get_db_prep_value(event_id, connection),
+                subscriber_name,
+                field("processed_at").get_db_prep_value(timezone.now(), connection),
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def _fail(delivery_id: int, exc: Exception) -> str:
+    """Count the failed attempt and schedule the next one (or declare the delivery dead)."""
+    cfg = settings.EVENTS
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("event")
             .filter(pk=delivery_id, status=Delivery.Status.PENDING)
             .first()
         )
-        if delivery is None:  # done, dead, or another worker holds it right now
+        if delivery is None:  # delivered by another worker in the meantime
             return "skipped"
-        event = delivery.event.to_event()
-        with correlation(event.correlation_id, str(event.event_id)):
-            if InboxRecord.objects.filter(event_id=event.event_id, subscriber=delivery.subscriber).exists():
-                return _finish(delivery, "already processed")
-            try:
-                with transaction.atomic():
-                    InboxRecord.objects.create(event_id=event.event_id, subscriber=delivery.subscriber)
-                    subscriber(delivery.subscriber).handler(event)
-            except Exception as exc:
-                return _fail(delivery, exc)
-            return _finish(delivery)
-
-
-def _finish(delivery: Delivery, note: str = "") -> str:
-    delivery.status = Delivery.Status.DONE
-    delivery.attempts += 1
-    delivery.delivered_at = timezone.now()
-    delivery.last_error = note
-    delivery.save(update_fields=["status", "attempts", "delivered_at", "last_error"])
-    return delivery.status
-
-
-def _fail(delivery: Delivery, exc: Exception) -> str:
-    cfg = settings.EVENTS
-    delivery.attempts += 1
-    delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-    if delivery.attempts >= cfg["MAX_ATTEMPTS"]:
-        delivery.status = Delivery.Status.DEAD
-        logger.error(
-            "delivery %s to %s is dead after %d attempts: %s",
-            delivery.event.event_id,
-            delivery.subscriber,
-            delivery.attempts,
-            delivery.last_error,
-        )
-    else:
-        delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
-        logger.warning(
-            "delivery %s to %s failed (attempt %d): %s",
-            delivery.event.event_id,
-            delivery.subscriber,
-            delivery.attempts,
-            delivery.last_error,
-        )
-    delivery.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
-    return delivery.status
+        delivery.attempts += 1
+        delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if delivery.attempts >= cfg["MAX_ATTEMPTS"]:
+            delivery.status = Delivery.Status.DEAD
+            logger.error(
+                "delivery %s to %s is dead after %d attempts: %s",
+                delivery.event.event_id,
+                delivery.subscriber,
+                delivery.attempts,
+                delivery.last_error,
+            )
+        else:
+            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
+            logger.warning(
+                "delivery %s to %s failed (attempt %d): %s",
+                delivery.event.event_id,
+                delivery.subscriber,
+                delivery.attempts,
+                delivery.last_error,
+            )
+        delivery.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+        return delivery.status
 
 
 def backoff(attempts: int) -> timedelta:

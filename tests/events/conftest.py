@@ -1,10 +1,12 @@
 """Fixtures for the dispatcher tests: the flaky probe subscriber's switch, a broker
-that is down, and a way to wait for one Celery task in the real worker's log."""
+that is down, and a way to wait until the real worker has run every message sent."""
 
 import time
 from contextlib import contextmanager
 
 import pytest
+import redis
+from django.conf import settings
 
 from flowmart.celery import app
 from tests.probe.models import ProbeSwitch
@@ -51,10 +53,17 @@ def dead_broker():
     return lambda: broker_at(DEAD_BROKER_URL)
 
 
-def wait_for_task(worker, task_id: str, timeout: float = 20) -> None:
-    """Block until the real worker logs that task `task_id` finished."""
+def wait_until_broker_drained(timeout: float = 20) -> None:
+    """Block until the real worker has finished every message sent so far.
+
+    Tasks are acknowledged late (after they ran), and the Redis transport keeps a
+    message in its `unacked` hash until then: an empty queue and an empty hash mean
+    every task has run to the end."""
+    broker = redis.Redis.from_url(settings.REDIS_URL)
     deadline = time.monotonic() + timeout
-    needle = f"[{task_id}] succeeded"
-    while needle not in worker.log.read_text():
-        assert time.monotonic() < deadline, f"task {task_id} did not finish within {timeout}s"
+    quiet = 0
+    while quiet < 3:  # three empty looks in a row: nothing in flight between queue and hash
+        assert time.monotonic() < deadline, f"the worker did not drain the broker within {timeout}s"
+        idle = broker.llen("celery") == 0 and broker.hlen("unacked") == 0
+        quiet = quiet + 1 if idle else 0
         time.sleep(0.1)
