@@ -5,6 +5,8 @@ import logging
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -29,6 +31,12 @@ def stripe_webhook(request):
     return JsonResponse({"received": True, "duplicate": row is None})
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "PaymentProviders", {"providers": serializers.ListField(child=serializers.CharField())}
+    ),
+    summary="Payment providers checkout accepts right now (stripe only when configured)",
+)
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])
