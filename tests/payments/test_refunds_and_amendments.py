@@ -68,8 +68,11 @@ def test_amendment_increase_charged_after_its_reservation(reserved_first):
     assert_ledger_balanced(704)
 
 
-def test_amendment_increase_never_charged_when_out_of_stock():
-    send(initiated(705), reserved(705), amended(705, "inc2", "50.00", "80.00"), out_of_stock(705, "inc2"))
+@pytest.mark.parametrize("refusal_first", [False, True])
+def test_amendment_increase_never_charged_when_out_of_stock(refusal_first):
+    send(initiated(705), reserved(705))
+    steps = [amended(705, "inc2", "50.00", "80.00"), out_of_stock(705, "inc2")]
+    send(*(reversed(steps) if refusal_first else steps))
     send(reserved(705, "inc2"))  # even a stray reservation afterwards
     assert DummyIntent.objects.count() == 1
     assert Amendment.objects.get().status == Amendment.Status.REJECTED

@@ -183,7 +183,11 @@ def charge_amendment(amendment_id: str) -> None:
             "kind", flat=True
         )
     )
-    if K.OUT_OF_STOCK in kinds or K.RESERVED not in kinds:
+    if K.OUT_OF_STOCK in kinds:  # inventory refused it, possibly before OrderAmended reached us
+        amendment.status = Amendment.Status.REJECTED
+        amendment.save(update_fields=["status"])
+        return
+    if K.RESERVED not in kinds:
         return
     payment = Payment.objects.select_for_update().get(order_id=amendment.order_id)
     if payment.status not in Payment.CAPTURED:
