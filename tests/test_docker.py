@@ -1,0 +1,194 @@
+"""docker/: no engine runs here, so parse the Dockerfile and compose file, check that
+every service, command, healthcheck and referenced file is there, and run the web
+healthcheck for real against gunicorn started with the image's gunicorn config."""
+
+import os
+import re
+import secrets
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCKER = ROOT / "docker"
+TEST_PORT = 8106
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def dockerfile() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) pairs, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (DOCKER / "Dockerfile").read_text())
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1]) for line in lines]
+
+
+def command_of(service: dict) -> str:
+    cmd = service["command"]
+    return " ".join(cmd) if isinstance(cmd, list) else cmd
+
+
+def instructions(dockerfile, name):
+    return [args for instr, args in dockerfile if instr == name]
+
+
+# --- Dockerfile ----------------------------------------------------------------
+
+
+def test_image_is_slim_python_311(dockerfile):
+    assert instructions(dockerfile, "FROM") == ["python:3.11-slim"]
+
+
+def test_image_installs_pinned_requirements_and_collects_static(dockerfile):
+    runs = " ".join(instructions(dockerfile, "RUN"))
+    assert "pip install -r requirements.txt" in runs
+    assert "manage.py collectstatic --noinput" in runs
+
+
+def test_image_runs_as_a_non_root_user(dockerfile):
+    users = instructions(dockerfile, "USER")
+    assert users, "no USER instruction: the container would run as root"
+    assert users[-1] not in {"root", "0", "0:0"}
+    last_user = max(i for i, (instr, _) in enumerate(dockerfile) if instr == "USER")
+    first_cmd = min(i for i, (instr, _) in enumerate(dockerfile) if instr in {"CMD", "ENTRYPOINT"})
+    assert last_user < first_cmd
+    assert "useradd" in " ".join(instructions(dockerfile, "RUN"))
+
+
+def test_image_serves_with_gunicorn(dockerfile):
+    cmd = instructions(dockerfile, "CMD")[-1]
+    assert "gunicorn" in cmd and "flowmart.wsgi" in cmd
+    assert "8000" in instructions(dockerfile, "EXPOSE")
+
+
+def test_everything_the_image_copies_exists(dockerfile):
+    for args in instructions(dockerfile, "COPY"):
+        *sources, _dest = shlex.split(args)
+        for source in sources:
+            assert not source.startswith("--"), "no multi-stage --from here"
+            assert (ROOT / source).exists(), f"COPY {source}: missing from the build context"
+
+
+def test_gunicorn_workers_come_from_web_concurrency(monkeypatch):
+    import runpy
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    config = runpy.run_path(str(DOCKER / "gunicorn.conf.py"))
+    assert config["workers"] == 5
+    assert config["bind"] == "0.0.0.0:8000"
+    monkeypatch.delenv("WEB_CONCURRENCY")
+    assert runpy.run_path(str(DOCKER / "gunicorn.conf.py"))["workers"] == 2
+
+
+# --- compose.yaml ----------------------------------------------------------------
+
+APP_SERVICES = ["web", "worker", "beat", "migrate"]
+
+
+def test_compose_has_every_service(compose):
+    assert {"web", "worker", "beat", "postgres", "redis", "migrate"} <= set(compose["services"])
+    assert compose["services"]["postgres"]["image"] == "postgres:16"
+    assert compose["services"]["redis"]["image"] == "redis:7"
+
+
+def test_app_services_build_the_image_from_existing_files(compose):
+    for name in APP_SERVICES:
+        build = compose["services"][name]["build"]
+        context = (DOCKER / build["context"]).resolve()
+        assert context == ROOT, name
+        assert (context / build["dockerfile"]).is_file(), name
+
+
+def test_app_services_run_the_right_commands(compose):
+    services = compose["services"]
+    assert "gunicorn flowmart.wsgi" in command_of(services["web"])
+    assert "docker/gunicorn.conf.py" in command_of(services["web"])
+    assert "celery -A flowmart worker" in command_of(services["worker"])
+    assert "celery -A flowmart beat" in command_of(services["beat"])
+    assert "manage.py migrate" in command_of(services["migrate"])
+    assert services["migrate"]["restart"] == "no"
+
+
+def test_app_services_get_the_production_environment(compose):
+    settings_source = (ROOT / "flowmart" / "settings.py").read_text()
+    for name in APP_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"} <= set(env), name
+        assert str(env["DEBUG"]) == "0"
+        assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"].startswith("redis://redis:6379/")
+        assert ":?" in env["SECRET_KEY"], "SECRET_KEY must be required, never defaulted"
+        for var in env:  # every variable the compose file sets is one the app (or gunicorn) reads
+            assert f'"{var}"' in settings_source or var == "WEB_CONCURRENCY", f"{name}: {var} is read by nothing"
+
+
+def test_app_services_wait_for_healthy_servers_and_migrations(compose):
+    services = compose["services"]
+    for name in ["web", "worker", "beat"]:
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy", name
+        assert depends["redis"]["condition"] == "service_healthy", name
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_healthchecks(compose):
+    services = compose["services"]
+
+    def probe(name):
+        test = services[name]["healthcheck"]["test"]
+        return " ".join(test) if isinstance(test, list) else test
+
+    assert "/health/live/" in probe("web")
+    assert "pg_isready" in probe("postgres")
+    assert "redis-cli" in probe("redis") and "ping" in probe("redis")
+    assert "inspect ping" in probe("worker")
+
+
+def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose):
+    """Start gunicorn as the image does (DEBUG=0: SSL redirect, allowed hosts) and run
+    the compose healthcheck's own command against it."""
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "flowmart.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "shop.example.com,localhost",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+        "PORT": str(TEST_PORT),
+        "WEB_CONCURRENCY": "1",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "flowmart.wsgi:application", "--config", "docker/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    test = compose["services"]["web"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    script = test[3].replace("127.0.0.1:8000", f"127.0.0.1:{TEST_PORT}")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+            if result.returncode == 0 or time.monotonic() > deadline or server.poll() is not None:
+                break
+            time.sleep(0.3)
+        assert result.returncode == 0, result.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
