@@ -9,6 +9,7 @@ datetimes as ISO 8601, nested value objects as objects.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 import uuid
@@ -70,7 +71,7 @@ class Event:
     def from_dict(cls, data: dict[str, Any]) -> Event:
         """Rebuild an event; called on `Event` it picks the class from `data["name"]`."""
         target = cls if cls is not Event else event_class(data["name"])
-        hints = typing.get_type_hints(target)
+        hints = _type_hints(target)
         kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(target) if f.name in data}
         return target(**kwargs)
 
@@ -89,6 +90,13 @@ def event_class(name: str) -> type[Event]:
 
 def all_events() -> list[type[Event]]:
     return sorted(_REGISTRY.values(), key=lambda cls: (cls.publisher, cls.name))
+
+
+@functools.cache
+def _type_hints(cls: type) -> dict[str, Any]:
+    """Resolved field types of an event or value class. Resolving them is slow (it
+    evaluates the annotations) and they never change, so each class pays once."""
+    return typing.get_type_hints(cls)
 
 
 def _dump(value: Any) -> Any:
@@ -131,6 +139,6 @@ def _load(hint: Any, raw: Any) -> Any:
     if hint is date:
         return parse_date(raw)
     if dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint)
+        hints = _type_hints(hint)
         return hint(**{f.name: _load(hints[f.name], raw[f.name]) for f in dataclasses.fields(hint) if f.name in raw})
     return raw

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from flowmart.common.correlation import correlation
@@ -79,11 +78,18 @@ def _deliver_one(delivery: Delivery, event) -> str:
 
 def _claim(delivery_id: int) -> bool:
     """Mark a pending delivery done, inside the delivering transaction. The UPDATE's row
-    lock makes a concurrent copy of the same message wait, then find it no longer pending."""
-    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.DONE, attempts=F("attempts") + 1, delivered_at=timezone.now(), last_error=""
-    )
-    return claimed == 1
+    lock makes a concurrent copy of the same message wait, then find it no longer pending.
+    Plain SQL: this runs once per delivery, and the ORM's query building was a fifth of it."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    delivered_at = Delivery._meta.get_field("delivered_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, attempts = attempts + 1, delivered_at = %s, last_error = '' "
+            "WHERE id = %s AND status = %s",
+            [Delivery.Status.DONE.value, delivered_at, delivery_id, Delivery.Status.PENDING.value],
+        )
+        return cursor.rowcount == 1
 
 
 def _record_inbox(event_id, subscriber_name: str) -> bool:
