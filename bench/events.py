@@ -34,6 +34,7 @@ LAG_SECONDS = float(os.environ.get("BENCH_LAG_SECONDS", "15"))
 CONCURRENCY = 2
 SUBSCRIBERS = 3  # tests.probe: record_first, record_second, record_flaky
 TARGETS = {"deliveries_per_second": 1000, "lag_p99_ms": 100, "worker_rss_mb": 150}
+LOAD_AT_START = os.getloadavg()  # the figures only mean something on an otherwise quiet machine
 
 ENV = {
     **os.environ,
@@ -235,6 +236,7 @@ def report(backlog, e2e, lag, rss) -> int:
           f"p95 {lag['p95_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms, max {lag['max_ms']:.1f} ms "
           f"({lag['deliveries']} deliveries)")  # fmt: skip
     print("  worker RSS           " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
+    print(f"  load average         {LOAD_AT_START[0]:.2f} at start, {os.getloadavg()[0]:.2f} at the end (2 cores)")
     checks = [
         ("deliveries/s (publish + deliver)", e2e["deliveries_per_second"], ">=", TARGETS["deliveries_per_second"]),
         ("lag p99 ms at half load", lag["p99_ms"], "<", TARGETS["lag_p99_ms"]),
