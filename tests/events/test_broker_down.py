@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from flowmart.celery import app
 from flowmart.events import relay
 from flowmart.events.models import Delivery, OutboxEvent
 from tests.probe.models import ProbeRecord
@@ -47,9 +48,8 @@ def test_request_succeeds_with_the_broker_down_and_the_sweep_delivers_later(cele
 
 
 @pytest.mark.django_db(transaction=True)
-def test_enqueue_swallows_a_dead_broker_quickly(dead_broker, settings):
-    from flowmart.celery import app
-
+def test_enqueue_swallows_a_dead_broker_quickly(dead_broker, caplog):
+    """The on-commit nudge against a dead broker: logged, not raised, and quick."""
     app.conf.task_always_eager = False
     try:
         with dead_broker():
@@ -59,3 +59,9 @@ def test_enqueue_swallows_a_dead_broker_quickly(dead_broker, settings):
     finally:
         app.conf.task_always_eager = True
     assert elapsed < 2.0, f"three refused sends took {elapsed:.2f}s"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "flowmart.events"]
+    assert warnings == [
+        f"could not enqueue {n} deliveries (Error 111 connecting to 127.0.0.1:1. Connection refused.); "
+        "the sweep will resend"
+        for n in (50, 50, 20)
+    ]
