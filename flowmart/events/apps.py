@@ -7,6 +7,13 @@ class EventsConfig(AppConfig):
     verbose_name = "Domain events"
 
     def ready(self):
+        from celery.signals import after_setup_logger, after_setup_task_logger
+
+        from flowmart.common.logging import correlate_celery_logs
+
         from . import metrics
 
         metrics.install()
+        # Workers load Django (and so this) before Celery sets up their logging.
+        after_setup_logger.connect(correlate_celery_logs, weak=False)
+        after_setup_task_logger.connect(correlate_celery_logs, weak=False)

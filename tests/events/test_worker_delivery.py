@@ -3,6 +3,7 @@
 import pytest
 from django.db import transaction
 
+from flowmart.common.correlation import correlation
 from flowmart.events import publish
 from flowmart.events import tasks as event_tasks
 from flowmart.events.models import Delivery, InboxRecord
@@ -63,3 +64,17 @@ def test_worker_delivers_many_events_published_in_one_transaction(celery_worker)
     wait_until(lambda: Delivery.objects.filter(status="done").count() == 180, timeout=30)
     assert ProbeRecord.objects.count() == 180
     assert InboxRecord.objects.count() == 180
+
+
+@pytest.mark.worker
+def test_worker_log_lines_carry_the_events_correlation_id(celery_worker, broken_flaky):
+    with correlation("worker-story-9"), transaction.atomic():
+        ev = ProbeHappened(note="logged by the worker")
+        publish(ev)
+    flaky = Delivery.objects.filter(event__event_id=ev.event_id, subscriber="probe.record_flaky")
+    wait_until(lambda: flaky.filter(attempts=1).exists())
+    failure = wait_until(
+        lambda: [line for line in celery_worker.log.read_text().splitlines() if "probe.record_flaky failed" in line]
+    )
+    assert "[worker-story-9]" in failure[0]
+    assert str(ev.event_id) in failure[0]
