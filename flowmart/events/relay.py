@@ -44,8 +44,12 @@ def deliver_many(delivery_ids: list[int]) -> dict[int, str]:
     batch = Delivery.objects.select_related("event").filter(pk__in=delivery_ids).order_by("pk")
     events = {}
     for delivery in (d for d in batch if d.status == Delivery.Status.PENDING):
-        if delivery.event_id not in events:
-            events[delivery.event_id] = delivery.event.to_event()
+        try:
+            if delivery.event_id not in events:
+                events[delivery.event_id] = delivery.event.to_event()
+        except Exception as exc:  # an unreadable payload (unknown event, broken contract): retry, then dead
+            results[delivery.pk] = _fail(delivery.pk, exc)
+            continue
         results[delivery.pk] = _deliver_one(delivery, events[delivery.event_id])
     return results
 

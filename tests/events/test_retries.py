@@ -1,6 +1,7 @@
 """A failing subscriber is retried with growing backoff, then dead; the others are
 not held up; replay (admin action or command) delivers it once, after the fix."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from flowmart.events import publish, relay
-from flowmart.events.models import Delivery, InboxRecord
+from flowmart.events.models import Delivery, InboxRecord, OutboxEvent
 from tests.probe.handlers import ProbeHappened
 from tests.probe.models import ProbeRecord
 
@@ -148,3 +149,32 @@ def test_replay_command_needs_a_selection():
 
     with pytest.raises(CommandError, match="--dead"):
         call_command("events", "replay")
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(EVENTS={**SMALL_RETRIES, "MAX_ATTEMPTS": 2})
+def test_an_unreadable_event_is_retried_then_dead_without_blocking_its_batch():
+    """A payload no contract can read (an unknown or since-removed event) must not make
+    the sweep resend it forever, nor stop the rest of the batch."""
+    good = publish_probe("readable")
+    good_ids = list(Delivery.objects.filter(event__event_id=good.event_id).values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=good_ids).update(status="pending")
+    InboxRecord.objects.all().delete()
+    ProbeRecord.objects.all().delete()
+    poison = OutboxEvent.objects.create(
+        event_id=uuid.uuid4(),
+        name="RetiredEvent",
+        version=1,
+        publisher="nobody",
+        correlation_id="poison",
+        occurred_at=timezone.now(),
+        payload={"name": "RetiredEvent", "version": 1},
+    )
+    bad = Delivery.objects.create(event=poison, subscriber="probe.record_first")
+
+    results = relay.deliver_many([bad.pk, *good_ids])
+    assert results[bad.pk] == "pending"
+    assert {results[pk] for pk in good_ids} == {"done"}
+    bad.refresh_from_db()
+    assert (bad.attempts, bad.last_error) == (1, "UnknownEvent: RetiredEvent")
+    assert relay.deliver(bad.pk) == "dead"
