@@ -106,13 +106,15 @@ class Worker:
             result[role] = int(rss_kb.strip() or 0) / 1024
         return result
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        if exc_type is None:
+            self.log.unlink(missing_ok=True)  # kept only when something went wrong
 
 
 def publish_one(note: str) -> None:
