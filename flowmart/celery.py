@@ -2,10 +2,32 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowmart.settings")
 
 app = Celery("flowmart")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+def commit_asynchronously(**kwargs):
+    """Worker transactions on PostgreSQL don't wait for the WAL flush (synchronous_commit=off).
+
+    Safe because of how delivery works: a subscriber's effects, its inbox row and its
+    delivery's "done" mark commit in one transaction. A database crash can lose only the
+    last few hundred milliseconds of such transactions, and loses each one whole, so the
+    delivery is pending again and the sweep redelivers it; calls to payment providers carry
+    idempotency keys, so a redelivered charge is the same charge. PostgreSQL writes WAL in
+    order, so nothing that committed later (a web request, with synchronous commit) can
+    survive without them. Web processes are untouched: a customer's 201 is durable.
+    Runs in the worker's main process before the pool forks, so every child inherits it.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    default = connections["default"]
+    if settings.EVENTS["WORKER_ASYNC_COMMIT"] and default.vendor == "postgresql":
+        options = default.settings_dict.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()

@@ -132,6 +132,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Event dispatcher -----------------------------------------------------
 EVENTS = {
+    # Celery workers commit asynchronously on PostgreSQL (see flowmart/celery.py for why it is safe).
+    "WORKER_ASYNC_COMMIT": env.bool("EVENTS_WORKER_ASYNC_COMMIT", default=True),
     "MAX_ATTEMPTS": env.int("EVENTS_MAX_ATTEMPTS", default=8),
     "BACKOFF_BASE_SECONDS": env.float("EVENTS_BACKOFF_BASE_SECONDS", default=2.0),
     "BACKOFF_CAP_SECONDS": env.float("EVENTS_BACKOFF_CAP_SECONDS", default=600.0),

@@ -1,5 +1,7 @@
 """Two well-behaved subscribers and one that fails while the switch says so."""
 
+from django.db import connection
+
 from flowmart.events.base import Event, event
 
 from .models import ProbeRecord, ProbeSwitch
@@ -12,7 +14,12 @@ class ProbeHappened(Event):
 
 
 def record_first(ev: ProbeHappened):
-    ProbeRecord.objects.create(subscriber="first", event_id=ev.event_id, note=ev.note)
+    note = ev.note
+    if note == "commit mode?":  # answers how this subscriber's transaction commits
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            note = cursor.fetchone()[0]
+    ProbeRecord.objects.create(subscriber="first", event_id=ev.event_id, note=note)
 
 
 def record_second(ev: ProbeHappened):

@@ -1,0 +1,328 @@
+"""Checkout benchmark: the full storefront flow under load.
+
+add to cart → checkout → poll until `paid`, through gunicorn (2 workers) with one Celery worker
+of 2 processes, on PostgreSQL + Redis, dummy payment provider, at concurrency 1, 8 and 32.
+Reports completed checkouts/s and accepted → paid latency from the order's own timestamps
+(created_at and the `paid` timeline entry), plus SQL queries and Celery tasks per checkout.
+
+    python -m bench checkout            # BENCH_SECONDS=60 by default
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PORT = int(os.environ.get("BENCH_PORT", "8110"))
+BASE = f"http://127.0.0.1:{PORT}"
+DB_NAME = "flowmart_bench_checkout"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(",")]
+HOT_SKUS = 40
+ENV = {
+    **os.environ,
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+    "REDIS_URL": "redis://127.0.0.1:6379/9",
+    "CELERY_TASK_ALWAYS_EAGER": "0",
+    "DEBUG": "0",
+    "SECURE_SSL_REDIRECT": "0",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECRET_KEY": "bench-" + "k" * 60,
+    "THROTTLE_AUTH_RATE": "100000/min",
+    "THROTTLE_USER_RATE": "1000000/min",
+    "LOG_LEVEL": "WARNING",
+    # One IP and one test card place every order: judge each order on its own.
+    "FRAUD_MAX_ORDERS_PER_CARD": "100000000",
+    "FRAUD_MAX_ORDERS_PER_IP": "100000000",
+    "FRAUD_MAX_ORDERS_PER_CUSTOMER": "100000000",
+    "DJANGO_SETTINGS_MODULE": "flowmart.settings",
+}
+PY = sys.executable
+
+
+def manage(*args, **kwargs):
+    return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=ENV, check=True, **kwargs)
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    cmd = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-tAqc", sql]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def shell(code: str, **env) -> str:
+    """Run Django code against the bench database; return its last line of output."""
+    out = subprocess.run(
+        [PY, "manage.py", "shell", "-c", code], cwd=ROOT, env={**ENV, **env}, check=True, capture_output=True, text=True
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+SKUS_AND_STAFF = f"""
+import json
+from flowmart.catalog.models import Variant
+from flowmart.customers.models import ApiToken, User
+skus = list(Variant.objects.filter(active=True, product__active=True).order_by("sku").values_list("sku", flat=True))
+staff = User.objects.create_user(email="bench-staff@flowmart.local", password="x", is_staff=True, is_superuser=True)
+print(json.dumps({{"skus": skus[:{HOT_SKUS}], "token": ApiToken.issue(staff)[1]}}))
+"""
+
+
+def prepare_database() -> tuple[list[str], str]:
+    """A fresh database with the demo shop; returns the SKUs to buy and a staff token."""
+    psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+    psql(f"CREATE DATABASE {DB_NAME}")
+    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True)
+    manage("migrate", "-v0")
+    eager = {**ENV, "CELERY_TASK_ALWAYS_EAGER": "1"}
+    subprocess.run([PY, "manage.py", "demo_data"], cwd=ROOT, env=eager, check=True, stdout=subprocess.DEVNULL)
+    found = json.loads(shell(SKUS_AND_STAFF))
+    return found["skus"], found["token"]
+
+
+class Client:
+    def __init__(self, token: str | None = None):
+        self.token = token
+
+    def call(self, method: str, path: str, body=None, headers=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(BASE + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        if self.token:
+            req.add_header("Authorization", f"Bearer {self.token}")
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+
+ADDRESS = {
+    "name": "Bench Buyer",
+    "line1": "1 Main St",
+    "line2": "",
+    "city": "Newark",
+    "postal_code": "07102",
+    "country": "US",
+    "phone": "+15555550100",
+}
+
+
+def checkout_once(client: Client, sku: str) -> dict | None:
+    status, cart = client.call("POST", "/api/v1/carts/", {})
+    if status not in (200, 201):
+        return {"error": f"cart {status} {cart}"}
+    status, _ = client.call("POST", f"/api/v1/carts/{cart['id']}/items/", {"sku": sku, "quantity": 1})
+    if status != 201:
+        return {"error": f"item {status}"}
+    body = {
+        "cart_id": cart["id"],
+        "shipping_address": ADDRESS,
+        "shipping_method": "standard",
+        "payment": {"provider": "dummy", "payment_method": "pm_card_visa"},
+    }
+    status, res = client.call("POST", "/api/v1/checkout/", body, {"Idempotency-Key": uuid.uuid4().hex})
+    if status != 201:
+        return {"error": f"checkout {status} {res}"}
+    deadline, pause = time.monotonic() + 30, 0.025
+    while time.monotonic() < deadline:
+        status, order = client.call("GET", f"/api/v1/orders/{res['order_id']}/")
+        if order["status"] in ("paid", "cancelled"):
+            return order
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)  # a polite client backs off
+    return {"error": "not settled in 30 s"}
+
+
+def paid_latency(order: dict) -> float | None:
+    """Accepted → paid, from the order's own timeline ("paid: payment succeeded")."""
+    created = datetime.fromisoformat(order["created_at"])
+    for entry in order.get("timeline", []):
+        if entry["event"].split(":")[0] == "paid":
+            return (datetime.fromisoformat(entry["at"]) - created).total_seconds()
+    return None
+
+
+def run_level(concurrency: int, tokens: list[str], skus: list[str]) -> dict:
+    results, errors = [], []
+    cpu_before = cpu_seconds()
+    stop = time.monotonic() + SECONDS
+    lock = threading.Lock()
+
+    def worker(i: int):
+        client = Client(tokens[i])
+        n = 0
+        while time.monotonic() < stop:
+            order = checkout_once(client, skus[(i * 7 + n) % len(skus)])
+            n += 1
+            with lock:
+                if order and "error" not in order and order["status"] == "paid":
+                    results.append(order)
+                else:
+                    errors.append(order)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    lat = sorted(x for x in (paid_latency(o) for o in results) if x is not None)
+
+    def pct(p):
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 1) if lat else None
+
+    cpu_after = cpu_seconds()
+    per = max(len(results), 1)
+    return {
+        "concurrency": concurrency,
+        "cpu_ms_per_checkout": {k: round((cpu_after[k] - cpu_before[k]) * 1000 / per, 1) for k in cpu_after},
+        "completed": len(results),
+        "failed": len(errors),
+        "checkouts_per_s": round(len(results) / elapsed, 1),
+        "paid_p50_ms": pct(0.50),
+        "paid_p95_ms": pct(0.95),
+        "paid_p99_ms": pct(0.99),
+        "paid_mean_ms": round(statistics.mean(lat) * 1000, 1) if lat else None,
+        "sample_errors": [str(e)[:200] for e in errors[:3]],
+    }
+
+
+COSTS = """
+from flowmart.events.models import Delivery, OutboxEvent
+stories = OutboxEvent.objects.filter(name="OrderConfirmed").values("correlation_id")
+print(stories.count(), OutboxEvent.objects.filter(correlation_id__in=stories).count(),
+      Delivery.objects.filter(event__correlation_id__in=stories).count())
+"""
+
+
+def per_checkout_costs(transactions_before: int) -> dict:
+    """Events, deliveries (one Celery task carries a batch of them) and database transactions per order."""
+    orders, events, deliveries = (int(x) for x in shell(COSTS).split())
+    transactions = (
+        int(psql(f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{DB_NAME}'"))
+        - transactions_before
+    )
+    per = max(orders, 1)
+    return {
+        "orders": orders,
+        "events_per_checkout": round(events / per, 2),
+        "deliveries_per_checkout": round(deliveries / per, 2),
+        "db_transactions_per_checkout": round(transactions / per, 1),
+    }
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by gunicorn, Celery, PostgreSQL and Redis processes (from ps)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    totals = {"gunicorn": 0.0, "celery": 0.0, "postgres": 0.0, "redis": 0.0, "bench client": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            args = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        if stat.parent.name == str(os.getpid()):
+            totals["bench client"] += used
+        else:
+            name = next((n for n in ("gunicorn", "celery", "postgres", "redis") if n in args), None)
+            if name:
+                totals[name] += used
+    return totals
+
+
+def start_servers():
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(PY).parent / "gunicorn"),
+            "flowmart.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    worker = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "flowmart",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=ENV,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/health/live/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    time.sleep(3)  # let the worker connect
+    return [gunicorn, worker]
+
+
+def register(n: int) -> list[str]:
+    tokens = []
+    for i in range(n):
+        status, body = Client().call(
+            "POST",
+            "/api/v1/auth/register/",
+            {"email": f"bench{i}-{uuid.uuid4().hex[:6]}@example.com", "password": "Bench-pass-123"},
+        )
+        assert status == 201, (status, body)
+        tokens.append(body["token"])
+    return tokens
+
+
+def main():
+    skus, staff_token = prepare_database()
+    procs = start_servers()
+    try:
+        staff = Client(staff_token)
+        for sku in skus:
+            status, body = staff.call(
+                "POST",
+                "/api/v1/inventory/receipts/",
+                {"sku": sku, "warehouse": "US-EAST", "quantity": 100000, "reason": "bench"},
+            )
+            assert status in (200, 201), (status, body)
+        time.sleep(2)  # availability projections catch up
+        tokens = register(max(LEVELS))
+        before = int(psql(f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{DB_NAME}'"))
+        report = {"levels": [run_level(c, tokens, skus) for c in LEVELS]}
+        report["costs"] = per_checkout_costs(before)
+        print(json.dumps(report, indent=2))
+        return report
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
