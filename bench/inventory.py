@@ -1,6 +1,6 @@
 """Inventory reservation benchmark: the reserve service itself under contention.
 
-16 concurrent clients (threads, each with its own PostgreSQL connection) call
+16 concurrent clients (processes, each with its own PostgreSQL connection) call
 services.reserve_order for 1-unit single-line orders, in two scenarios:
   (a) hot   — every order wants the same SKU (its rows are locked by every reservation);
   (b) spread — orders pick one of 1,000 SKUs at random.
@@ -14,16 +14,17 @@ nudge goes to a Redis broker with no worker listening, so deliveries just queue 
 purged at the end); no subscriber runs during the measurement.
 
     python -m bench inventory      # BENCH_SECONDS=15 per scenario, BENCH_CLIENTS=16
+
+Reservations commit as they do in a Celery worker (synchronous_commit=off, see
+flowmart/celery.py); BENCH_COMMIT=durable measures them with a WAL flush per commit.
 Targets (issue 3): (b) >= 1,000 reservations/s, (a) >= 300/s, zero oversell.
 """
 
-import itertools
 import os
 import random
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from decimal import Decimal
 
@@ -60,6 +61,15 @@ def configure() -> None:
 
     for app in ("events", "inventory"):  # only what the reserve path touches
         call_command("migrate", app, verbosity=0)
+    if os.environ.get("BENCH_COMMIT", "worker") == "worker":
+        # Reservations run in Celery workers (the OrderConfirmed subscriber), which commit
+        # asynchronously: measure them committing the same way (BENCH_COMMIT=durable to compare).
+        from django.db import connection
+
+        from flowmart.celery import commit_asynchronously
+
+        commit_asynchronously()
+        connection.close()
 
 
 def seed(skus: list[str], per_warehouse: int) -> None:
@@ -106,56 +116,65 @@ def seed(skus: list[str], per_warehouse: int) -> None:
         )
 
 
-def run(name: str, pick_sku, order_ids) -> dict:
-    """CLIENTS threads reserving for SECONDS; returns throughput and latency figures."""
-    from django.db import connection
+def run(name: str, pick_sku, first_id: int) -> dict:
+    """CLIENTS client processes reserving for SECONDS; returns throughput and latency figures.
 
-    from flowmart.inventory import services
+    Processes, not threads: in production reservations run in separate worker processes,
+    and threads in one interpreter would measure the GIL instead of the reservation."""
+    import multiprocessing
 
-    barrier = threading.Barrier(CLIENTS + 1)
-    stop = threading.Event()
-    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
-    failures: list[int] = [0] * CLIENTS
-    errors: list[str] = []
+    from django.db import connections
 
-    def client(index: int) -> None:
-        rng = random.Random(index)
-        services.summed([])  # import warm-up outside the clock
-        connection.ensure_connection()
-        barrier.wait()
-        try:
-            while not stop.is_set():
-                start = time.perf_counter()
-                outcome = services.reserve_order(
-                    order_id=next(order_ids), lines=[(pick_sku(rng), 1)], destination_country="US"
-                )
-                latencies[index].append(time.perf_counter() - start)
-                failures[index] += not outcome.ok
-        except Exception as exc:  # reported, and fails the run
-            errors.append(f"{type(exc).__name__}: {exc}")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
+    connections.close_all()  # every child opens its own connection after the fork
+    ctx = multiprocessing.get_context("fork")
+    barrier, stop, results = ctx.Barrier(CLIENTS + 1), ctx.Event(), ctx.Queue()
+    clients = [
+        ctx.Process(target=_client, args=(i, pick_sku, first_id + i * 10_000_000, barrier, stop, results))
+        for i in range(CLIENTS)
+    ]
+    for process in clients:
+        process.start()
     barrier.wait()
     started = time.perf_counter()
     time.sleep(SECONDS)
     stop.set()
-    for thread in threads:
-        thread.join()
+    gathered = [results.get() for _ in clients]
     elapsed = time.perf_counter() - started
-    flat = sorted(x for per in latencies for x in per)
+    for process in clients:
+        process.join()
+    flat = sorted(x for latencies, _, _ in gathered for x in latencies)
     return {
         "name": name,
         "calls": len(flat),
-        "failed": sum(failures),
-        "errors": errors,
+        "failed": sum(failed for _, failed, _ in gathered),
+        "errors": [e for _, _, errors in gathered for e in errors],
         "per_second": len(flat) / elapsed,
         "p50_ms": statistics.median(flat) * 1000 if flat else 0.0,
         "p99_ms": flat[int(len(flat) * 0.99) - 1] * 1000 if flat else 0.0,
     }
+
+
+def _client(index: int, pick_sku, first_order_id: int, barrier, stop, results) -> None:
+    from django.db import connection
+
+    from flowmart.inventory import services
+
+    rng, order_id = random.Random(index), first_order_id
+    latencies, failed, errors = [], 0, []
+    connection.ensure_connection()
+    barrier.wait()
+    try:
+        while not stop.is_set():
+            start = time.perf_counter()
+            outcome = services.reserve_order(order_id=order_id, lines=[(pick_sku(rng), 1)], destination_country="US")
+            latencies.append(time.perf_counter() - start)
+            failed += not outcome.ok
+            order_id += 1
+    except Exception as exc:  # reported, and fails the run
+        errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        connection.close()
+        results.put((latencies, failed, errors))
 
 
 def verify(skus: list[str], successes: int) -> list[str]:
@@ -203,17 +222,18 @@ def main() -> int:
         f"deliveries queue on redis db {REDIS_DB} with no worker; InventoryAdjusted subscribers: {subscribers}",
         flush=True,
     )
-    order_ids = itertools.count(1)
     spread = [f"BENCH-{n:04d}" for n in range(SPREAD_SKUS)]
     seed(["HOT"], per_warehouse=1_000_000)
     seed(spread, per_warehouse=1_000)
 
     ok = True
-    for name, skus, pick in [
-        ("hot", ["HOT"], lambda rng: "HOT"),
-        ("spread", spread, lambda rng: rng.choice(spread)),
-    ]:
-        result = run(name, pick, order_ids)
+    for scenario, (name, skus, pick) in enumerate(
+        [
+            ("hot", ["HOT"], lambda rng: "HOT"),
+            ("spread", spread, lambda rng: rng.choice(spread)),
+        ]
+    ):
+        result = run(name, pick, first_id=1 + scenario * 1_000_000_000)
         ok &= report(result, verify(skus, result["calls"] - result["failed"]))
     print(
         f"published {OutboxEvent.objects.count()} events, {Delivery.objects.count()} deliveries queued "
