@@ -149,6 +149,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FlowMart <orders@flo
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point the SDK at a local fake
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 # Fraud screening thresholds (flowmart/payments/fraud.py has every knob and rule weight).
 PAYMENTS_FRAUD = {
     "REVIEW_SCORE": env.int("FRAUD_REVIEW_SCORE", default=50),
@@ -165,6 +167,8 @@ SHIPPING_CARRIER_SECRETS = env.dict(
 )
 
 # --- Commerce defaults ----------------------------------------------------
+# How often a web process checks whether the cached product-list pages went stale.
+CATALOG_LIST_VERSION_CHECK_SECONDS = env.float("CATALOG_LIST_VERSION_CHECK_SECONDS", default=1.0)
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=15))
 # VAT / sales tax per destination country (orders: carts and checkout); 0 where none is listed.

@@ -25,7 +25,7 @@ _local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}}
 
 
 def _check_seconds() -> float:
-    return getattr(settings, "CATALOG_LIST_VERSION_CHECK_SECONDS", 1.0)
+    return settings.CATALOG_LIST_VERSION_CHECK_SECONDS
 
 
 def _shared_version() -> str:

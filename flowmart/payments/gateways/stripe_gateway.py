@@ -61,11 +61,11 @@ class StripeGateway:
     @classmethod
     def from_settings(cls) -> StripeGateway:
         base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
-        timeout = getattr(settings, "STRIPE_TIMEOUT_SECONDS", 30)
+        timeout = settings.STRIPE_TIMEOUT_SECONDS
         client = stripe.StripeClient(
             settings.STRIPE_SECRET_KEY,
             base_addresses=base,
-            max_network_retries=getattr(settings, "STRIPE_MAX_NETWORK_RETRIES", 2),
+            max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
             http_client=stripe.RequestsClient(timeout=timeout),
         )
         return cls(client)
