@@ -31,6 +31,7 @@ def test_signed_event_is_stored_once_and_processed(api_client, webhook_secret):
     assert again.status_code == 200 and again.json()["duplicate"] is True
     row = StripeWebhookEvent.objects.get()
     assert row.stripe_event_id == "evt_1" and row.processed_at is not None and row.outcome == "ignored"
+    assert row.raw_body == body  # stored raw: the bytes the signature covers
 
 
 @pytest.mark.parametrize(

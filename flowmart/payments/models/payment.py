@@ -256,6 +256,7 @@ class StripeWebhookEvent(models.Model):
     stripe_event_id = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=100, db_index=True)
     payload = models.JSONField()
+    raw_body = models.TextField(blank=True, help_text="The exact bytes Stripe signed, kept for audit and disputes.")
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

@@ -48,7 +48,7 @@ def receive(raw_body: bytes, signature: str | None) -> StripeWebhookEvent | None
     try:
         with transaction.atomic():
             row = StripeWebhookEvent.objects.create(
-                stripe_event_id=payload["id"], type=payload["type"], payload=payload
+                stripe_event_id=payload["id"], type=payload["type"], payload=payload, raw_body=raw_body.decode()
             )
             transaction.on_commit(lambda: _enqueue(row.pk))
     except IntegrityError:
