@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from flowmart.common.admin import ReadOnlyAdmin
+
 from . import relay
 from .models import Delivery, InboxRecord, OutboxEvent
 
@@ -13,7 +15,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
+class OutboxEventAdmin(ReadOnlyAdmin):
     """The audit trail: read-only, searchable by correlation id."""
 
     list_display = ["id", "name", "publisher", "correlation_id", "occurred_at"]
@@ -21,15 +23,6 @@ class OutboxEventAdmin(admin.ModelAdmin):
     search_fields = ["=correlation_id", "=event_id"]
     readonly_fields = [f.name for f in OutboxEvent._meta.fields]
     inlines = [DeliveryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Delivery)
@@ -62,12 +55,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboxRecord)
-class InboxRecordAdmin(admin.ModelAdmin):
+class InboxRecordAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "subscriber", "processed_at"]
     search_fields = ["=event_id", "subscriber"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

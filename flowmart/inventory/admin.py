@@ -6,6 +6,8 @@ an event. Movements are read-only (append-only ledger); reservations are read-on
 from django import forms
 from django.contrib import admin
 
+from flowmart.common.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Reservation, StockLevel, StockMovement, Warehouse
 
@@ -87,17 +89,6 @@ class StockLevelAdmin(admin.ModelAdmin):
                 return
         obj.pk, obj.on_hand, obj.reserved = level.pk, level.on_hand, level.reserved
         StockLevel.objects.filter(pk=level.pk).update(low_stock_threshold=obj.low_stock_threshold)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

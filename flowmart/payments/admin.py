@@ -3,6 +3,7 @@ review queue (approve/reject), refunds, the webhook inbox and the read-only ledg
 
 from django.contrib import admin, messages
 
+from flowmart.common.admin import ReadOnlyAdmin
 from flowmart.common.errors import Conflict
 
 from . import selectors
@@ -19,17 +20,6 @@ from .models import (
     StripeWebhookEvent,
 )
 from .services import charging, review, webhooks
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AttemptInline(admin.TabularInline):

@@ -1,7 +1,7 @@
 """Staff endpoints to receive and adjust stock (each one a ledger line plus an event,
 through the services) and to read stock per warehouse."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -16,14 +16,17 @@ def _staff_reference(request) -> str:
     return f"user:{request.user.id}"
 
 
-class ReceiptView(APIView):
-    permission_classes = [IsAdminUser]
+class _StockChangeView(APIView):
+    """A staff stock change: one ledger line and one InventoryAdjusted, through the service."""
 
-    @extend_schema(request=ReceiptSerializer, responses={201: StockLevelSerializer})
+    permission_classes = [IsAdminUser]
+    serializer_class: type
+    change: staticmethod
+
     def post(self, request):
-        data = ReceiptSerializer(data=request.data)
+        data = self.serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
-        level = services.receive_stock(
+        level = self.change(
             sku=data.validated_data["sku"],
             warehouse_code=data.validated_data["warehouse"],
             quantity=data.validated_data["quantity"],
@@ -33,21 +36,16 @@ class ReceiptView(APIView):
         return Response(StockLevelSerializer(level).data, status=status.HTTP_201_CREATED)
 
 
-class AdjustmentView(APIView):
-    permission_classes = [IsAdminUser]
+@extend_schema_view(post=extend_schema(request=ReceiptSerializer, responses={201: StockLevelSerializer}))
+class ReceiptView(_StockChangeView):
+    serializer_class = ReceiptSerializer
+    change = staticmethod(services.receive_stock)
 
-    @extend_schema(request=AdjustmentSerializer, responses={201: StockLevelSerializer})
-    def post(self, request):
-        data = AdjustmentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        level = services.adjust_stock(
-            sku=data.validated_data["sku"],
-            warehouse_code=data.validated_data["warehouse"],
-            quantity=data.validated_data["quantity"],
-            reason=data.validated_data["reason"],
-            reference=_staff_reference(request),
-        )
-        return Response(StockLevelSerializer(level).data, status=status.HTTP_201_CREATED)
+
+@extend_schema_view(post=extend_schema(request=AdjustmentSerializer, responses={201: StockLevelSerializer}))
+class AdjustmentView(_StockChangeView):
+    serializer_class = AdjustmentSerializer
+    change = staticmethod(services.adjust_stock)
 
 
 @extend_schema(
