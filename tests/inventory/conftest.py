@@ -13,9 +13,10 @@ from flowmart.events.models import OutboxEvent
 from flowmart.inventory import services
 from flowmart.inventory.models import Warehouse
 
-# PostgreSQL here allows 100 connections shared by every helper: threads start together
-# at a barrier, and at most this many hold a connection at the same moment.
-MAX_PARALLEL_CONNECTIONS = 20
+# Threads start together at a barrier; at most this many hold a connection at the same
+# moment, leaving room under PostgreSQL's default max_connections (100) for the test
+# session itself and anything else on the server.
+MAX_PARALLEL_CONNECTIONS = 80
 
 
 class WarehouseFactory(factory.django.DjangoModelFactory):
