@@ -1,9 +1,12 @@
 """Operations view of orders and carts. Orders are read-only here: their status only
 changes through the saga (events) or the customer's actions, never by hand."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+
+from flowmart.common.errors import Conflict
 
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry
+from .services import lifecycle
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -50,6 +53,19 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, ShipmentInline, ReturnInline, TimelineInline]
     readonly_fields = [field.name for field in Order._meta.fields]
+    actions = ["release_dispute_hold"]
+
+    @admin.action(description="Release the dispute hold (dispute settled)")
+    def release_dispute_hold(self, request, queryset):
+        released = 0
+        for order in queryset:
+            try:
+                lifecycle.release_dispute_hold(order.pk, staff=request.user.email)
+                released += 1
+            except Conflict as exc:
+                self.message_user(request, f"{order}: {exc.detail}", messages.WARNING)
+        if released:
+            self.message_user(request, f"{released} order(s) released.", messages.SUCCESS)
 
     def has_add_permission(self, request):
         return False

@@ -142,6 +142,8 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     cancellation_reason = models.CharField(max_length=30, null=True, blank=True)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    # The status a payment dispute put on hold; empty unless a dispute holds the order.
+    held_from = models.CharField(max_length=20, blank=True)
     currency = CurrencyField()
     subtotal = AmountField()
     shipping = AmountField()

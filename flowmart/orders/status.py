@@ -40,19 +40,26 @@ class CancellationReason(models.TextChoices):
 S = OrderStatus
 
 # pending → paid / on_hold directly: payments' answer may overtake inventory's on the way to us.
+# paid / shipped / delivered → on_hold: a payment dispute; releasing the hold returns the order to
+# where its shipments say it is (paid, shipped or delivered).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.AWAITING_PAYMENT, S.ON_HOLD, S.PAID, S.CANCELLED}),
     S.AWAITING_PAYMENT: frozenset({S.ON_HOLD, S.PAID, S.CANCELLED}),
-    S.ON_HOLD: frozenset({S.PAID, S.CANCELLED}),
-    S.PAID: frozenset({S.SHIPPED, S.CANCELLED}),
-    S.SHIPPED: frozenset({S.DELIVERED}),
-    S.DELIVERED: frozenset({S.RETURNED}),
+    S.ON_HOLD: frozenset({S.PAID, S.SHIPPED, S.DELIVERED, S.CANCELLED}),
+    S.PAID: frozenset({S.SHIPPED, S.CANCELLED, S.ON_HOLD}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.ON_HOLD}),
+    S.DELIVERED: frozenset({S.RETURNED, S.ON_HOLD}),
     S.CANCELLED: frozenset(),
     S.RETURNED: frozenset(),
 }
 
 # Until the parcel has left, the customer may still change their mind.
 CHANGEABLE = frozenset({S.PENDING, S.AWAITING_PAYMENT, S.ON_HOLD, S.PAID})
+
+
+def is_changeable(order) -> bool:
+    """Customers may cancel or amend until shipped, but not while a dispute holds the order."""
+    return order.status in CHANGEABLE and not order.held_from
 
 
 def can_move(current: str, target: str) -> bool:

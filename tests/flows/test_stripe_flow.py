@@ -70,3 +70,19 @@ def test_webhook_confirms_an_authenticated_payment_once(shop, stripe_on, api_cli
     )
     assert stock("FLOW-RED") == {"US-EAST": (10, 1)}
     ledgers_balance()
+
+
+def test_a_dispute_webhook_puts_the_order_on_hold(shop, stripe_on, api_client):  # noqa: F811
+    buyer = register()
+    placed = stripe_checkout(buyer, "pm_card_visa")
+    attempt = PaymentAttempt.objects.get(payment__order_id=placed["order_id"])
+    dispute = {"id": "dp_flow_1", "object": "dispute", "payment_intent": attempt.provider_intent_id,
+               "amount": int(attempt.amount * 100), "currency": "usd", "reason": "fraudulent"}  # fmt: skip
+    payload = event("charge.dispute.created", dispute)
+    response = api_client.generic("POST", "/api/v1/payments/stripe/webhook/", payload,
+                                  content_type="application/json",
+                                  HTTP_STRIPE_SIGNATURE=sign(payload, "whsec_test_flowmart"))  # fmt: skip
+    assert response.status_code == 200, response.content
+    held = order(buyer, placed["order_id"])
+    assert (held["status"], held["payment_status"]) == ("on_hold", "disputed")
+    ledgers_balance()

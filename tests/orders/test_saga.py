@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from flowmart.common.errors import Conflict
 from flowmart.common.money import Money
 from flowmart.contracts.inventory import OutOfStock, ReservationExpired
 from flowmart.contracts.payments import PaymentActionRequired, PaymentDisputed, PaymentHeldForReview, PaymentRefunded
@@ -16,6 +17,7 @@ from flowmart.contracts.shipping import (
     ShipmentVoided,
 )
 from flowmart.events.models import OutboxEvent
+from flowmart.orders.services import lifecycle
 
 from .conftest import payment, reserved, status_of
 
@@ -186,12 +188,38 @@ def test_refunds_set_the_payment_status(customer, order, emit):
     assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "refunded"
 
 
-def test_a_dispute_marks_the_payment_and_leaves_the_status(customer, order, emit):
-    emit(reserved(order), payment(order))
-    emit(PaymentDisputed(order_id=order, payment_id=1, amount=Money("65.55", "USD"), reason="fraudulent"))
+def disputed(order_id):
+    return PaymentDisputed(order_id=order_id, payment_id=1, amount=Money("65.55", "USD"), reason="fraudulent")
+
+
+def test_a_dispute_puts_the_order_on_hold_for_operations(customer, order, emit):
+    emit(reserved(order), payment(order), created(order, 801))
+    emit(disputed(order))
     body = customer.get(f"/api/v1/orders/{order}/").json()
-    assert (body["status"], body["payment_status"]) == ("paid", "disputed")
+    assert (body["status"], body["payment_status"]) == ("on_hold", "disputed")
     assert "disputed" in body["timeline"][-1]["event"]
+    assert customer.post(f"/api/v1/orders/{order}/cancel/").status_code == 409  # not while disputed
+
+    emit(dispatched(order, 801), payment(order))  # shipping goes on; a stray success changes nothing
+    assert status_of(customer, order) == ("on_hold", None)
+    lifecycle.release_dispute_hold(order, staff="ops@flowmart.local")
+    assert status_of(customer, order) == ("shipped", None)  # where its shipments say it is
+
+
+def test_only_a_dispute_hold_can_be_released(customer, order, emit):
+    emit(reserved(order), PaymentHeldForReview(order_id=order, payment_id=1, score=60, reasons=("velocity",)))
+    with pytest.raises(Conflict):
+        lifecycle.release_dispute_hold(order, staff="ops@flowmart.local")
+    assert status_of(customer, order) == ("on_hold", None)
+
+
+def test_staff_release_a_dispute_hold_from_the_admin(customer, order, emit, admin_client):
+    emit(reserved(order), payment(order), disputed(order))
+    response = admin_client.post(
+        "/admin/orders/order/", {"action": "release_dispute_hold", "_selected_action": [order]}, follow=True
+    )
+    assert response.status_code == 200
+    assert status_of(customer, order) == ("paid", None)
 
 
 def test_a_redelivered_event_has_no_second_effect(customer, order, emit):

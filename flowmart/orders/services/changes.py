@@ -17,7 +17,7 @@ from flowmart.events import publish
 
 from .. import pricing
 from ..models import Order, OrderAmendment, OrderLine, OrderReturn, SellableVariant, SkuAvailability
-from ..status import CHANGEABLE, CancellationReason, OrderStatus
+from ..status import CancellationReason, OrderStatus, is_changeable
 from .lifecycle import cancel, locked, note
 from .placing import contract_lines
 
@@ -38,7 +38,7 @@ def own_locked(customer_id: int, order_id) -> Order:
 @transaction.atomic
 def cancel_by_customer(customer_id: int, order_id) -> Order:
     order = own_locked(customer_id, order_id)
-    if order.status not in CHANGEABLE:
+    if not is_changeable(order):
         raise Conflict(f"An order that is {order.status} can no longer be cancelled.")
     cancel(order, CancellationReason.CUSTOMER_REQUEST, "cancelled by the customer")
     return order
@@ -122,7 +122,7 @@ def _write_lines(order: Order, lines: list[OrderLine]) -> None:
 def amend(customer_id: int, order_id, requested: list[dict]) -> Order:
     """Set the order's lines. Extra units must be available; inventory confirms or refuses."""
     order = own_locked(customer_id, order_id)
-    if order.status not in CHANGEABLE:
+    if not is_changeable(order):
         raise Conflict(f"An order that is {order.status} can no longer be amended.")
     if order.status == OrderStatus.PENDING:
         # Inventory has not answered the checkout yet: an amendment could overtake it.

@@ -10,6 +10,7 @@ import logging
 
 from django.db import transaction
 
+from flowmart.common.errors import Conflict
 from flowmart.common.money import Money
 from flowmart.contracts.orders import OrderCancelled, OrderStatusChanged, RefundRequested
 from flowmart.events import publish
@@ -45,7 +46,7 @@ def move(order: Order, target: str, cause: str, reason: str | None = None) -> bo
     order.status = target
     if target == OrderStatus.CANCELLED:
         order.cancellation_reason = reason
-    order.save(update_fields=["status", "cancellation_reason", "payment_status", "updated_at"])
+    order.save(update_fields=["status", "cancellation_reason", "payment_status", "held_from", "updated_at"])
     note(order, f"{target}: {cause}")
     events = [
         OrderStatusChanged(
@@ -116,6 +117,9 @@ def _payment_succeeded(order: Order, payment_id: int, amount: Money) -> None:
             )
         )
         return
+    if order.held_from:  # held for a dispute: only operations release it
+        note(order, f"payment {payment_id} succeeded while held for a dispute; still on hold")
+        return
     if order.status in CHANGEABLE:
         order.payment_status = PaymentStatus.PAID
     if not move(order, OrderStatus.PAID, "payment succeeded") and order.status in CHANGEABLE:
@@ -160,15 +164,42 @@ def payment_refunded(order_id: int, amount: Money, reason: str) -> None:
     note(order, f"refunded {amount} ({reason})")
 
 
+DISPUTABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
+
+
 @transaction.atomic
 def payment_disputed(order_id: int, amount: Money, reason: str) -> None:
-    """The bank opened a dispute. The order's status is left alone (the goods may be on their
-    way); payment_status and the timeline tell staff and customer."""
+    """The bank opened a dispute: the order goes on hold for operations, remembering where it
+    was. Shipment events keep updating its shipments meanwhile but do not move it."""
     order = locked(order_id)
-    if order is not None:
-        order.payment_status = PaymentStatus.DISPUTED
+    if order is None:
+        return
+    order.payment_status = PaymentStatus.DISPUTED
+    cause = f"payment of {amount} disputed ({reason}); on hold for operations"
+    if order.status in DISPUTABLE:
+        order.held_from = order.status
+        move(order, OrderStatus.ON_HOLD, cause)
+    else:  # already on hold, cancelled or returned: the dispute is noted, the status stays
         order.save(update_fields=["payment_status", "updated_at"])
-        note(order, f"payment of {amount} disputed ({reason})")
+        note(order, cause)
+
+
+@transaction.atomic
+def release_dispute_hold(order_id: int, staff: str) -> Order:
+    """Operations settled the dispute: the order returns to where its shipments say it is."""
+    order = locked(order_id)
+    if order is None or order.status != OrderStatus.ON_HOLD or not order.held_from:
+        raise Conflict("Only an order held for a payment dispute can be released.")
+    live = [s.status for s in order.shipments.all() if s.status != "voided"]
+    if live and all(s == "delivered" for s in live):
+        target = OrderStatus.DELIVERED
+    elif live and all(s != "created" for s in live):
+        target = OrderStatus.SHIPPED
+    else:
+        target = OrderStatus.PAID
+    order.held_from = ""
+    move(order, target, f"dispute hold released by {staff}")
+    return order
 
 
 @transaction.atomic
