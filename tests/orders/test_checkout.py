@@ -101,6 +101,14 @@ def test_empty_cart_is_refused(customer, shop):
     assert response.json()["error"]["fields"]["cart_id"] == ["The cart is empty."]
 
 
+def test_a_method_that_cannot_carry_the_carts_weight_is_refused(customer, shop, fill_cart):
+    cart_id = fill_cart(customer, {"MUG-1": 30})  # 12 kg; express to the US carries up to 10 kg
+    response = post_checkout(customer, checkout_body(cart_id, address=US_ADDRESS, method="express"))
+    assert response.status_code == 400
+    assert "shipping_method" in response.json()["error"]["fields"]
+    assert not Order.objects.exists()
+
+
 def test_unsellable_sku_in_cart_is_refused(customer, shop, fill_cart, catalog_sku):
     cart_id = fill_cart(customer, {"MUG-1": 1})
     catalog_sku("MUG-1", "12.50", weight=400, seller_id=1, active=False)
