@@ -5,6 +5,8 @@ services' `state_of` + `record_change`, so admin edits publish like API writes."
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
+from flowmart.common.admin import ReadOnlyAdmin
+
 from . import services
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
 
@@ -162,17 +164,8 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(VariantAvailability)
-class VariantAvailabilityAdmin(admin.ModelAdmin):
+class VariantAvailabilityAdmin(ReadOnlyAdmin):
     """Read-only: it is inventory's word, delivered by InventoryAdjusted."""
 
     list_display = ["sku", "available", "as_of"]
     search_fields = ["sku"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

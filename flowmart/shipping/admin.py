@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
+from flowmart.common.admin import ReadOnlyAdmin
 from flowmart.common.errors import ApiError
 
 from . import services
@@ -110,17 +111,11 @@ class ShipmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TrackingEvent)
-class TrackingEventAdmin(admin.ModelAdmin):
+class TrackingEventAdmin(ReadOnlyAdmin):
     list_display = ["received_at", "carrier", "event_id", "shipment", "status", "occurred_at", "applied"]
     list_filter = ["carrier", "status", "applied"]
     search_fields = ["event_id", "shipment__tracking_number"]
     readonly_fields = [f.name for f in TrackingEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Return)
