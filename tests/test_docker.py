@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -17,7 +18,13 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKER = ROOT / "docker"
-TEST_PORT = 8106
+
+
+def free_port() -> int:
+    """A port nobody listens on now, so parallel suites on one machine never collide."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +165,7 @@ def test_healthchecks(compose):
 def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose):
     """Start gunicorn as the image does (DEBUG=0: SSL redirect, allowed hosts) and run
     the compose healthcheck's own command against it."""
+    port = free_port()
     db = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -167,7 +175,7 @@ def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose
         "ALLOWED_HOSTS": "shop.example.com,localhost",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
-        "PORT": str(TEST_PORT),
+        "PORT": str(port),
         "WEB_CONCURRENCY": "1",
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -180,7 +188,7 @@ def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose
     )
     test = compose["services"]["web"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
-    script = test[3].replace("127.0.0.1:8000", f"127.0.0.1:{TEST_PORT}")
+    script = test[3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -45,3 +45,13 @@ class ProductRetired(Event):
 
     product_id: int
     skus: tuple[str, ...]
+
+
+@event
+class SellerStaffChanged(Event):
+    """The sellers a staff user works for, sent whole (an upsert; empty: none any more).
+    Contexts that scope staff screens or staff endpoints to a seller keep a copy
+    (flowmart.common.roles.SellerStaffBase) and never read the catalogue's tables."""
+
+    user_id: int
+    seller_ids: tuple[int, ...]
