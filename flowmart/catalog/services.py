@@ -30,7 +30,6 @@ from flowmart.events import publish
 from . import cache
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
 
-
 STAFF_LOCK_NAMESPACE = 0x43617431  # "Cat1": catalog's own advisory-lock space
 
 

@@ -52,4 +52,6 @@ def staff_schema(
     if not_found:
         errors[404] = OpenApiResponse(ErrorSerializer, description=not_found)
     description = f"**Staff only** (roles: {', '.join(roles)}). {who}"
-    return extend_schema(description=description, responses={**responses, **errors}, extensions={"x-roles": roles}, **kw)
+    return extend_schema(
+        description=description, responses={**responses, **errors}, extensions={"x-roles": roles}, **kw
+    )

@@ -135,7 +135,9 @@ def create_staff_user(*, email: str, password: str, role: str, first_name: str =
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidRequest("The email address is invalid.", fields={"email": ["Enter a valid email address."]}) from None
+        raise InvalidRequest(
+            "The email address is invalid.", fields={"email": ["Enter a valid email address."]}
+        ) from None
     if User.objects.filter(email=email).exists():
         raise Conflict(f"{email} has an account already.", fields={"email": [EMAIL_TAKEN]})
     candidate = User(email=email, first_name=first_name, last_name=last_name)

@@ -10,7 +10,6 @@ from flowmart.catalog.models import Product, SellerMember
 from flowmart.common import roles
 from flowmart.customers.services import grant_role
 from flowmart.events.models import OutboxEvent
-
 from tests.support.roles import install_roles
 
 from .factories import CategoryFactory, SellerFactory, make_product, variant

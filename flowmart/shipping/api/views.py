@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from flowmart.common.errors import ApiError, Forbidden
 from flowmart.common.permissions import IsOperationsOrSellerStaff, staff_schema
 from flowmart.common.roles import StaffScope
+from flowmart.common.serializers import ErrorSerializer
 from flowmart.shipping import selectors, services
 from flowmart.shipping.carriers import CARRIERS
 from flowmart.shipping.models import Return
@@ -37,8 +38,7 @@ SIGNATURE_HEADER = "X-Carrier-Signature"
 SELLER_SHIPMENTS = "Seller staff: shipments holding at least one of their SKUs, showing only their own lines."
 SELLER_RETURNS = "Seller staff: returns holding at least one of their SKUs, showing only their own lines."
 MIXED = (
-    "`permission_denied`: the caller holds no staff role, or (seller staff) the parcel also holds "
-    "other sellers' goods."
+    "`permission_denied`: the caller holds no staff role, or (seller staff) the parcel also holds other sellers' goods."
 )
 
 
@@ -93,9 +93,7 @@ class ShipmentListView(_StaffView, generics.ListAPIView):
         return _order_filter(selectors.shipments_for_staff(self.scope).order_by("-id"), self.request)
 
 
-@staff_schema(
-    who=f"Operations: any shipment. {SELLER_SHIPMENTS}", responses={200: FulfilmentShipmentSerializer}
-)
+@staff_schema(who=f"Operations: any shipment. {SELLER_SHIPMENTS}", responses={200: FulfilmentShipmentSerializer})
 class ShipmentDetailView(_StaffView, generics.RetrieveAPIView):
     serializer_class = FulfilmentShipmentSerializer
 
@@ -141,7 +139,7 @@ class ShipmentDispatchView(_StaffView, APIView):
     @staff_schema(
         who="Operations: any shipment. Seller staff: parcels holding only their SKUs. 409 unless `created`.",
         request=None,
-        responses={200: FulfilmentShipmentSerializer},
+        responses={200: FulfilmentShipmentSerializer, 409: ErrorSerializer},
         denied=MIXED,
     )
     def post(self, request, pk: int):
@@ -175,7 +173,7 @@ class ReturnReceiveView(_StaffView, APIView):
     @staff_schema(
         who="Operations: any return. Seller staff: returns holding only their SKUs. 409 when received already.",
         request=None,
-        responses={200: ReturnParcelSerializer},
+        responses={200: ReturnParcelSerializer, 409: ErrorSerializer},
         denied=MIXED,
     )
     def post(self, request, return_id: str):

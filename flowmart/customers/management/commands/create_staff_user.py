@@ -54,7 +54,9 @@ class Command(BaseCommand):
                     call_command("seller_staff", "add", str(user.pk), *seller, stdout=self.stdout)
         except ApiError as exc:
             raise command_error(exc) from None
-        self.stdout.write(self.style.SUCCESS(f"{user.email} is {role}" + (f" of {', '.join(seller)}" if seller else "")))
+        self.stdout.write(
+            self.style.SUCCESS(f"{user.email} is {role}" + (f" of {', '.join(seller)}" if seller else ""))
+        )
 
     def account(self, email, password, role, first_name, last_name, existing) -> User:
         user = User.objects.filter(email=email.strip().lower()).first()

@@ -24,4 +24,6 @@ class Command(BaseCommand):
             )
         except ApiError as exc:
             raise command_error(exc) from None
-        self.stdout.write(self.style.SUCCESS(f"Created warehouse {warehouse.code} ({warehouse.name}, {warehouse.country})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created warehouse {warehouse.code} ({warehouse.name}, {warehouse.country})")
+        )
