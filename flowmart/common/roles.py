@@ -130,7 +130,9 @@ class StaffScope:
         return is_operations(self.user)
 
     def skus(self) -> models.QuerySet:
-        """The SKUs of the user's sellers (a subquery); none for a user without a role."""
+        """The SKUs of a seller-staff user's sellers, as a subquery; empty for anyone else,
+        operations included: check `everything` first (operations are not limited to SKUs
+        this context has heard of)."""
         if not is_seller_staff(self.user):
             return self.sku_model.objects.none().values("sku")
         return self.sku_model.objects.filter(seller_id__in=self.staff_model.sellers_of(self.user)).values("sku")
