@@ -65,6 +65,30 @@ def customer(make_customer):
 
 
 @pytest.fixture
+def make_staff(make_customer):
+    """make_staff(role="operations", email=...) -> an APIClient of a user holding that staff
+    role (flowmart.common.roles), given through the customers service like the commands do."""
+    from flowmart.common import roles
+    from flowmart.customers import services
+    from tests.support.roles import install_roles
+
+    install_roles()
+
+    def make(role=roles.OPERATIONS, **extra):
+        client = make_customer(**extra)
+        services.grant_role(client.user, role)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def operations(make_staff):
+    """An APIClient of an operations user."""
+    return make_staff()
+
+
+@pytest.fixture
 def celery_worker(transactional_db, django_db_blocker):
     """A real Celery worker process on the Redis broker, reading the test database.
 

@@ -1,10 +1,13 @@
-"""Catalogue admin. Operators (superusers) see everything; a seller's staff (SellerMember)
-see and edit only their own sellers' products and variants. Every save goes through the
-services' `state_of` + `record_change`, so admin edits publish like API writes."""
+"""Catalogue admin. Operations (flowmart.common.roles) see everything; a seller's staff (the
+`seller staff` role, with their sellers from SellerMember) see and edit only their own
+sellers' products and variants. Every save goes through the services' `state_of` +
+`record_change`, so admin edits publish like API writes; membership edits on the seller
+page publish SellerStaffChanged."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 
+from flowmart.common import roles
 from flowmart.common.admin import ReadOnlyAdmin
 
 from . import services
@@ -21,9 +24,9 @@ def member_seller_ids(request) -> list[int]:
 
 
 def is_seller_staff(request) -> bool:
-    """Staff working for a seller (not operators): their admin is scoped to that seller."""
-    user = request.user
-    return user.is_active and user.is_staff and not user.is_superuser and bool(member_seller_ids(request))
+    """The seller-staff role (not operations): their admin is scoped to their sellers (none
+    at all when they work for no seller yet)."""
+    return roles.is_seller_staff(request.user)
 
 
 class SellerScopedAdmin(admin.ModelAdmin):
@@ -154,6 +157,24 @@ class SellerAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SellerMemberInline]
+
+    def save_formset(self, request, form, formset, change):
+        """Members added, changed or removed: tell the other contexts each user's sellers."""
+        super().save_formset(request, form, formset, change)
+        if formset.model is not SellerMember:
+            return
+        edited = [f for f in formset.forms if f.has_changed()] + list(formset.deleted_forms)
+        touched = {f.initial.get("user_id") for f in edited} | {f.instance.user_id for f in edited}
+        touched.discard(None)
+        if touched:
+            services.announce_seller_staff(touched)
+
+    def delete_model(self, request, obj):
+        services.delete_seller(obj)
+
+    def delete_queryset(self, request, queryset):
+        for seller in queryset:
+            services.delete_seller(seller)
 
 
 @admin.register(Category)

@@ -2,7 +2,10 @@
 `_changing()`, which compares the product before and after and publishes, in the same
 transaction, what orders and subscriptions need for their projections:
 ProductPublished (whole product, while it is sellable), VariantPriceChanged, ProductRetired.
-The admin uses the same entry points (`state_of` + `record_change`)."""
+The admin uses the same entry points (`state_of` + `record_change`).
+
+Seller memberships (who works for which seller) change only here too, each change
+publishing the user's whole list of sellers as SellerStaffChanged."""
 
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -11,15 +14,23 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import connection, transaction
 
 from flowmart.common.money import Money
-from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged, VariantSnapshot
+from flowmart.contracts.catalog import (
+    ProductPublished,
+    ProductRetired,
+    SellerStaffChanged,
+    VariantPriceChanged,
+    VariantSnapshot,
+)
 from flowmart.contracts.inventory import StockLevel
 from flowmart.events import publish
 
 from . import cache
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+
+STAFF_LOCK_NAMESPACE = 0x43617431  # "Cat1": catalog's own advisory-lock space
 
 
 @dataclass(frozen=True)
@@ -111,9 +122,53 @@ def create_seller(*, slug: str, name: str) -> Seller:
 
 
 def add_seller_member(seller: Seller, user_id: int) -> SellerMember:
+    """The user works for the seller (their staff see its products, stock and parcels)."""
     with transaction.atomic():
-        member, _ = SellerMember.objects.get_or_create(seller=seller, user_id=user_id)
+        _lock_memberships_of(user_id)
+        member, created = SellerMember.objects.get_or_create(seller=seller, user_id=user_id)
+        if created:
+            _publish_sellers_of(user_id)
     return member
+
+
+def remove_seller_member(seller: Seller, user_id: int) -> bool:
+    """The user no longer works for the seller. False when they did not."""
+    with transaction.atomic():
+        _lock_memberships_of(user_id)
+        removed, _ = SellerMember.objects.filter(seller=seller, user_id=user_id).delete()
+        if removed:
+            _publish_sellers_of(user_id)
+    return bool(removed)
+
+
+def announce_seller_staff(user_ids: Iterable[int]) -> None:
+    """Publish the current sellers of each user, after memberships were written elsewhere
+    in this transaction (the admin's member inline, a deleted seller)."""
+    with transaction.atomic():
+        for user_id in sorted(set(user_ids)):
+            _lock_memberships_of(user_id)
+            _publish_sellers_of(user_id)
+
+
+def delete_seller(seller: Seller) -> None:
+    """Only a seller without products can go (products are PROTECTed); its staff lose it."""
+    with transaction.atomic():
+        members = list(seller.members.values_list("user_id", flat=True))
+        seller.delete()
+        announce_seller_staff(members)
+
+
+def _lock_memberships_of(user_id: int) -> None:
+    """One membership change per user at a time, so the events leave in the order the
+    changes commit (each carries the whole list; subscribers keep the newest)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [STAFF_LOCK_NAMESPACE, user_id % 2**31])
+
+
+def _publish_sellers_of(user_id: int) -> None:
+    seller_ids = SellerMember.objects.filter(user_id=user_id).order_by("seller_id").values_list("seller_id", flat=True)
+    publish(SellerStaffChanged(user_id=user_id, seller_ids=tuple(seller_ids)))
 
 
 def create_category(*, slug: str, name: str, parent: Category | None = None) -> Category:

@@ -34,6 +34,15 @@ class Conflict(ApiError):
     default_detail = "The resource is not in a state that allows this."
 
 
+class Forbidden(ApiError):
+    """The caller may see the object but not do this to it (e.g. seller staff and a parcel
+    that also holds another seller's goods)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+    default_detail = "You may not do this."
+
+
 class OutOfStock(ApiError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "out_of_stock"

@@ -22,7 +22,7 @@ class AddressInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
-    list_filter = ["is_staff", "is_superuser", "is_active"]
+    list_filter = ["groups", "is_staff", "is_superuser", "is_active"]  # groups: the staff roles
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),

@@ -2,11 +2,16 @@
 other contexts need to know in that same transaction."""
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
-from flowmart.common.errors import InvalidRequest
+from flowmart.common import roles
+from flowmart.common.errors import Conflict, InvalidRequest
 from flowmart.contracts.common import Address as AddressValue
 from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved, CustomerRegistered
 from flowmart.events import publish
@@ -103,3 +108,46 @@ def delete_address(address: Address) -> None:
         customer_id, address_id = address.customer_id, address.id
         address.delete()
         publish(CustomerAddressDeleted(customer_id=customer_id, address_id=address_id))
+
+
+# --- staff ----------------------------------------------------------------------------
+
+
+def grant_role(user: User, role: str) -> User:
+    """Give the user a staff role (flowmart.common.roles) and the admin login that goes with
+    it. The groups come from migration 0003; one missing (a database built without
+    migrations) is created bare."""
+    if role not in roles.ROLES:
+        raise InvalidRequest(f"Unknown role {role!r}.", fields={"role": [f"One of: {', '.join(roles.ROLES)}."]})
+    with transaction.atomic():
+        group, _ = Group.objects.get_or_create(name=role)
+        user.groups.add(group)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+    return user
+
+
+def create_staff_user(*, email: str, password: str, role: str, first_name: str = "", last_name: str = "") -> User:
+    """A new staff account with its role. Seller staff still need their sellers (catalog's
+    memberships, `manage.py seller_staff add`) before they can see anything."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidRequest(
+            "The email address is invalid.", fields={"email": ["Enter a valid email address."]}
+        ) from None
+    if User.objects.filter(email=email).exists():
+        raise Conflict(f"{email} has an account already.", fields={"email": [EMAIL_TAKEN]})
+    candidate = User(email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as exc:
+        raise InvalidRequest("The password is too weak.", fields={"password": list(exc.messages)}) from None
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, first_name=first_name, last_name=last_name)
+            return grant_role(user, role)
+    except IntegrityError:
+        raise Conflict(f"{email} has an account already.", fields={"email": [EMAIL_TAKEN]}) from None

@@ -6,11 +6,13 @@ again), on top of the dispatcher's inbox."""
 
 import logging
 
+from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderConfirmed
 from flowmart.contracts.payments import PaymentProcessed
 from flowmart.contracts.shipping import ReturnReceived, ShipmentDispatched
 
 from . import services
+from .models import SellerSku, SellerStaff
 
 logger = logging.getLogger("flowmart.inventory")
 
@@ -58,6 +60,16 @@ def restock_received_return(event: ReturnReceived) -> None:
     )
 
 
+def note_sku_seller(event: ProductPublished) -> None:
+    """Which seller's staff may receive and adjust each SKU."""
+    SellerSku.apply(event.seller_id, [v.sku for v in event.variants], event.occurred_at)
+
+
+def keep_seller_staff(event: SellerStaffChanged) -> None:
+    if not SellerStaff.apply(event.user_id, event.seller_ids, event.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
+
+
 SUBSCRIBERS = {
     OrderConfirmed: [reserve_confirmed_order],
     OrderCancelled: [release_cancelled_order],
@@ -65,4 +77,6 @@ SUBSCRIBERS = {
     PaymentProcessed: [keep_paid_reservations],
     ShipmentDispatched: [consume_dispatched_shipment],
     ReturnReceived: [restock_received_return],
+    ProductPublished: [note_sku_seller],
+    SellerStaffChanged: [keep_seller_staff],
 }

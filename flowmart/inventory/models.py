@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from flowmart.common.roles import SellerSkuBase, SellerStaffBase
+
 
 class Warehouse(models.Model):
     code = models.CharField(max_length=32, unique=True)
@@ -167,3 +169,21 @@ class ClosedOrder(models.Model):
 
     def __str__(self):
         return f"order {self.order_id} closed ({self.reason})"
+
+
+# --- Projections for scoping staff to their sellers (fed by catalog events) ------------
+
+
+class SellerStaff(SellerStaffBase):
+    """Which sellers each seller-staff user works for (SellerStaffChanged)."""
+
+    class Meta(SellerStaffBase.Meta):
+        verbose_name_plural = "seller staff"
+
+
+class SellerSku(SellerSkuBase):
+    """Which seller sells each SKU (ProductPublished): seller staff receive, adjust and
+    list stock of their own SKUs only."""
+
+    class Meta(SellerSkuBase.Meta):
+        verbose_name = "seller SKU"

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import Reservation, StockLevel, StockMovement
+from flowmart.common.roles import StaffScope
+
+from .models import Reservation, SellerSku, SellerStaff, StockLevel, StockMovement
+
+
+def staff_scope(user) -> StaffScope:
+    """The SKUs this staff user may receive, adjust and list (all of them for operations)."""
+    return StaffScope(user, SellerStaff, SellerSku)
 
 
 def stock_levels(*, sku: str | None = None, warehouse_code: str | None = None) -> QuerySet[StockLevel]:

@@ -8,11 +8,14 @@ against duplicates and out-of-order arrival (a release after a consume finds not
 """
 
 import logging
+import re
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from flowmart.common.countries import is_country_code
 from flowmart.common.errors import Conflict, InvalidRequest
 from flowmart.contracts import inventory as contract
 from flowmart.events import publish
@@ -20,13 +23,48 @@ from flowmart.events import publish
 from . import routing
 from .holds import ReservationOutcome, adjusted_event, end_reservations, hold, lock_active, shrink, summed
 from .ledger import StockBook, allocation, retry_on_conflict, warehouse_by_code
-from .models import ClosedOrder, MovementKind, Reservation, StockLevel, StockMovement
+from .models import ClosedOrder, MovementKind, Reservation, StockLevel, StockMovement, Warehouse
 
 logger = logging.getLogger("flowmart.inventory")
 
 
 class OrderNotReservedYet(RuntimeError):
     """An order event overtook the order's confirmation; the dispatcher retries it later."""
+
+
+# --- warehouses ------------------------------------------------------------------------
+
+WAREHOUSE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
+
+
+def create_warehouse(*, code: str, name: str, country: str, latitude, longitude) -> Warehouse:
+    """A new fulfilment location; routing considers it from the next reservation on.
+    Codes are upper case (they name the warehouse in events and on the ledger for good)."""
+    code, name, country = code.strip().upper(), name.strip(), country.strip().upper()
+    problems: dict[str, list[str]] = {}
+    if not WAREHOUSE_CODE.match(code):
+        problems["code"] = ["1-32 letters, digits, '-' or '_', starting with a letter or digit."]
+    if not name or len(name) > 120:
+        problems["name"] = ["A name of 1-120 characters."]
+    if not is_country_code(country):
+        problems["country"] = ["An ISO 3166-1 alpha-2 country code, e.g. DE."]
+    position = {"latitude": (latitude, 90), "longitude": (longitude, 180)}
+    coordinates = {}
+    for field, (raw, limit) in position.items():
+        try:
+            value = Decimal(str(raw)).quantize(Decimal("0.000001"))
+        except (InvalidOperation, ValueError):
+            value = None
+        if value is None or not value.is_finite() or abs(value) > limit:
+            problems[field] = [f"Decimal degrees between -{limit} and {limit}."]
+        coordinates[field] = value
+    if problems:
+        raise InvalidRequest("The warehouse is invalid.", fields=problems)
+    try:
+        with transaction.atomic():
+            return Warehouse.objects.create(code=code, name=name, country=country, **coordinates)
+    except IntegrityError:  # the unique code
+        raise Conflict(f"Warehouse {code} exists already.", fields={"code": ["Taken."]}) from None
 
 
 # --- stock in and out (staff, demo, returns) -------------------------------------------

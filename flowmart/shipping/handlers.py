@@ -5,11 +5,13 @@ work to a service; the services themselves tolerate duplicates and any arrival o
 
 import logging
 
+from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderConfirmed, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed
 
 from . import services
+from .models import SellerSku, SellerStaff
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,16 @@ def issue_return_label(event: ReturnRequested) -> None:
     services.open_return(event)
 
 
+def note_sku_seller(event: ProductPublished) -> None:
+    """Which seller's staff may see and handle parcels holding each SKU."""
+    SellerSku.apply(event.seller_id, [v.sku for v in event.variants], event.occurred_at)
+
+
+def keep_seller_staff(event: SellerStaffChanged) -> None:
+    if not SellerStaff.apply(event.user_id, event.seller_ids, event.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
+
+
 SUBSCRIBERS = {
     OrderConfirmed: [note_order_destination],
     OrderAmended: [note_order_amendment],
@@ -56,4 +68,6 @@ SUBSCRIBERS = {
     PaymentProcessed: [create_shipments_when_paid],
     OrderCancelled: [void_shipments_of_cancelled_order],
     ReturnRequested: [issue_return_label],
+    ProductPublished: [note_sku_seller],
+    SellerStaffChanged: [keep_seller_staff],
 }

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from flowmart.common.money import AmountField, CurrencyField, Money
+from flowmart.common.roles import SellerSkuBase, SellerStaffBase
 
 REST_OF_WORLD = "*"
 
@@ -263,3 +264,39 @@ class Return(models.Model):
 
     def __str__(self):
         return f"return {self.return_id} of order {self.order_id} ({self.status})"
+
+    @property
+    def skus(self) -> set[str]:
+        return {line["sku"] for line in self.lines}
+
+
+class ReturnSku(models.Model):
+    """The SKUs a return holds, one row each, so staff lists can be scoped to a seller's
+    SKUs in SQL (`Return.lines` stays the record of what the customer asked)."""
+
+    ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="sku_rows")
+    sku = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ret", "sku"], name="return_sku_once")]
+
+    def __str__(self):
+        return self.sku
+
+
+# --- Projections for scoping staff to their sellers (fed by catalog events) ------------
+
+
+class SellerStaff(SellerStaffBase):
+    """Which sellers each seller-staff user works for (SellerStaffChanged)."""
+
+    class Meta(SellerStaffBase.Meta):
+        verbose_name_plural = "seller staff"
+
+
+class SellerSku(SellerSkuBase):
+    """Which seller sells each SKU (ProductPublished): seller staff see parcels holding
+    their SKUs and handle those holding nothing else."""
+
+    class Meta(SellerSkuBase.Meta):
+        verbose_name = "seller SKU"

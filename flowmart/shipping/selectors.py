@@ -5,11 +5,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
 from flowmart.common.money import Money
+from flowmart.common.roles import StaffScope
 from flowmart.contracts.shipping import ShippingMethod as MethodContract
 from flowmart.contracts.shipping import ShippingRate
 
-from .models import REST_OF_WORLD, OrderAllocation, Return, Shipment, ShippingMethod, Zone
+from .models import (
+    REST_OF_WORLD,
+    OrderAllocation,
+    Return,
+    ReturnSku,
+    SellerSku,
+    SellerStaff,
+    Shipment,
+    ShipmentLine,
+    ShippingMethod,
+    Zone,
+)
 
 # --- Rates --------------------------------------------------------------------
 
@@ -130,3 +144,34 @@ def parcel_status(tracking_number: str) -> str | None:
         return shipment.status
     ret = Return.objects.filter(tracking_number=tracking_number).only("status").first()
     return ret.status if ret is not None else None
+
+
+# --- What each staff user may see ---------------------------------------------------
+
+
+def staff_scope(user) -> StaffScope:
+    return StaffScope(user, SellerStaff, SellerSku)
+
+
+def shipments_for_staff(scope: StaffScope) -> QuerySet[Shipment]:
+    """Operations: every shipment. Seller staff: the shipments holding at least one of their
+    SKUs, with only those lines (another seller's goods in the same parcel stay hidden)."""
+    shipments, lines = Shipment.objects.all(), ShipmentLine.objects.all()
+    if not scope.everything:
+        skus = scope.skus()
+        shipments = shipments.filter(Exists(ShipmentLine.objects.filter(shipment=OuterRef("pk"), sku__in=skus)))
+        lines = lines.filter(sku__in=skus)
+    return shipments.prefetch_related(Prefetch("lines", queryset=lines), "tracking_events")
+
+
+def shipment_skus(shipment_id: int) -> set[str]:
+    """Every SKU in the parcel, whoever may see it."""
+    return set(ShipmentLine.objects.filter(shipment_id=shipment_id).values_list("sku", flat=True))
+
+
+def returns_for_staff(scope: StaffScope) -> QuerySet[Return]:
+    """Operations: every return. Seller staff: the returns holding at least one of their SKUs."""
+    returns = Return.objects.all()
+    if not scope.everything:
+        returns = returns.filter(Exists(ReturnSku.objects.filter(ret=OuterRef("pk"), sku__in=scope.skus())))
+    return returns

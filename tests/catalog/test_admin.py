@@ -6,8 +6,11 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from flowmart.catalog import services
-from flowmart.catalog.models import Product
+from flowmart.catalog.models import Product, SellerMember
+from flowmart.common import roles
+from flowmart.customers.services import grant_role
 from flowmart.events.models import OutboxEvent
+from tests.support.roles import install_roles
 
 from .factories import CategoryFactory, SellerFactory, make_product, variant
 
@@ -18,6 +21,7 @@ CHANGELIST = "/admin/catalog/product/"
 
 @pytest.fixture
 def sellers():
+    install_roles()  # the groups with their admin permissions, as the migration makes them
     north, acme = SellerFactory(slug="northwind"), SellerFactory(slug="acme")
     category = CategoryFactory(slug="gear")
     own = make_product("Northwind Tent", seller=north, category=category, variants=[variant("100.00", sku="TENT-1")])
@@ -25,8 +29,10 @@ def sellers():
     return {"north": north, "acme": acme, "category": category, "own": own, "other": other}
 
 
-def staff_of(seller, email="staff@northwind.test"):
-    user = get_user_model().objects.create_user(email=email, password="x", is_staff=True)
+def staff_of(seller, email="staff@northwind.test", role=roles.SELLER_STAFF):
+    user = get_user_model().objects.create_user(email=email, password="x")
+    if role:
+        grant_role(user, role)
     services.add_seller_member(seller, user.id)
     return user
 
@@ -108,6 +114,68 @@ def test_staff_without_membership_or_permissions_see_nothing(client, sellers):
     client.force_login(get_user_model().objects.create_user(email="temp@x.test", password="x", is_staff=True))
 
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_a_member_without_the_seller_staff_role_sees_nothing(client, sellers):
+    user = staff_of(sellers["north"], role=None)
+    get_user_model().objects.filter(pk=user.pk).update(is_staff=True)  # the old flag alone
+    client.force_login(user)
+
+    assert client.get(CHANGELIST).status_code == 403
+
+
+def test_seller_staff_of_no_seller_see_an_empty_list(client, sellers):
+    user = get_user_model().objects.create_user(email="new@x.test", password="x")
+    client.force_login(grant_role(user, roles.SELLER_STAFF))
+
+    response = client.get(CHANGELIST)
+
+    assert response.status_code == 200 and not response.context["cl"].queryset.exists()
+
+
+def test_operations_see_every_product_even_as_a_member(client, sellers):
+    client.force_login(staff_of(sellers["north"], role=roles.OPERATIONS))
+
+    shown = set(client.get(CHANGELIST).context["cl"].queryset)
+
+    assert shown == {sellers["own"], sellers["other"]}
+
+
+def test_member_edits_on_the_seller_page_publish_each_users_sellers(client, sellers):
+    client.force_login(get_user_model().objects.create_superuser(email="ops@x.test", password="x"))
+    north, acme = sellers["north"], sellers["acme"]
+    kept = staff_of(acme, email="kept@x.test")
+    services.add_seller_member(north, kept.id)
+    moved = staff_of(north, email="moved@x.test")
+    newcomer = staff_of(acme, email="new@x.test")
+    members = {m.user_id: m for m in SellerMember.objects.filter(seller=north)}
+    since = OutboxEvent.objects.order_by("-id").first().id
+    form = {
+        "slug": north.slug,
+        "name": north.name,
+        "members-TOTAL_FORMS": 3,
+        "members-INITIAL_FORMS": 2,
+        "members-MIN_NUM_FORMS": 0,
+        "members-MAX_NUM_FORMS": 1000,
+        "members-0-id": members[kept.id].id,
+        "members-0-seller": north.id,
+        "members-0-user_id": kept.id,
+        "members-1-id": members[moved.id].id,
+        "members-1-seller": north.id,
+        "members-1-user_id": moved.id,
+        "members-1-DELETE": "on",
+        "members-2-seller": north.id,
+        "members-2-user_id": newcomer.id,
+    }
+
+    response = client.post(f"/admin/catalog/seller/{north.id}/change/", form)
+
+    assert response.status_code == 302, admin_errors(response)
+    changes = [e.to_event() for e in OutboxEvent.objects.filter(id__gt=since, name="SellerStaffChanged")]
+    assert {(e.user_id, e.seller_ids) for e in changes} == {
+        (moved.id, ()),
+        (newcomer.id, tuple(sorted([north.id, acme.id]))),
+    }  # the unchanged member is not announced again
 
 
 def test_superusers_see_every_product(client, sellers):

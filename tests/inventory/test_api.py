@@ -1,4 +1,5 @@
-"""Staff API: receipts and adjustments through the services; staff only."""
+"""Staff API: receipts and adjustments through the services; staff roles only (who gets
+what per role is tests/test_staff_endpoints.py)."""
 
 import pytest
 
@@ -10,8 +11,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff(make_customer):
-    return make_customer(email="ops@example.com", is_staff=True)
+def staff(make_staff):
+    return make_staff(email="ops@example.com")
 
 
 def test_receipt_adds_stock_with_a_ledger_line_and_an_event(staff, warehouses):
@@ -65,8 +66,10 @@ def test_stock_lists_levels_per_warehouse_for_a_sku(staff, stock):
         ("get", "/api/v1/inventory/stock/"),
     ],
 )
-def test_customers_get_403_and_anonymous_401(customer, api_client, warehouses, method, url):
+def test_customers_get_403_and_anonymous_401(customer, make_customer, api_client, warehouses, method, url):
     payload = {"sku": "S", "warehouse": "US-EAST", "quantity": 1, "reason": "x"}
     assert getattr(customer, method)(url, payload).status_code == 403
+    flag_only = make_customer(is_staff=True)  # is_staff without a role grants nothing
+    assert getattr(flag_only, method)(url, payload).status_code == 403
     assert getattr(api_client, method)(url, payload).status_code == 401
     assert not StockMovement.objects.exists()

@@ -39,8 +39,9 @@ def rate_table(db):
 
 
 @pytest.fixture
-def staff(make_customer):
-    return make_customer(is_staff=True)
+def staff(make_staff):
+    """Operations (the staff endpoints' per-role answers are in tests/test_staff_endpoints.py)."""
+    return make_staff()
 
 
 def deliver(event) -> None:

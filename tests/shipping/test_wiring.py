@@ -32,6 +32,8 @@ def test_every_contract_event_shipping_needs_is_subscribed():
         "PaymentProcessed",
         "OrderCancelled",
         "ReturnRequested",
+        "ProductPublished",
+        "SellerStaffChanged",
     }
     for name in names:
         assert any(sub.context == "shipping" for sub in subscribers_for(name))

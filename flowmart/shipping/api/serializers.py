@@ -49,6 +49,9 @@ class FulfilmentShipmentSerializer(serializers.ModelSerializer):
 
 
 class ReturnParcelSerializer(serializers.ModelSerializer):
+    """A return as staff see it. With `visible_skus` in the context (seller staff), the lines
+    of other sellers' SKUs are left out."""
+
     label_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -71,6 +74,14 @@ class ReturnParcelSerializer(serializers.ModelSerializer):
 
     def get_label_url(self, obj) -> str | None:
         return return_label_url(obj.return_id) if obj.label else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        visible = self.context.get("visible_skus")
+        if visible is not None:
+            for key in ("lines", "received_lines"):
+                data[key] = [line for line in data[key] if line["sku"] in visible]
+        return data
 
 
 class CarrierWebhookSerializer(serializers.Serializer):

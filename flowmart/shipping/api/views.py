@@ -1,4 +1,10 @@
-"""Operations endpoints (staff only) and the carriers' tracking webhook."""
+"""Staff endpoints (operations and seller staff, scoped to their sellers' SKUs) and the
+carriers' tracking webhook.
+
+Seller staff see the shipments and returns that hold at least one of their SKUs, with
+only their own lines; another seller's parcel is a 404. They print labels, dispatch and
+receive only parcels that hold nothing but their goods (a mixed parcel is a 403: it is
+operations' to handle)."""
 
 import hashlib
 import hmac
@@ -9,14 +15,17 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flowmart.common.errors import ApiError
-from flowmart.shipping import services
+from flowmart.common.errors import ApiError, Forbidden
+from flowmart.common.permissions import IsOperationsOrSellerStaff, staff_schema
+from flowmart.common.roles import StaffScope
+from flowmart.common.serializers import ErrorSerializer
+from flowmart.shipping import selectors, services
 from flowmart.shipping.carriers import CARRIERS
-from flowmart.shipping.models import Return, Shipment
+from flowmart.shipping.models import Return
 
 from .serializers import (
     CarrierWebhookSerializer,
@@ -26,6 +35,11 @@ from .serializers import (
 )
 
 SIGNATURE_HEADER = "X-Carrier-Signature"
+SELLER_SHIPMENTS = "Seller staff: shipments holding at least one of their SKUs, showing only their own lines."
+SELLER_RETURNS = "Seller staff: returns holding at least one of their SKUs, showing only their own lines."
+MIXED = (
+    "`permission_denied`: the caller holds no staff role, or (seller staff) the parcel also holds other sellers' goods."
+)
 
 
 class InvalidSignature(ApiError):
@@ -43,20 +57,48 @@ def _order_filter(queryset, request):
     return queryset.filter(order_id=int(order_id))
 
 
-@extend_schema(parameters=[OpenApiParameter("order_id", int, description="Only this order's shipments.")])
-class ShipmentListView(generics.ListAPIView):
-    permission_classes = [IsAdminUser]
+class _StaffView:
+    """Operations or seller staff; `scope` says which SKUs the caller may touch."""
+
+    permission_classes = [IsOperationsOrSellerStaff]
+
+    @property
+    def scope(self) -> StaffScope:
+        if not hasattr(self, "_scope"):
+            self._scope = selectors.staff_scope(self.request.user)
+        return self._scope
+
+    def visible_shipment(self, pk: int):
+        """The shipment as the caller may see it; 404 when it holds none of their SKUs."""
+        return get_object_or_404(selectors.shipments_for_staff(self.scope), pk=pk)
+
+    def handled_shipment(self, pk: int):
+        """A shipment the caller may act on: visible, and (seller staff) all theirs."""
+        shipment = self.visible_shipment(pk)
+        if not self.scope.owns_all(selectors.shipment_skus(shipment.pk)):
+            raise Forbidden(f"Shipment {shipment.pk} also holds other sellers' goods; operations handle it.")
+        return shipment
+
+
+@staff_schema(
+    who=f"Operations: every shipment. {SELLER_SHIPMENTS}",
+    responses={200: FulfilmentShipmentSerializer(many=True)},
+    not_found="",
+    parameters=[OpenApiParameter("order_id", int, description="Only this order's shipments.")],
+)
+class ShipmentListView(_StaffView, generics.ListAPIView):
     serializer_class = FulfilmentShipmentSerializer
 
     def get_queryset(self):
-        queryset = Shipment.objects.prefetch_related("lines", "tracking_events").order_by("-id")
-        return _order_filter(queryset, self.request)
+        return _order_filter(selectors.shipments_for_staff(self.scope).order_by("-id"), self.request)
 
 
-class ShipmentDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsAdminUser]
+@staff_schema(who=f"Operations: any shipment. {SELLER_SHIPMENTS}", responses={200: FulfilmentShipmentSerializer})
+class ShipmentDetailView(_StaffView, generics.RetrieveAPIView):
     serializer_class = FulfilmentShipmentSerializer
-    queryset = Shipment.objects.prefetch_related("lines", "tracking_events")
+
+    def get_object(self):
+        return self.visible_shipment(self.kwargs["pk"])
 
 
 def _pdf(field, filename: str) -> FileResponse:
@@ -65,14 +107,16 @@ def _pdf(field, filename: str) -> FileResponse:
     return FileResponse(field.open("rb"), content_type="application/pdf", filename=filename)
 
 
-class ShipmentLabelView(APIView):
+class ShipmentLabelView(_StaffView, APIView):
     """The shipment's label PDF, streamed from the storage backend (staff print it)."""
 
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @staff_schema(
+        who="Operations: any shipment's label. Seller staff: labels of parcels holding only their SKUs.",
+        responses={(200, "application/pdf"): bytes},
+        denied=MIXED,
+    )
     def get(self, request, pk: int):
-        shipment = get_object_or_404(Shipment, pk=pk)
+        shipment = self.handled_shipment(pk)
         return _pdf(shipment.label, f"label-{shipment.tracking_number}.pdf")
 
 
@@ -89,36 +133,53 @@ class ReturnLabelView(APIView):
         return _pdf(ret.label, f"return-{ret.tracking_number}.pdf")
 
 
-class ShipmentDispatchView(APIView):
-    """Operations hand the parcel to the carrier. 409 unless the shipment is `created`."""
+class ShipmentDispatchView(_StaffView, APIView):
+    """Staff hand the parcel to the carrier. 409 unless the shipment is `created`."""
 
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(request=None, responses=FulfilmentShipmentSerializer)
+    @staff_schema(
+        who="Operations: any shipment. Seller staff: parcels holding only their SKUs. 409 unless `created`.",
+        request=None,
+        responses={200: FulfilmentShipmentSerializer, 409: ErrorSerializer},
+        denied=MIXED,
+    )
     def post(self, request, pk: int):
-        get_object_or_404(Shipment, pk=pk)
-        shipment = services.dispatch_shipment(pk)
-        shipment = Shipment.objects.prefetch_related("lines", "tracking_events").get(pk=shipment.pk)
-        return Response(FulfilmentShipmentSerializer(shipment).data)
+        self.handled_shipment(pk)
+        services.dispatch_shipment(pk, acting_for=None if self.scope.everything else self.scope)
+        return Response(FulfilmentShipmentSerializer(self.visible_shipment(pk)).data)
 
 
-@extend_schema(parameters=[OpenApiParameter("order_id", int, description="Only this order's returns.")])
-class ReturnListView(generics.ListAPIView):
-    permission_classes = [IsAdminUser]
+@staff_schema(
+    who=f"Operations: every return. {SELLER_RETURNS}",
+    responses={200: ReturnParcelSerializer(many=True)},
+    not_found="",
+    parameters=[OpenApiParameter("order_id", int, description="Only this order's returns.")],
+)
+class ReturnListView(_StaffView, generics.ListAPIView):
     serializer_class = ReturnParcelSerializer
 
     def get_queryset(self):
-        return _order_filter(Return.objects.order_by("-id"), self.request)
+        return _order_filter(selectors.returns_for_staff(self.scope).order_by("-id"), self.request)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        visible = None if self.scope.everything else self.scope.owned(sku for ret in page for sku in ret.skus)
+        data = ReturnParcelSerializer(page, many=True, context={"visible_skus": visible}).data
+        return self.get_paginated_response(data)
 
 
-class ReturnReceiveView(APIView):
-    """Operations received the parcel back. 409 when it was received already."""
+class ReturnReceiveView(_StaffView, APIView):
+    """Staff received the parcel back (orders then refunds it). 409 when it was received already."""
 
-    permission_classes = [IsAdminUser]
-
-    @extend_schema(request=None, responses=ReturnParcelSerializer)
+    @staff_schema(
+        who="Operations: any return. Seller staff: returns holding only their SKUs. 409 when received already.",
+        request=None,
+        responses={200: ReturnParcelSerializer, 409: ErrorSerializer},
+        denied=MIXED,
+    )
     def post(self, request, return_id: str):
-        get_object_or_404(Return, return_id=return_id)
+        ret = get_object_or_404(selectors.returns_for_staff(self.scope), return_id=return_id)
+        if not self.scope.owns_all(ret.skus):
+            raise Forbidden(f"Return {return_id} also holds other sellers' goods; operations receive it.")
         return Response(ReturnParcelSerializer(services.receive_return(return_id)).data)
 
 

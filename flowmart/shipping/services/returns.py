@@ -18,7 +18,7 @@ from flowmart.contracts.shipping import ReturnedLine, ReturnInitiated, ReturnRec
 from flowmart.events import publish
 from flowmart.shipping import selectors
 from flowmart.shipping.carriers import get_carrier
-from flowmart.shipping.models import Return, Shipment, ShippingMethod
+from flowmart.shipping.models import Return, ReturnSku, Shipment, ShippingMethod
 
 from .fulfilment import DEFAULT_CARRIER, locked_order
 
@@ -43,6 +43,7 @@ def open_return(event: ReturnRequested) -> Return | None:
         ret.tracking_number = label.tracking_number
         ret.label.save(f"{label.tracking_number}.pdf", ContentFile(label.pdf), save=False)
         ret.save()
+        ReturnSku.objects.bulk_create(ReturnSku(ret=ret, sku=sku) for sku in sorted(ret.skus))
         publish(
             ReturnInitiated(
                 return_id=ret.return_id,

@@ -15,7 +15,8 @@ from enum import StrEnum
 from django.db import transaction
 from django.utils import timezone
 
-from flowmart.common.errors import Conflict
+from flowmart.common.errors import Conflict, Forbidden
+from flowmart.common.roles import StaffScope
 from flowmart.contracts.common import SkuQuantity
 from flowmart.contracts.shipping import DeliveryFailed, ShipmentDelivered, ShipmentDispatched, ShipmentInTransit
 from flowmart.events import publish
@@ -59,10 +60,14 @@ def can_move(current: str, new: str) -> bool:
     return new in TRANSITIONS[current]
 
 
-def dispatch_shipment(shipment_id: int) -> Shipment:
-    """The parcel left the warehouse: inventory consumes the reservation. 409 unless `created`."""
+def dispatch_shipment(shipment_id: int, *, acting_for: StaffScope | None = None) -> Shipment:
+    """The parcel left the warehouse: inventory consumes the reservation. 409 unless `created`.
+    With `acting_for` (a seller's staff), 403 unless every line is theirs, checked under the
+    lock, since an amendment may change a parcel's lines until it is dispatched."""
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().get(pk=shipment_id)
+        if acting_for is not None and not acting_for.owns_all(line.sku for line in shipment.lines.all()):
+            raise Forbidden(f"Shipment {shipment.pk} also holds other sellers' goods; operations dispatch it.")
         if not can_move(shipment.status, S.DISPATCHED):
             raise Conflict(f"Shipment {shipment.pk} is {shipment.status}; only created shipments can be dispatched.")
         now = timezone.now()

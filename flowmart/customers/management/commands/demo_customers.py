@@ -1,10 +1,13 @@
-"""Demo accounts: an operator, a customer with an address, and one staff login per demo seller.
+"""Demo accounts: an operator (superuser), a customer with an address, and one seller-staff
+login per demo seller (demo_catalog makes it a member of its seller).
 
-Idempotent: existing accounts are left exactly as they are (passwords included)."""
+Idempotent: existing accounts keep their passwords; seller logins get the seller-staff
+role if they lack it (databases loaded before roles existed)."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from flowmart.common import roles
 from flowmart.common.demo import SELLERS
 
 from ... import services
@@ -56,6 +59,8 @@ class Command(BaseCommand):
 
     def _seller_staff(self, seller: dict):
         email = seller_email(seller["slug"])
-        if not User.objects.filter(email=email).exists():
-            User.objects.create_user(email=email, password=SELLER_PASSWORD, first_name=seller["name"], is_staff=True)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=SELLER_PASSWORD, first_name=seller["name"])
+        services.grant_role(user, roles.SELLER_STAFF)
         self.stdout.write(f"  seller    {email} / {SELLER_PASSWORD}  (staff of {seller['name']})")
