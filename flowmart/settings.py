@@ -111,6 +111,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers wait for a lost broker for as long as it takes (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport plus the guard that keeps busy workers alive through an outage (flowmart/broker.py).
+    CELERY_BROKER_TRANSPORT = "flowmart.broker:Transport"
 # A dead broker must fail a publish fast (one immediate retry), not retry for the whole connection timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
