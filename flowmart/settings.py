@@ -5,6 +5,7 @@ local-memory cache, console email, DEBUG on). Setting DATABASE_URL and REDIS_URL
 gives the production shape. Every variable is listed in README.md.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,6 +189,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Client address: believe X-Forwarded-For only as far as our own proxies vouch for it --
+# (flowmart/common/client.py). 0 and empty: REMOTE_ADDR, the header ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo fails at start-up, not per request
+
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["flowmart.customers.authentication.BearerTokenAuthentication"],
@@ -198,11 +206,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "flowmart.common.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Limits (flowmart/common/throttling.py): "N/s|min|h|d", or "N/15m"; an empty value switches one off.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH_RATE", default="10/min"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT_RATE", default="10/15m"),
+        "register": env.str("THROTTLE_REGISTER_RATE", default="20/h"),
+        "checkout": env.str("THROTTLE_CHECKOUT_RATE", default="20/min"),
+        "password_reset": env.str("THROTTLE_PASSWORD_RESET_RATE", default="5/h"),
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
     },
+    # DRF's own get_ident() (any stock throttle) trusts exactly as many proxies as we do.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -249,9 +264,9 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s %(client_ip)s",
         },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s %(client_ip)s] %(message)s"},
     },
     "handlers": {
         "console": {

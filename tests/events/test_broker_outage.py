@@ -67,7 +67,8 @@ def sweep_until_all_done(timeout: float) -> None:
 def test_a_closed_channel_raises_a_connection_error_not_attribute_error(own_redis):
     """The crash in one line: after Connection.collect() (what the consumer does when the broker
     goes away) a channel that must build a new Redis pool reads `transport.client.hostname`."""
-    for transport, expected in ((kombu_redis.Transport, AttributeError), (broker.Transport, redis.exceptions.ConnectionError)):
+    cases = ((kombu_redis.Transport, AttributeError), (broker.Transport, redis.exceptions.ConnectionError))
+    for transport, expected in cases:
         connection = kombu.Connection(own_redis.url, transport=transport)
         channel = connection.channel()
         channel._disconnect_pools()  # as Channel.close() does before it fails on the dead server
@@ -83,7 +84,9 @@ def test_a_closed_channel_raises_a_connection_error_not_attribute_error(own_redi
 def test_busy_workers_survive_a_redis_outage_and_deliver_everything(own_redis):
     env = {"REDIS_URL": own_redis.url}
     with ExitStack() as stack:
-        workers = [stack.enter_context(CeleryWorker(name=name, extra_env=env, lean=False)) for name in ("outage-a", "outage-b")]
+        workers = [
+            stack.enter_context(CeleryWorker(name=name, extra_env=env, lean=False)) for name in ("outage-a", "outage-b")
+        ]
         stack.enter_context(broker_at(own_redis.url))
         app.conf.task_always_eager = False
         stack.callback(setattr, app.conf, "task_always_eager", True)

@@ -44,7 +44,7 @@ class CeleryWorker:
             **self.extra_env,
         }
         self.log.parent.mkdir(exist_ok=True)
-        self._logfile = open(self.log, "a")
+        self._logfile = open(self.log, "a")  # noqa: SIM115 - open for the process's lifetime, closed in stop()
         self._log_offset = self.log.stat().st_size
         self.process = subprocess.Popen(
             [
