@@ -94,7 +94,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: Celery broker, cache, throttling ------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis answers within a second (callers then serve uncached: flowmart/common/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -145,6 +152,8 @@ EVENTS = {
     "BACKOFF_CAP_SECONDS": env.float("EVENTS_BACKOFF_CAP_SECONDS", default=600.0),
     # How long a fresh delivery may wait for its broker message before the sweep resends it.
     "SWEEP_GRACE_SECONDS": env.float("EVENTS_SWEEP_GRACE_SECONDS", default=10.0),
+    # A delivery pending longer than this marks the dispatcher stalled (/metrics, /health/ready/, admin).
+    "BACKLOG_ALERT_SECONDS": env.float("EVENTS_BACKLOG_ALERT_SECONDS", default=120.0),
 }
 
 # --- Email ----------------------------------------------------------------
