@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import pytest
@@ -46,10 +46,8 @@ def kill_hard(worker: CeleryWorker) -> None:
     pid = worker.process.pid
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     for victim in [pid, *map(int, children)]:
-        try:
+        with suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     worker.process.wait(timeout=10)
 
 
