@@ -5,6 +5,7 @@ local-memory cache, console email, DEBUG on). Setting DATABASE_URL and REDIS_URL
 gives the production shape. Every variable is listed in README.md.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -93,7 +94,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: Celery broker, cache, throttling ------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis answers within a second (callers then serve uncached: flowmart/common/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -111,6 +119,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers wait for a lost broker for as long as it takes (Celery's default gives up after 100 tries).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport plus the guard that keeps busy workers alive through an outage (flowmart/broker.py).
+    CELERY_BROKER_TRANSPORT = "flowmart.broker:Transport"
 # A dead broker must fail a publish fast (one immediate retry), not retry for the whole connection timeout.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
@@ -139,6 +152,8 @@ EVENTS = {
     "BACKOFF_CAP_SECONDS": env.float("EVENTS_BACKOFF_CAP_SECONDS", default=600.0),
     # How long a fresh delivery may wait for its broker message before the sweep resends it.
     "SWEEP_GRACE_SECONDS": env.float("EVENTS_SWEEP_GRACE_SECONDS", default=10.0),
+    # A delivery pending longer than this marks the dispatcher stalled (/metrics, /health/ready/, admin).
+    "BACKLOG_ALERT_SECONDS": env.float("EVENTS_BACKLOG_ALERT_SECONDS", default=120.0),
 }
 
 # --- Email ----------------------------------------------------------------
@@ -183,6 +198,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Client address: believe X-Forwarded-For only as far as our own proxies vouch for it --
+# (flowmart/common/client.py). 0 and empty: REMOTE_ADDR, the header ignored.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo fails at start-up, not per request
+
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["flowmart.customers.authentication.BearerTokenAuthentication"],
@@ -193,11 +215,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "flowmart.common.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Limits (flowmart/common/throttling.py): "N/s|min|h|d", or "N/15m"; an empty value switches one off.
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("THROTTLE_AUTH_RATE", default="10/min"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT_RATE", default="10/15m"),
+        "register": env.str("THROTTLE_REGISTER_RATE", default="20/h"),
+        "checkout": env.str("THROTTLE_CHECKOUT_RATE", default="20/min"),
+        "password_reset": env.str("THROTTLE_PASSWORD_RESET_RATE", default="5/h"),
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
     },
+    # DRF's own get_ident() (any stock throttle) trusts exactly as many proxies as we do.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -244,9 +273,9 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s %(client_ip)s",
         },
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s %(client_ip)s] %(message)s"},
     },
     "handlers": {
         "console": {

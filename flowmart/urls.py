@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from flowmart.common import health
 from flowmart.common import views as common_views
+from flowmart.common.throttling import limit_login
 
 api_v1 = [
     path("", include("flowmart.customers.api.urls")),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("health/live/", health.live, name="health-live"),
     path("health/ready/", health.ReadyView.as_view(), name="health-ready"),
     path("", include("django_prometheus.urls")),
+    # The admin's login, limited per client address and per account like the API's (before admin/ on purpose).
+    path("admin/login/", limit_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
 ]
 

@@ -28,7 +28,10 @@ def _fresh_cache():
     """Throttle counters and cached reads must not leak between tests."""
     from django.core.cache import cache
 
+    from flowmart.common import cache as shared
+
     cache.clear()
+    shared.reset()  # a test that stopped a Redis leaves no "down" mark behind
     yield
 
 

@@ -6,7 +6,12 @@ worker process also keeps the pages it served in memory and asks the shared cach
 the version at most every VERSION_CHECK_SECONDS (settings.CATALOG_LIST_VERSION_CHECK_SECONDS,
 default 1 s): the hot path then costs no network round trip at all, and a change made in
 another process shows within that second (in the process that made it, at once). Pages
-also expire from the shared cache after PAGE_SECONDS as a backstop."""
+also expire from the shared cache after PAGE_SECONDS as a backstop, and from a process's memory too.
+
+Redis down: pages are served uncached (nothing read, nothing stored, this process's copies
+dropped), never a 500. A change committed meanwhile could not move the version, so the first
+process that reaches Redis again after failing moves it itself: no page from before the outage
+outlives it."""
 
 import hashlib
 import time
@@ -16,12 +21,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from flowmart.common import cache as shared
+
 VERSION_KEY = "catalog:list-version"
 PAGE_SECONDS = 60
 LOCAL_PAGES_MAX = 512  # per process; a storefront has few distinct hot list URLs
 
 # This process's view: the version it last read, when, and the pages it holds for that version.
-_local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}}
+_local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}, "missed_changes": False}
 
 
 def _check_seconds() -> float:
@@ -29,37 +36,62 @@ def _check_seconds() -> float:
 
 
 def _shared_version() -> str:
-    version = cache.get(VERSION_KEY)
+    version = shared.call(cache.get, VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
+        shared.call(cache.add, VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = shared.call(cache.get, VERSION_KEY)
     return version
 
 
-def _current_version() -> str:
+def _current_version() -> str | None:
+    """The shared version (None while the shared cache is unreachable)."""
     now = time.monotonic()
     if now - _local["checked_at"] >= _check_seconds():
-        version = _shared_version()
+        try:
+            if _local["missed_changes"]:  # back after an outage: changes made meanwhile moved nothing
+                shared.call(cache.set, VERSION_KEY, uuid.uuid4().hex, timeout=None)
+                _local["missed_changes"] = False
+            version = _shared_version()
+        except shared.Unavailable:
+            _degrade()
+            return None
         if version != _local["version"]:
             _local.update(version=version, pages={})
         _local["checked_at"] = now
     return _local["version"]
 
 
-def lookup(url: str) -> tuple[str, bytes | None]:
-    """(key to store the page under, the cached page or None)."""
+def _degrade() -> None:
+    _local.update(version=None, pages={}, checked_at=float("-inf"), missed_changes=True)
+
+
+def lookup(url: str) -> tuple[str | None, bytes | None]:
+    """(key to store the page under, the cached page or None); (None, None): serve uncached."""
     version = _current_version()
+    if version is None:
+        return None, None
     key = f"catalog:list:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
-    page = _local["pages"].get(key)
-    if page is None:
-        page = cache.get(key)
-        if page is not None:
-            _remember(key, page)
+    kept = _local["pages"].get(key)
+    if kept is not None and time.monotonic() - kept[1] < PAGE_SECONDS:
+        return key, kept[0]
+    try:
+        page = shared.call(cache.get, key)
+    except shared.Unavailable:
+        _degrade()
+        return None, None
+    if page is not None:
+        _remember(key, page)
     return key, page
 
 
-def store(key: str, page: bytes) -> None:
-    cache.set(key, page, timeout=PAGE_SECONDS)
+def store(key: str | None, page: bytes) -> None:
+    if key is None:
+        return
+    try:
+        shared.call(cache.set, key, page, timeout=PAGE_SECONDS)
+    except shared.Unavailable:
+        _degrade()
+        return
     _remember(key, page)
 
 
@@ -67,7 +99,7 @@ def _remember(key: str, page: bytes) -> None:
     pages = _local["pages"]
     if len(pages) >= LOCAL_PAGES_MAX:
         pages.clear()
-    pages[key] = page
+    pages[key] = (page, time.monotonic())
 
 
 def invalidate_on_commit() -> None:
@@ -76,5 +108,9 @@ def invalidate_on_commit() -> None:
 
 
 def _move_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
+        shared.call(cache.set, VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except shared.Unavailable:
+        _degrade()  # moved as soon as the shared cache answers again
+        return
     _local["checked_at"] = float("-inf")  # this process sees its own change at once

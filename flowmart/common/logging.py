@@ -2,14 +2,17 @@ import logging
 
 from celery.utils.log import ColorFormatter
 
+from .client import current_client_ip
 from .correlation import get_correlation_id
 
 
 class CorrelationIdFilter(logging.Filter):
-    """Stamp every log record with the current correlation id."""
+    """Stamp every log record with the current correlation id and, inside a request, the
+    client's address (flowmart/common/client.py: the same one throttles and fraud rules see)."""
 
     def filter(self, record):
         record.correlation_id = get_correlation_id() or "-"
+        record.client_ip = current_client_ip() or "-"
         return True
 
 

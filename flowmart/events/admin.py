@@ -5,6 +5,9 @@ from flowmart.common.admin import ReadOnlyAdmin
 from . import relay
 from .models import Delivery, InboxRecord, OutboxEvent
 
+# The admin index starts with the dispatcher's backlog (a stalled dispatcher is noticed in minutes).
+admin.site.index_template = "admin/events/index.html"
+
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery

@@ -1,4 +1,9 @@
-"""Two well-behaved subscribers and one that fails while the switch says so."""
+"""Two well-behaved subscribers and one that fails while the switch says so.
+
+A note starting with "slow" makes `record_second` take a while, so outage tests can catch
+workers in the middle of their tasks."""
+
+import time
 
 from django.db import connection
 
@@ -23,6 +28,8 @@ def record_first(ev: ProbeHappened):
 
 
 def record_second(ev: ProbeHappened):
+    if ev.note.startswith("slow"):
+        time.sleep(0.3)
     ProbeRecord.objects.create(subscriber="second", event_id=ev.event_id, note=ev.note)
 
 

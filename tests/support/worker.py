@@ -14,14 +14,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class CeleryWorker:
-    def __init__(self, concurrency: int = 2, extra_env: dict | None = None):
+    def __init__(self, concurrency: int = 2, extra_env: dict | None = None, name: str = "test", lean: bool = True):
+        """`name` tells several workers of one test apart (node name and log file); `lean=False`
+        keeps gossip, mingle and heartbeats on, as `make worker` and docker/compose.yaml run it."""
         self.concurrency = concurrency
+        self.lean = lean
         self.extra_env = extra_env or {}
+        self.name = name
         self.process = None
-        self.log = ROOT / ".pytest_cache" / f"celery-worker-{os.getpid()}.log"
+        self.log = ROOT / ".pytest_cache" / f"celery-worker-{os.getpid()}-{name}.log"
 
     def __enter__(self):
-        redis.Redis.from_url(settings.REDIS_URL).flushdb()  # no stale messages from earlier runs
+        broker_url = self.extra_env.get("REDIS_URL", settings.REDIS_URL)
+        redis.Redis.from_url(broker_url).flushdb()  # no stale messages from earlier runs
+        self.log.parent.mkdir(exist_ok=True)
+        self.log.write_text("")
+        self.start()
+        return self
+
+    def start(self):
+        """Start the worker process (again, after a kill) and wait until it is ready."""
         db = connection.settings_dict
         env = {
             **os.environ,
@@ -32,7 +44,8 @@ class CeleryWorker:
             **self.extra_env,
         }
         self.log.parent.mkdir(exist_ok=True)
-        self._logfile = open(self.log, "w")
+        self._logfile = open(self.log, "a")  # noqa: SIM115 - open for the process's lifetime, closed in stop()
+        self._log_offset = self.log.stat().st_size
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -43,11 +56,9 @@ class CeleryWorker:
                 "worker",
                 "--loglevel=INFO",
                 f"--concurrency={self.concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
+                *(["--without-gossip", "--without-mingle", "--without-heartbeat"] if self.lean else []),
                 "-n",
-                f"test-{os.getpid()}@%h",
+                f"{self.name}-{os.getpid()}@%h",
             ],
             cwd=ROOT,
             env=env,
@@ -55,19 +66,28 @@ class CeleryWorker:
             stderr=subprocess.STDOUT,
         )
         self._wait_ready()
-        return self
+
+    def output(self) -> str:
+        """What this worker process (the latest start) logged so far."""
+        return self.log.read_text()[self._log_offset :]
 
     def _wait_ready(self, timeout: float = 30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"celery worker exited early:\n{self.log.read_text()[-3000:]}")
-            if "ready." in self.log.read_text():
+                raise RuntimeError(f"celery worker exited early:\n{self.output()[-3000:]}")
+            if "ready." in self.output():
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"celery worker not ready in {timeout}s:\n{self.log.read_text()[-3000:]}")
+        raise RuntimeError(f"celery worker not ready in {timeout}s:\n{self.output()[-3000:]}")
 
     def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.process.poll() is not None:
+            self._logfile.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=15)

@@ -1,11 +1,13 @@
-from rest_framework.throttling import SimpleRateThrottle
+"""The customers API's limits (flowmart/common/throttling.py: atomic counters, trusted address)."""
+
+from flowmart.common.throttling import AddressRateLimit, by_address
 
 
-class AuthThrottle(SimpleRateThrottle):
+class AuthThrottle(AddressRateLimit):
     """Registration and login attempts per client address (rate: DEFAULT_THROTTLE_RATES["auth"]),
     counted whether or not the caller sends a token, so password guessing stays slow."""
 
     scope = "auth"
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+RegisterThrottle = by_address("register")  # new accounts per client address

@@ -4,6 +4,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.throttling import account_attempt
+
 from .. import selectors, services
 from ..authentication import BearerTokenAuthentication
 from ..models import Address
@@ -15,7 +17,7 @@ from .serializers import (
     TokenRequestSerializer,
     TokenSerializer,
 )
-from .throttles import AuthThrottle
+from .throttles import AuthThrottle, RegisterThrottle
 
 
 class CredentialsView(APIView):
@@ -33,6 +35,8 @@ class CredentialsView(APIView):
 class RegisterView(CredentialsView):
     """Create a customer account and hand back its first token."""
 
+    throttle_classes = [AuthThrottle, RegisterThrottle]
+
     @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
     def post(self, request):
         data = RegisterSerializer(data=request.data)
@@ -42,13 +46,15 @@ class RegisterView(CredentialsView):
 
 
 class TokenView(CredentialsView):
-    """Log in: email + password → a new Bearer token."""
+    """Log in: email + password → a new Bearer token. Limited per client address (every
+    attempt) and per account (failed attempts, wherever they come from)."""
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = services.issue_token(request, **data.validated_data)
+        with account_attempt(data.validated_data["email"]):
+            token = services.issue_token(request, **data.validated_data)
         return Response({"token": token})
 
 

@@ -9,7 +9,9 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.client import client_ip
 from flowmart.common.errors import InvalidRequest
+from flowmart.common.throttling import by_customer
 
 from .. import selectors
 from ..services import carts, changes, checkout
@@ -84,6 +86,8 @@ class ShippingMethodsView(APIView):
 
 
 class CheckoutView(APIView):
+    throttle_classes = [by_customer("checkout")]  # checkouts per customer (DEFAULT_THROTTLE_RATES)
+
     @extend_schema(
         request=s.CheckoutSerializer,
         responses={201: s.CheckoutResponseSerializer},
@@ -99,9 +103,7 @@ class CheckoutView(APIView):
         data = valid(s.CheckoutSerializer, request.data)
         user = request.user
         customer = Customer(id=user.id, email=user.email, joined_at=user.date_joined)
-        code, body = checkout.checkout(
-            customer, key, checkout.request_hash(request.data), data, request.META.get("REMOTE_ADDR")
-        )
+        code, body = checkout.checkout(customer, key, checkout.request_hash(request.data), data, client_ip(request))
         return Response(body, status=code)
 
 
