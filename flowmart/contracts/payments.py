@@ -38,12 +38,18 @@ class PaymentHeldForReview(Event):
 
 @event
 class PaymentRefunded(Event):
+    """Money went back to the customer: through FlowMart (reason: order_cancelled, return,
+    amendment, ...) or at the provider directly (reason "provider", e.g. a refund made on
+    Stripe's dashboard). fully_refunded: nothing of the payment is left to refund, so an
+    order that has not shipped must not ship."""
+
     order_id: int
     payment_id: int
     refund_id: int
     amount: Money
     reason: str
     reference: str = ""
+    fully_refunded: bool = False
 
 
 @event
