@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "flowmart.common.middleware.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "flowmart.common.middleware.ApiInputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,6 +176,11 @@ RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=1
 ORDERS_TAX_RATES = {"DE": "0.19", "GB": "0.20", "FR": "0.20", "NL": "0.21", "IT": "0.22", "ES": "0.21", "PL": "0.23"}
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
 
+# --- Hostile input (flowmart.common.middleware.ApiInputGuardMiddleware) -----
+# Bodies above this answer 413 payload_too_large on /api/ (and Django's 400 elsewhere).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,7 +196,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "flowmart.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "flowmart.common.schema.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["flowmart.common.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "flowmart.common.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {
