@@ -227,8 +227,36 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- Stored files (shipping labels, ...): always through django.core.files.storage ------
+# Local disk under MEDIA_ROOT by default: inside the checkout for development, outside the
+# source tree in production. With AWS_STORAGE_BUCKET_NAME set, an S3-compatible bucket
+# (django-storages + boto3: AWS S3, MinIO, Ceph, R2, ...) that every machine shares.
 MEDIA_URL = "media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media" if DEBUG else "/var/lib/flowmart/media")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,  # None: AWS itself
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Unset keys: boto3's own chain (instance or task role, ~/.aws, ...).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),  # a key prefix inside the bucket
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # "path" for most S3 clones
+            "default_acl": None,  # the bucket's own policy: labels carry addresses, keep the bucket private
+            "file_overwrite": False,
+        },
+    }
+else:
+    FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": FILE_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- Security (production shape: DEBUG=0) ---------------------------------
 if not DEBUG:
