@@ -117,10 +117,9 @@ def check_json(data, max_depth: int, cards: bool = True) -> None:
                 raise Refused(f"JSON may be nested at most {max_depth} levels deep.")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, item in items:
-                path = f"{where}.{key}" if where else str(key)
                 if isinstance(key, str):
-                    check_text(key, path, cards)
-                stack.append((item, depth + 1, path))
+                    check_text(key, where, cards)  # a bad key is never named: it is what was refused
+                stack.append((item, depth + 1, f"{where}.{key}" if where else str(key)))
         elif isinstance(value, str):
             check_text(value, where, cards)
         elif cards and isinstance(value, int) and not isinstance(value, bool):

@@ -74,6 +74,9 @@ def test_check_json_names_the_field_and_not_the_value():
     with pytest.raises(guards.Refused):
         guards.check_json({"lines": [{"sku": "x", "note": "5555-5555-5555-4444"}]}, 32)
     guards.check_json({"payment_method": "pm_4242424242424242"}, 32, cards=False)  # signed webhooks
+    with pytest.raises(guards.Refused) as refused:
+        guards.check_json({"address": {"4242424242424242": "x"}}, 32)
+    assert refused.value.where == "address"  # a refused key is not repeated in the field's name
 
 
 def test_load_json_limits_depth_without_recursion_errors():

@@ -122,7 +122,7 @@ def test_nul_in_the_url_is_400(customer, logs, url):
         ),  # fmt: skip
         ("PATCH", "/api/v1/me/", {"first_name": "Ada\u0000"}, "first_name"),
         ("POST", "/api/v1/auth/register/", {"email": "n@example.com", "password": "Pass-\u0000-word1"}, "password"),
-        ("POST", "/api/v1/auth/token/", {"email\u0000": "x"}, "email\u0000"),
+        ("POST", "/api/v1/auth/token/", {"email": "x", "pass\u0000word": "x"}, None),
         (
             "POST",
             "/api/v1/checkout/",
@@ -134,7 +134,7 @@ def test_nul_in_the_url_is_400(customer, logs, url):
 )
 def test_nul_in_a_json_string_is_400(customer, logs, method, url, body, field):
     err = error(post_json(customer, url, json.dumps(body), method), 400, "validation_error")
-    assert field in err["fields"]
+    assert field in err["fields"] if field else "fields" not in err
     assert not errors_logged(logs)
     assert not Address.objects.exists()
 

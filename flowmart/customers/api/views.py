@@ -4,6 +4,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.schema import errors
+
 from .. import selectors, services
 from ..authentication import BearerTokenAuthentication
 from ..models import Address
@@ -44,7 +46,7 @@ class RegisterView(CredentialsView):
 class TokenView(CredentialsView):
     """Log in: email + password → a new Bearer token."""
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, **errors(401)})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

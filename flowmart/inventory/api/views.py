@@ -7,6 +7,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.schema import errors
 from flowmart.inventory import selectors, services
 
 from .serializers import AdjustmentSerializer, ReceiptSerializer, StockLevelSerializer
@@ -42,7 +43,9 @@ class ReceiptView(_StockChangeView):
     change = staticmethod(services.receive_stock)
 
 
-@extend_schema_view(post=extend_schema(request=AdjustmentSerializer, responses={201: StockLevelSerializer}))
+@extend_schema_view(
+    post=extend_schema(request=AdjustmentSerializer, responses={201: StockLevelSerializer, **errors(409)})
+)
 class AdjustmentView(_StockChangeView):
     serializer_class = AdjustmentSerializer
     change = staticmethod(services.adjust_stock)

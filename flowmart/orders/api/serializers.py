@@ -196,7 +196,7 @@ class OrderSerializer(serializers.ModelSerializer):
     shipments = ShipmentSerializer(many=True, read_only=True)
     timeline = TimelineSerializer(many=True, read_only=True)
     returns = OrderReturnSerializer(many=True, read_only=True)
-    subscription_id = serializers.IntegerField(read_only=True)
+    subscription_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Order

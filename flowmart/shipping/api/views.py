@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowmart.common.errors import ApiError
+from flowmart.common.schema import errors
 from flowmart.shipping import services
 from flowmart.shipping.carriers import CARRIERS
 from flowmart.shipping.models import Return, Shipment
@@ -94,7 +95,7 @@ class ShipmentDispatchView(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses=FulfilmentShipmentSerializer)
+    @extend_schema(request=None, responses={200: FulfilmentShipmentSerializer, **errors(409)})
     def post(self, request, pk: int):
         get_object_or_404(Shipment, pk=pk)
         shipment = services.dispatch_shipment(pk)
@@ -116,7 +117,7 @@ class ReturnReceiveView(APIView):
 
     permission_classes = [IsAdminUser]
 
-    @extend_schema(request=None, responses=ReturnParcelSerializer)
+    @extend_schema(request=None, responses={200: ReturnParcelSerializer, **errors(409)})
     def post(self, request, return_id: str):
         get_object_or_404(Return, return_id=return_id)
         return Response(ReturnParcelSerializer(services.receive_return(return_id)).data)
@@ -132,7 +133,7 @@ class CarrierWebhookView(APIView):
     throttle_classes: list = []
     card_scan_exempt = True  # signed by the carrier; its tracking numbers may be long digit runs
 
-    @extend_schema(request=CarrierWebhookSerializer, responses=TrackingOutcomeSerializer)
+    @extend_schema(request=CarrierWebhookSerializer, responses={200: TrackingOutcomeSerializer, **errors(401)})
     def post(self, request, carrier: str):
         if carrier not in CARRIERS:
             raise NotFound(f"Unknown carrier {carrier!r}.")
