@@ -123,11 +123,13 @@ def ground(case, world: World) -> None:
         return
     if path == "/api/v1/checkout/":
         world.refill()
-        body.update(cart_id=world.cart_id, shipping_method="standard")
-        body["payment"] = {"provider": "dummy", "payment_method": "pm_card_visa"}
-        body.pop("shipping_address_id", None) if "shipping_address" in body else None
-        if "shipping_address" not in body and "shipping_address_id" not in body:
-            body["shipping_address_id"] = world.address_id
+        body.pop("shipping_address", None)
+        body.update(
+            cart_id=world.cart_id,
+            shipping_address_id=world.address_id,
+            shipping_method="standard",
+            payment={"provider": "dummy", "payment_method": "pm_card_visa"},
+        )
     for field, value in (("sku", "FLOW-RED"), ("warehouse", "US-EAST")):
         if field in body:
             body[field] = value
