@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "flowmart.common.middleware.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "flowmart.common.middleware.ApiInputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -190,6 +191,11 @@ RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=1
 ORDERS_TAX_RATES = {"DE": "0.19", "GB": "0.20", "FR": "0.20", "NL": "0.21", "IT": "0.22", "ES": "0.21", "PL": "0.23"}
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
 
+# --- Hostile input (flowmart.common.middleware.ApiInputGuardMiddleware) -----
+# Bodies above this answer 413 payload_too_large on /api/ (and Django's 400 elsewhere).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+
 # --- Auth -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -212,7 +218,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "flowmart.common.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "flowmart.common.schema.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["flowmart.common.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "flowmart.common.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Limits (flowmart/common/throttling.py): "N/s|min|h|d", or "N/15m"; an empty value switches one off.
@@ -249,8 +256,36 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+# --- Stored files (shipping labels, ...): always through django.core.files.storage ------
+# Local disk under MEDIA_ROOT by default: inside the checkout for development, outside the
+# source tree in production. With AWS_STORAGE_BUCKET_NAME set, an S3-compatible bucket
+# (django-storages + boto3: AWS S3, MinIO, Ceph, R2, ...) that every machine shares.
 MEDIA_URL = "media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media" if DEBUG else "/var/lib/flowmart/media")
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,  # None: AWS itself
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Unset keys: boto3's own chain (instance or task role, ~/.aws, ...).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("AWS_LOCATION", default=""),  # a key prefix inside the bucket
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # "path" for most S3 clones
+            "default_acl": None,  # the bucket's own policy: labels carry addresses, keep the bucket private
+            "file_overwrite": False,
+        },
+    }
+else:
+    FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": FILE_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- Security (production shape: DEBUG=0) ---------------------------------
 if not DEBUG:

@@ -31,5 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = common_views.bad_request
+handler403 = common_views.permission_denied
 handler404 = common_views.not_found
 handler500 = common_views.server_error

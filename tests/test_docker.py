@@ -2,6 +2,8 @@
 every service, command, healthcheck and referenced file is there, and run the web
 healthcheck for real against gunicorn started with the image's gunicorn config."""
 
+import contextlib
+import json
 import os
 import re
 import secrets
@@ -10,6 +12,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -86,15 +90,36 @@ def test_everything_the_image_copies_exists(dockerfile):
             assert (ROOT / source).exists(), f"COPY {source}: missing from the build context"
 
 
-def test_gunicorn_workers_come_from_web_concurrency(monkeypatch):
+def gunicorn_config(monkeypatch, **env) -> dict:
     import runpy
 
-    monkeypatch.setenv("WEB_CONCURRENCY", "5")
-    config = runpy.run_path(str(DOCKER / "gunicorn.conf.py"))
-    assert config["workers"] == 5
-    assert config["bind"] == "0.0.0.0:8000"
-    monkeypatch.delenv("WEB_CONCURRENCY")
-    assert runpy.run_path(str(DOCKER / "gunicorn.conf.py"))["workers"] == 2
+    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(DOCKER / "gunicorn.conf.py"))
+
+
+def test_gunicorn_workers_come_from_web_concurrency(monkeypatch):
+    assert gunicorn_config(monkeypatch, WEB_CONCURRENCY="5")["workers"] == 5
+    assert gunicorn_config(monkeypatch)["workers"] == 2
+
+
+def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch):
+    """Bare metal: only the reverse proxy on the same host reaches gunicorn. The container
+    (Dockerfile ENV, compose) binds every interface."""
+    assert gunicorn_config(monkeypatch)["bind"] == ["127.0.0.1:8000"]
+    assert gunicorn_config(monkeypatch, PORT="9000")["bind"] == ["127.0.0.1:9000"]
+    assert gunicorn_config(monkeypatch, GUNICORN_BIND="0.0.0.0:8000")["bind"] == ["0.0.0.0:8000"]
+    both = gunicorn_config(monkeypatch, GUNICORN_BIND="unix:/run/flowmart.sock, 10.0.0.5:8000")
+    assert both["bind"] == ["unix:/run/flowmart.sock", "10.0.0.5:8000"]
+    assert gunicorn_config(monkeypatch)["logger_class"] == "flowmart.common.accesslog.RedactingLogger"
+
+
+def test_the_image_binds_every_interface_and_owns_its_media_directory(dockerfile):
+    env = " ".join(instructions(dockerfile, "ENV"))
+    assert "GUNICORN_BIND=0.0.0.0:8000" in env
+    assert "install -d -o flowmart -g flowmart /var/lib/flowmart/media" in " ".join(instructions(dockerfile, "RUN"))
 
 
 # --- compose.yaml ----------------------------------------------------------------
@@ -127,7 +152,7 @@ def test_app_services_run_the_right_commands(compose):
 
 
 def test_app_services_get_the_production_environment(compose):
-    settings_source = (ROOT / "flowmart" / "settings.py").read_text()
+    settings_source = (ROOT / "flowmart" / "settings.py").read_text() + (DOCKER / "gunicorn.conf.py").read_text()
     for name in APP_SERVICES:
         env = compose["services"][name]["environment"]
         assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"} <= set(env), name
@@ -137,6 +162,21 @@ def test_app_services_get_the_production_environment(compose):
         assert ":?" in env["SECRET_KEY"], "SECRET_KEY must be required, never defaulted"
         for var in env:  # every variable the compose file sets is one the app (or gunicorn) reads
             assert f'"{var}"' in settings_source or var == "WEB_CONCURRENCY", f"{name}: {var} is read by nothing"
+
+
+def test_web_binds_every_interface_in_the_container(compose):
+    web = compose["services"]["web"]
+    assert web["environment"]["GUNICORN_BIND"] == "0.0.0.0:8000"
+    assert any(port.endswith(":8000") for port in web["ports"])
+
+
+def test_web_and_worker_share_the_stored_files(compose):
+    """Workers write shipping labels, web serves them: one volume at MEDIA_ROOT's production
+    default (or a bucket, passed through as AWS_*)."""
+    for name in ("web", "worker"):
+        assert "media:/var/lib/flowmart/media" in compose["services"][name]["volumes"], name
+    assert "media" in compose["volumes"]
+    assert "AWS_STORAGE_BUCKET_NAME" in compose["services"]["web"]["environment"]
 
 
 def test_app_services_wait_for_healthy_servers_and_migrations(compose):
@@ -162,9 +202,10 @@ def test_healthchecks(compose):
     assert "inspect ping" in probe("worker")
 
 
-def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose):
-    """Start gunicorn as the image does (DEBUG=0: SSL redirect, allowed hosts) and run
-    the compose healthcheck's own command against it."""
+@contextlib.contextmanager
+def gunicorn_in_production_shape(log: Path):
+    """gunicorn started as the image starts it (DEBUG=0: SSL redirect, allowed hosts) on a
+    free loopback port, its output (access log, Django's JSON log lines) going to `log`."""
     port = free_port()
     db = settings.DATABASES["default"]
     env = {
@@ -178,25 +219,68 @@ def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
     }
+    env.pop("GUNICORN_BIND", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "flowmart.wsgi:application", "--config", "docker/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [str(gunicorn), "flowmart.wsgi:application", "--config", "docker/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield port, env, server
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+
+
+def test_web_healthcheck_passes_against_gunicorn_in_the_production_shape(compose, tmp_path):
+    """Run the compose healthcheck's own command against gunicorn in the production shape."""
     test = compose["services"]["web"]["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
-    script = test[3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
-    try:
+    with gunicorn_in_production_shape(tmp_path / "gunicorn.log") as (port, env, server):
+        script = test[3].replace("127.0.0.1:8000", f"127.0.0.1:{port}")
         deadline = time.monotonic() + 30
         while True:
             result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
             if result.returncode == 0 or time.monotonic() > deadline or server.poll() is not None:
                 break
             time.sleep(0.3)
-        assert result.returncode == 0, result.stderr
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+        assert result.returncode == 0, result.stderr + (tmp_path / "gunicorn.log").read_text()[-2000:]
+
+
+def call(port: int, path: str, body: bytes | None = None) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=body,
+        headers={"Host": "localhost", "X-Forwarded-Proto": "https", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except urllib.error.URLError:
+        return 0  # not listening yet
+
+
+def test_no_card_number_reaches_the_production_logs(tmp_path):
+    """gunicorn's access log and Django's log lines, for requests that carry a card number in
+    the query string, the path or the body: refused, and the number is in no line."""
+    log = tmp_path / "gunicorn.log"
+    with gunicorn_in_production_shape(log) as (port, _env, server):
+        deadline = time.monotonic() + 30
+        while call(port, "/health/live/") != 200:
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.3)
+        assert call(port, "/api/v1/products/?search=4242%204242%204242%204242") == 400
+        assert call(port, "/api/v1/products/?search=4242-4242-4242-4242&page=2") == 400
+        assert call(port, "/api/v1/orders/4242424242424242/") == 400
+        body = json.dumps({"email": "c@example.com", "password": "Pass-word-123", "first_name": "4242424242424242"})
+        assert call(port, "/api/v1/auth/register/", body.encode()) == 400
+    text = log.read_text()
+    assert text.count("/api/v1/") >= 4 and "refused" in text  # access lines and Django's warnings
+    flat = text.replace("%20", "").replace(" ", "").replace("-", "")
+    assert "4242424242424242" not in flat, text

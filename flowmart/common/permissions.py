@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import BasePermission
 
 from .roles import OPERATIONS, SELLER_STAFF, is_operations, is_staff_member
-from .serializers import ErrorSerializer
+from .schema import ErrorSerializer
 
 
 class IsOperations(BasePermission):

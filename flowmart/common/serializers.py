@@ -31,19 +31,3 @@ class MoneyField(serializers.Field):
 
 def money(amount: Decimal, currency: str) -> dict:
     return Money(amount, currency).to_dict()
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="snake_case, e.g. not_found")
-    message = serializers.CharField()
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        required=False,
-        help_text="validation errors per field",
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error body of the API (flowmart.common.errors), for the schema."""
-
-    error = ErrorDetailSerializer()

@@ -56,7 +56,7 @@ class OrderCancelled(Event):
     shipping voids shipments not yet dispatched."""
 
     order_id: int
-    reason: str  # out_of_stock | payment_failed | fraud_rejected | customer_request | expired
+    reason: str  # out_of_stock | payment_failed | fraud_rejected | customer_request | expired | payment_refunded
 
 
 @event

@@ -1,5 +1,31 @@
+import re
+
 from flowmart.common.money import Money
 from flowmart.events.base import Event, event
+
+# --- Payment-method ids: what orders accepts at checkout and payments charges -------------
+# Card data never touches FlowMart, only a provider's id for it. The dummy provider knows
+# exactly the Stripe test ids it simulates (API.md); Stripe takes the id of a PaymentMethod
+# (pm_...), a Card (card_...) or a compatible Source (src_...) object.
+DUMMY_PAYMENT_METHODS = (
+    "pm_card_visa",
+    "pm_card_mastercard",
+    "pm_card_amex",
+    "pm_card_gb",
+    "pm_card_chargeDeclined",
+    "pm_card_chargeDeclinedInsufficientFunds",
+    "pm_card_authenticationRequired",
+    "pm_card_radarBlock",
+)
+STRIPE_PAYMENT_METHOD_ID = re.compile(r"^(?:pm|card|src)_[A-Za-z0-9_]{1,250}$")
+
+
+def is_payment_method_id(provider: str, value: str) -> bool:
+    if provider == "dummy":
+        return value in DUMMY_PAYMENT_METHODS
+    if provider == "stripe":
+        return bool(STRIPE_PAYMENT_METHOD_ID.match(value))
+    return False
 
 
 @event
@@ -38,12 +64,18 @@ class PaymentHeldForReview(Event):
 
 @event
 class PaymentRefunded(Event):
+    """Money went back to the customer: through FlowMart (reason: order_cancelled, return,
+    amendment, ...) or at the provider directly (reason "provider", e.g. a refund made on
+    Stripe's dashboard). fully_refunded: nothing of the payment is left to refund, so an
+    order that has not shipped must not ship."""
+
     order_id: int
     payment_id: int
     refund_id: int
     amount: Money
     reason: str
     reference: str = ""
+    fully_refunded: bool = False
 
 
 @event

@@ -70,6 +70,21 @@ def create_warehouse(*, code: str, name: str, country: str, latitude, longitude)
 # --- stock in and out (staff, demo, returns) -------------------------------------------
 
 
+# One stock movement moves at most this many units; on_hand is a 32-bit integer column.
+MAX_UNITS_PER_CHANGE = 1_000_000
+MAX_ON_HAND = 2**31 - 1
+
+
+def _check_size(quantity: int, level: StockLevel | None = None) -> None:
+    """Refuse what the stock columns cannot hold (a 400, not an overflow deep in PostgreSQL)."""
+    if abs(quantity) > MAX_UNITS_PER_CHANGE:
+        raise InvalidRequest(
+            "Too many units for one change.", fields={"quantity": [f"At most {MAX_UNITS_PER_CHANGE} units at once."]}
+        )
+    if level is not None and level.on_hand + quantity > MAX_ON_HAND:
+        raise InvalidRequest("More units than a stock level can hold.", fields={"quantity": ["Too many units."]})
+
+
 def _warehouse_or_error(code: str):
     warehouse = warehouse_by_code(code)
     if warehouse is None:
@@ -82,10 +97,12 @@ def receive_stock(*, sku: str, warehouse_code: str, quantity: int, reason: str =
     """Goods arrived at a warehouse: on_hand goes up."""
     if quantity <= 0:
         raise InvalidRequest("A receipt adds a positive quantity.", fields={"quantity": ["Must be positive."]})
+    _check_size(quantity)
     warehouse = _warehouse_or_error(warehouse_code)
     with transaction.atomic():
         book = StockBook.lock([sku], ensure=[(sku, warehouse)])
         level = book.level(sku, warehouse.code)
+        _check_size(quantity, level)
         book.change(MovementKind.RECEIVE, level, on_hand=quantity, reason=reason or "received", reference=reference)
         book.commit("received", reference=reference)
     return level
@@ -99,10 +116,13 @@ def adjust_stock(*, sku: str, warehouse_code: str, quantity: int, reason: str, r
         raise InvalidRequest("An adjustment changes the quantity.", fields={"quantity": ["Must not be zero."]})
     if not (reason or "").strip():
         raise InvalidRequest("An adjustment needs a reason.", fields={"reason": ["This field is required."]})
+    _check_size(quantity)
     warehouse = _warehouse_or_error(warehouse_code)
     with transaction.atomic():
         book = StockBook.lock([sku], ensure=[(sku, warehouse)] if quantity > 0 else ())
         level = book.level(sku, warehouse.code)
+        if level is not None:
+            _check_size(quantity, level)
         if level is None or level.on_hand - level.reserved + quantity < 0:
             available = 0 if level is None else level.on_hand - level.reserved
             raise Conflict(

@@ -96,7 +96,7 @@ def on_payment_action_required(ev: PaymentActionRequired) -> None:
 
 
 def on_payment_refunded(ev: PaymentRefunded) -> None:
-    lifecycle.payment_refunded(ev.order_id, ev.amount, ev.reason)
+    lifecycle.payment_refunded(ev.order_id, ev.amount, ev.reason, ev.fully_refunded)
 
 
 def on_payment_disputed(ev: PaymentDisputed) -> None:

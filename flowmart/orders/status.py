@@ -35,6 +35,7 @@ class CancellationReason(models.TextChoices):
     FRAUD_REJECTED = "fraud_rejected"
     CUSTOMER_REQUEST = "customer_request"
     EXPIRED = "expired"
+    PAYMENT_REFUNDED = "payment_refunded"  # refunded in full at the provider before anything shipped
 
 
 S = OrderStatus

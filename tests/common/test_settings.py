@@ -84,3 +84,39 @@ def test_production_shape_uses_postgres_and_redis():
     assert "RedisCache" in values["CACHES"] and settings.REDIS_URL in values["CACHES"]
     assert values["CELERY_BROKER_URL"] == settings.REDIS_URL
     assert values["DEBUG"] == "False"
+
+
+def test_stored_files_live_outside_the_source_tree_in_production():
+    values = read_settings(production_env(), "MEDIA_ROOT", "STORAGES")
+    assert values["MEDIA_ROOT"] == "/var/lib/flowmart/media"
+    assert not Path(values["MEDIA_ROOT"]).is_relative_to(ROOT)
+    assert "FileSystemStorage" in values["STORAGES"]
+    assert read_settings(production_env(MEDIA_ROOT="/srv/labels"), "MEDIA_ROOT")["MEDIA_ROOT"] == "/srv/labels"
+    assert Path(read_settings(clean_env(), "MEDIA_ROOT")["MEDIA_ROOT"]) == ROOT / "media"  # development
+
+
+def test_a_bucket_switches_stored_files_to_s3():
+    env = production_env(
+        AWS_STORAGE_BUCKET_NAME="shop-files",
+        AWS_S3_ENDPOINT_URL="https://minio.internal:9000",
+        AWS_S3_REGION_NAME="eu-central-1",
+        AWS_S3_ADDRESSING_STYLE="path",
+        AWS_LOCATION="labels",
+    )
+    script = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(json.dumps([type(s).__name__, "
+        "s.bucket_name, s.endpoint_url, s.region_name, s.addressing_style, s.location, s.default_acl]))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "S3Storage",
+        "shop-files",
+        "https://minio.internal:9000",
+        "eu-central-1",
+        "path",
+        "labels",
+        None,
+    ]

@@ -101,8 +101,11 @@ urlpatterns = [
     path("api/v1/test/errors/<str:kind>/", DomainError.as_view()),
     path("api/v1/test/numbers/", Numbers.as_view()),
     path("test/plain-crash/", plain_crash),
+    path("api/v1/test/plain-crash/", plain_crash),
     *real.urlpatterns,
 ]
 
+handler400 = real.handler400
+handler403 = real.handler403
 handler404 = real.handler404
 handler500 = real.handler500

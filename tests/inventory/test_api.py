@@ -73,3 +73,27 @@ def test_customers_get_403_and_anonymous_401(customer, make_customer, api_client
     assert getattr(flag_only, method)(url, payload).status_code == 403
     assert getattr(api_client, method)(url, payload).status_code == 401
     assert not StockMovement.objects.exists()
+
+
+@pytest.mark.parametrize("quantity", [12943937604912048128, 2**31, 1_000_001, -1_000_001])
+def test_quantities_the_stock_columns_cannot_hold_are_400_not_500(staff, stock, quantity):
+    """Found by the schemathesis run: an adjustment of 12943937604912048128 units overflowed in PostgreSQL."""
+    stock({"US-EAST": 5}, sku="S")
+    for url in ("/api/v1/inventory/receipts/", "/api/v1/inventory/adjustments/"):
+        response = staff.post(url, {"sku": "S", "warehouse": "US-EAST", "quantity": quantity, "reason": "x"})
+        assert response.status_code == 400, response.content
+        assert "quantity" in response.json()["error"]["fields"]
+    assert StockMovement.objects.filter(reason="x").count() == 0
+
+
+def test_the_services_refuse_more_than_a_stock_level_holds(stock):
+    from flowmart.common.errors import InvalidRequest
+    from flowmart.inventory import services
+    from flowmart.inventory.models import StockLevel
+
+    stock({"US-EAST": 5}, sku="S")
+    StockLevel.objects.filter(sku="S").update(on_hand=services.MAX_ON_HAND - 10)  # near the column's limit
+    with pytest.raises(InvalidRequest):
+        services.receive_stock(sku="S", warehouse_code="US-EAST", quantity=11)
+    with pytest.raises(InvalidRequest):
+        services.adjust_stock(sku="S", warehouse_code="US-EAST", quantity=11, reason="recount")

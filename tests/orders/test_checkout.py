@@ -251,3 +251,31 @@ def test_stripe_is_accepted_once_configured(customer, shop, fill_cart, settings)
     response = post_checkout(customer, checkout_body(fill_cart(customer, {"MUG-1": 1}), provider="stripe"))
     assert response.status_code == 201
     assert OutboxEvent.objects.get(name="PaymentInitiated").payload["provider"] == "stripe"
+
+
+@pytest.mark.parametrize(
+    ("provider", "payment_method", "accepted"),
+    [
+        ("dummy", "pm_card_visa", True),
+        ("dummy", "pm_card_radarBlock", True),
+        ("dummy", "pm_card_unknownBrand", False),  # the dummy knows only its documented test ids
+        ("dummy", "pm_1MqLiJLkdIwHu7ixUEgbFdYF", False),
+        ("stripe", "pm_1MqLiJLkdIwHu7ixUEgbFdYF", True),  # a PaymentMethod
+        ("stripe", "card_1MvoiELkdIwHu7ixOeFh0S9y", True),  # a Card
+        ("stripe", "src_1N3lxdLkdIwHu7ixPHXy8UcI", True),  # a compatible Source
+        ("stripe", "pm_card_visa", True),
+        ("stripe", "tok_visa", False),
+        ("stripe", "pm_", False),
+        ("stripe", "pm_abc def", False),
+        ("stripe", "pm_4242424242424242", False),  # well-formed, but a card number
+    ],
+)
+def test_payment_method_ids_are_validated_per_provider(settings, provider, payment_method, accepted):
+    from flowmart.orders.api.serializers import PaymentSerializer
+
+    settings.STRIPE_SECRET_KEY = "sk_test_validation_only"
+    serializer = PaymentSerializer(data={"provider": provider, "payment_method": payment_method})
+    assert serializer.is_valid() is accepted, serializer.errors
+    if not accepted:
+        assert "payment_method" in serializer.errors
+        assert "4242424242424242" not in str(serializer.errors)

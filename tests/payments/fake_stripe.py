@@ -85,6 +85,23 @@ class FakeStripe:
     def refund_outside(self, intent_id: str, amount: int) -> dict:
         return self._create_refund({"payment_intent": intent_id, "amount": str(amount)})[1]
 
+    def charge(self, intent_id: str) -> dict:
+        """The intent's charge as a charge.* webhook carries it, refunds so far included."""
+        intent = self.intents[intent_id]
+        refunds = [r for r in self.refunds.values() if r["payment_intent"] == intent_id]
+        refunded = sum(r["amount"] for r in refunds)
+        return {
+            "id": intent["latest_charge"],
+            "object": "charge",
+            "payment_intent": intent_id,
+            "amount": intent["amount"],
+            "amount_captured": intent["amount_received"],
+            "amount_refunded": refunded,
+            "currency": intent["currency"],
+            "refunded": refunded == intent["amount_received"],
+            "refunds": {"object": "list", "data": refunds, "has_more": False},
+        }
+
     # --- API ---
     def handle(self, method: str, path: str, params: dict, key: str | None) -> tuple[int, dict]:
         self.requests.append((method, path, key))

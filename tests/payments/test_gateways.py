@@ -84,3 +84,11 @@ def test_unknown_and_unconfigured_providers(settings):
     for name in ("stripe", "paypal", ""):
         with pytest.raises(ProviderUnavailable):
             get_gateway(name)
+
+
+def test_checkout_accepts_exactly_the_ids_the_dummy_simulates():
+    """contracts.payments.DUMMY_PAYMENT_METHODS is what orders lets through for the dummy provider."""
+    from flowmart.contracts.payments import DUMMY_PAYMENT_METHODS
+    from flowmart.payments.gateways.dummy import TEST_CARDS
+
+    assert set(DUMMY_PAYMENT_METHODS) == set(TEST_CARDS)

@@ -4,6 +4,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.schema import errors
 from flowmart.common.throttling import account_attempt
 
 from .. import selectors, services
@@ -49,7 +50,7 @@ class TokenView(CredentialsView):
     """Log in: email + password → a new Bearer token. Limited per client address (every
     attempt) and per account (failed attempts, wherever they come from)."""
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer, **errors(401)})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

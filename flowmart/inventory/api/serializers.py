@@ -2,16 +2,18 @@
 
 from rest_framework import serializers
 
+from flowmart.inventory.services import MAX_UNITS_PER_CHANGE
+
 
 class StockChangeSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=64)
     warehouse = serializers.CharField(max_length=32, help_text="warehouse code")
-    quantity = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=-MAX_UNITS_PER_CHANGE, max_value=MAX_UNITS_PER_CHANGE)
     reason = serializers.CharField(max_length=255, allow_blank=True, required=False, default="")
 
 
 class ReceiptSerializer(StockChangeSerializer):
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_UNITS_PER_CHANGE)
 
 
 class AdjustmentSerializer(StockChangeSerializer):

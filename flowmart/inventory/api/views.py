@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowmart.common.permissions import IsOperationsOrSellerStaff, staff_schema
-from flowmart.common.serializers import ErrorSerializer
+from flowmart.common.schema import errors
 from flowmart.inventory import selectors, services
 
 from .serializers import AdjustmentSerializer, ReceiptSerializer, StockLevelSerializer
@@ -51,7 +51,7 @@ def _change_schema(what: str, serializer):
     return staff_schema(
         who=f"{what} Operations: any SKU. {OWN_SKUS}",
         request=serializer,
-        responses={201: StockLevelSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={201: StockLevelSerializer, **errors(400, 409)},
         not_found=UNKNOWN_SKU,
     )
 

@@ -1,22 +1,20 @@
 """Request and response shapes of carts, checkout and orders (see shared API.md)."""
 
-import re
-
 from django.conf import settings
 from rest_framework import serializers
 
 from flowmart.common.countries import is_country_code
+from flowmart.common.guards import CARD_MESSAGE, contains_card_number
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
+from flowmart.contracts.payments import DUMMY_PAYMENT_METHODS, is_payment_method_id
 
 from ..models import CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry
 
-PAYMENT_METHOD_ID = re.compile(r"^pm_[A-Za-z0-9_]+$")
-CARD_LIKE = re.compile(r"^[\d\s-]+$")
-
-
-def looks_like_card_number(value: str) -> bool:
-    return bool(CARD_LIKE.match(value)) and 12 <= sum(ch.isdigit() for ch in value) <= 19
+PAYMENT_METHOD_HINTS = {
+    "dummy": "The dummy provider takes one of its test ids: " + ", ".join(DUMMY_PAYMENT_METHODS) + ".",
+    "stripe": "Must be a Stripe payment method id (pm_..., card_... or src_...).",
+}
 
 
 # --- carts ------------------------------------------------------------------
@@ -120,13 +118,15 @@ class PaymentSerializer(serializers.Serializer):
 
     def validate_payment_method(self, value):
         # Never echo the value: it might be card data, which must not be stored or logged.
-        if looks_like_card_number(value):
-            raise serializers.ValidationError(
-                "Card numbers are never accepted: send a payment method id from the provider (pm_...)."
-            )
-        if not PAYMENT_METHOD_ID.match(value):
-            raise serializers.ValidationError("Must be a provider payment method id such as pm_card_visa.")
+        # (The API's input guard refuses card numbers before any view; this is the second lock.)
+        if contains_card_number(value):
+            raise serializers.ValidationError(CARD_MESSAGE)
         return value
+
+    def validate(self, attrs):
+        if not is_payment_method_id(attrs["provider"], attrs["payment_method"]):
+            raise serializers.ValidationError({"payment_method": [PAYMENT_METHOD_HINTS[attrs["provider"]]]})
+        return attrs
 
 
 class CheckoutSerializer(serializers.Serializer):
@@ -196,7 +196,7 @@ class OrderSerializer(serializers.ModelSerializer):
     shipments = ShipmentSerializer(many=True, read_only=True)
     timeline = TimelineSerializer(many=True, read_only=True)
     returns = OrderReturnSerializer(many=True, read_only=True)
-    subscription_id = serializers.IntegerField(read_only=True)
+    subscription_id = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
         model = Order

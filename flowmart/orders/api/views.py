@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from flowmart.common.client import client_ip
 from flowmart.common.errors import InvalidRequest
+from flowmart.common.schema import errors
 from flowmart.common.throttling import by_customer
 
 from .. import selectors
@@ -49,7 +50,7 @@ class CartView(APIView):
     def get(self, request, cart_id):
         return Response(cart_body(selectors.cart_of(request.user.id, cart_id)))
 
-    @extend_schema(request=s.CartDestinationSerializer, responses=s.CartSerializer)
+    @extend_schema(request=s.CartDestinationSerializer, responses={200: s.CartSerializer, **errors(409)})
     def patch(self, request, cart_id):
         data = valid(s.CartDestinationSerializer, request.data)
         cart = carts.set_destination(request.user.id, cart_id, data["shipping_country"], data["shipping_method"])
@@ -57,7 +58,7 @@ class CartView(APIView):
 
 
 class CartItemsView(APIView):
-    @extend_schema(request=s.AddItemSerializer, responses={201: s.CartItemSerializer})
+    @extend_schema(request=s.AddItemSerializer, responses={201: s.CartItemSerializer, **errors(409)})
     def post(self, request, cart_id):
         data = valid(s.AddItemSerializer, request.data)
         item = carts.add_item(request.user.id, cart_id, data["sku"], data["quantity"])
@@ -65,13 +66,13 @@ class CartItemsView(APIView):
 
 
 class CartItemView(APIView):
-    @extend_schema(request=s.ChangeItemSerializer, responses=s.CartItemSerializer)
+    @extend_schema(request=s.ChangeItemSerializer, responses={200: s.CartItemSerializer, **errors(409)})
     def patch(self, request, cart_id, item_id):
         data = valid(s.ChangeItemSerializer, request.data)
         item = carts.change_item(request.user.id, cart_id, item_id, data["quantity"])
         return Response(s.CartItemSerializer(item).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **errors(409)})
     def delete(self, request, cart_id, item_id):
         carts.remove_item(request.user.id, cart_id, item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -90,8 +91,16 @@ class CheckoutView(APIView):
 
     @extend_schema(
         request=s.CheckoutSerializer,
-        responses={201: s.CheckoutResponseSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        responses={201: s.CheckoutResponseSerializer, **errors(404, 409, 422)},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                {"type": "string", "minLength": 1, "maxLength": 255},
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The same key and body replay the first answer; another body with it is 422.",
+            )
+        ],
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "")
@@ -127,14 +136,14 @@ class OrderView(APIView):
 
 
 class OrderCancelView(APIView):
-    @extend_schema(request=None, responses=s.OrderSerializer)
+    @extend_schema(request=None, responses={200: s.OrderSerializer, **errors(409)})
     def post(self, request, order_id):
         changes.cancel_by_customer(request.user.id, order_id)
         return Response(s.OrderSerializer(selectors.order_of(request.user.id, order_id)).data)
 
 
 class OrderAmendView(APIView):
-    @extend_schema(request=s.AmendSerializer, responses=s.OrderSerializer)
+    @extend_schema(request=s.AmendSerializer, responses={200: s.OrderSerializer, **errors(409)})
     def post(self, request, order_id):
         selectors.order_of(request.user.id, order_id)  # another customer's order is 404 before any 400
         data = valid(s.AmendSerializer, request.data)
@@ -143,7 +152,7 @@ class OrderAmendView(APIView):
 
 
 class OrderReturnsView(APIView):
-    @extend_schema(request=s.ReturnSerializer, responses={201: s.ReturnResponseSerializer})
+    @extend_schema(request=s.ReturnSerializer, responses={201: s.ReturnResponseSerializer, **errors(409)})
     def post(self, request, order_id):
         selectors.order_of(request.user.id, order_id)  # another customer's order is 404 before any 400
         data = valid(s.ReturnSerializer, request.data)

@@ -154,14 +154,39 @@ def payment_needs_action(order_id: int) -> None:
 
 
 @transaction.atomic
-def payment_refunded(order_id: int, amount: Money, reason: str) -> None:
+def payment_refunded(order_id: int, amount: Money, reason: str, fully_refunded: bool = False) -> None:
     order = locked(order_id)
     if order is None:
         return
     order.refunded += amount.amount
-    order.payment_status = PaymentStatus.REFUNDED if order.refunded >= order.total else PaymentStatus.PARTIALLY_REFUNDED
+    whole = fully_refunded or order.refunded >= order.total
+    order.payment_status = PaymentStatus.REFUNDED if whole else PaymentStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["refunded", "payment_status", "updated_at"])
     note(order, f"refunded {amount} ({reason})")
+    if fully_refunded:
+        _stop_fulfilment(order, reason)
+
+
+STOPPABLE = frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.PAID})
+
+
+def _stop_fulfilment(order: Order, reason: str) -> None:
+    """Nothing of the payment is left (e.g. refunded on Stripe's dashboard): goods must not
+    ship for it. Before anything left a warehouse the order is cancelled (payment_refunded),
+    so shipping voids its parcels and inventory releases the stock. After a parcel left, the
+    order cannot be cancelled: a paid or shipped order goes on hold for operations (as for a
+    dispute) and a delivered one only notes it. Orders we already closed (cancelled, returned)
+    refunded themselves: nothing to do."""
+    left = order.shipments.exclude(status__in=("created", "voided")).exists()
+    if not left and order.status in STOPPABLE and order.held_from in ("", OrderStatus.PAID):
+        order.held_from = ""
+        cancel(order, CancellationReason.PAYMENT_REFUNDED, f"payment refunded in full ({reason}); fulfilment stopped")
+    elif left and order.status in (OrderStatus.PAID, OrderStatus.SHIPPED) and not order.held_from:
+        logger.warning("order %s refunded in full after dispatch: on hold for operations", order.pk)
+        order.held_from = order.status
+        move(order, OrderStatus.ON_HOLD, f"payment refunded in full ({reason}) after dispatch; on hold for operations")
+    elif left:
+        note(order, "payment refunded in full after dispatch; the parcels were not stopped")
 
 
 DISPUTABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})

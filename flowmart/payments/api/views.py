@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from flowmart.common.errors import error_body
+from flowmart.common.middleware import card_scan_exempt
 
 from ..gateways import available_providers
 from ..services import webhooks
@@ -19,6 +20,7 @@ from ..services import webhooks
 logger = logging.getLogger("flowmart.payments")
 
 
+@card_scan_exempt
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):

@@ -80,6 +80,7 @@ def _refunded(payment: Payment, amount: Decimal, first: Refund, reason: str, ref
             amount=payment.money(amount),
             reason=reason,
             reference=reference,
+            fully_refunded=payment.refundable <= 0,
         )
     )
 

@@ -9,6 +9,7 @@ ends in the same final state.
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 import stripe
@@ -23,6 +24,9 @@ from . import charging, refunds
 
 logger = logging.getLogger("flowmart.payments")
 RETRY_WINDOW = timedelta(hours=1)  # an event for an intent we do not know yet may be early
+# A signed event must have been signed within this many seconds of now, in either direction:
+# the SDK refuses old timestamps (replays) but not ones from the future.
+TIMESTAMP_TOLERANCE_SECONDS = 300
 
 
 class InvalidWebhook(Exception):
@@ -39,10 +43,11 @@ def receive(raw_body: bytes, signature: str | None) -> StripeWebhookEvent | None
     if not secret or not signature:
         raise InvalidWebhook("missing signature or webhook secret")
     try:
-        stripe.Webhook.construct_event(raw_body, signature, secret)
+        stripe.Webhook.construct_event(raw_body, signature, secret, tolerance=TIMESTAMP_TOLERANCE_SECONDS)
         payload = json.loads(raw_body)
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise InvalidWebhook(str(exc)) from exc
+    _refuse_future_timestamp(signature)
     if not isinstance(payload, dict) or not payload.get("id") or not payload.get("type"):
         raise InvalidWebhook("not a Stripe event")
     try:
@@ -54,6 +59,17 @@ def receive(raw_body: bytes, signature: str | None) -> StripeWebhookEvent | None
     except IntegrityError:
         return None
     return row
+
+
+def _refuse_future_timestamp(signature: str) -> None:
+    """The signature is valid, so its t= is Stripe's; it must not lie ahead of our clock."""
+    stamps = [part.strip()[2:] for part in signature.split(",") if part.strip().startswith("t=")]
+    try:
+        signed_at = int(stamps[0].strip())
+    except (IndexError, ValueError):
+        raise InvalidWebhook("no timestamp in the signature header") from None
+    if signed_at > time.time() + TIMESTAMP_TOLERANCE_SECONDS:
+        raise InvalidWebhook(f"timestamp {signed_at} is more than {TIMESTAMP_TOLERANCE_SECONDS} s in the future")
 
 
 def _enqueue(event_pk: int) -> None:

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from flowmart.common.errors import ApiError, Forbidden
 from flowmart.common.permissions import IsOperationsOrSellerStaff, staff_schema
 from flowmart.common.roles import StaffScope
-from flowmart.common.serializers import ErrorSerializer
+from flowmart.common.schema import errors
 from flowmart.shipping import selectors, services
 from flowmart.shipping.carriers import CARRIERS
 from flowmart.shipping.models import Return
@@ -139,7 +139,7 @@ class ShipmentDispatchView(_StaffView, APIView):
     @staff_schema(
         who="Operations: any shipment. Seller staff: parcels holding only their SKUs. 409 unless `created`.",
         request=None,
-        responses={200: FulfilmentShipmentSerializer, 409: ErrorSerializer},
+        responses={200: FulfilmentShipmentSerializer, **errors(409)},
         denied=MIXED,
     )
     def post(self, request, pk: int):
@@ -173,7 +173,7 @@ class ReturnReceiveView(_StaffView, APIView):
     @staff_schema(
         who="Operations: any return. Seller staff: returns holding only their SKUs. 409 when received already.",
         request=None,
-        responses={200: ReturnParcelSerializer, 409: ErrorSerializer},
+        responses={200: ReturnParcelSerializer, **errors(409)},
         denied=MIXED,
     )
     def post(self, request, return_id: str):
@@ -191,8 +191,9 @@ class CarrierWebhookView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
+    card_scan_exempt = True  # signed by the carrier; its tracking numbers may be long digit runs
 
-    @extend_schema(request=CarrierWebhookSerializer, responses=TrackingOutcomeSerializer)
+    @extend_schema(request=CarrierWebhookSerializer, responses={200: TrackingOutcomeSerializer, **errors(401)})
     def post(self, request, carrier: str):
         if carrier not in CARRIERS:
             raise NotFound(f"Unknown carrier {carrier!r}.")
