@@ -19,6 +19,7 @@ from flowmart.common.errors import Conflict
 from flowmart.contracts.common import SkuQuantity
 from flowmart.contracts.shipping import DeliveryFailed, ShipmentDelivered, ShipmentDispatched, ShipmentInTransit
 from flowmart.events import publish
+from flowmart.shipping.carriers import get_carrier
 from flowmart.shipping.models import Shipment, TrackingEvent
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,9 @@ def dispatch_shipment(shipment_id: int) -> Shipment:
                 order_id=shipment.order_id,
                 warehouse_code=shipment.warehouse_code,
                 lines=tuple(SkuQuantity(sku=line.sku, quantity=line.quantity) for line in shipment.lines.all()),
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                tracking_url=get_carrier(shipment.carrier).tracking_url(shipment.tracking_number),
             )
         )
         _catch_up(shipment)
