@@ -55,6 +55,17 @@ def emit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """committed(fn, *args): call fn (a beat job, a service) and run its after-commit work."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def smtp():
     server = SmtpServer().start()
     yield server

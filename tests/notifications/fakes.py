@@ -52,10 +52,14 @@ class Received:
     def message(self) -> email.message.EmailMessage:
         return email.message_from_bytes(self.raw, policy=email.policy.default)
 
+    def header(self, name: str) -> str:
+        # Django folds long or encoded headers onto a continuation line; unfolded, they keep a leading space.
+        value = self.message[name]
+        return str(value).strip() if value is not None else ""
+
     @property
     def subject(self) -> str:
-        # Django folds an encoded Subject onto a continuation line; unfolded, it keeps a leading space.
-        return str(self.message["Subject"]).strip()
+        return self.header("Subject")
 
     def part(self, content_type: str) -> str:
         for part in self.message.walk():
