@@ -41,7 +41,7 @@ def render(message) -> Content:
         template = select_template(template_names(message.message_type, message.locale))
         parts = {name: _block(template, name, context) for name in TEXT_BLOCKS}
         html = template.render(context)
-        if message.channel == EMAIL:
+        if message.channel == EMAIL and kind.audience == CUSTOMER:
             footer = render_to_string(template_names("_footer", message.locale, "txt"), context)
             parts["text"] = f"{parts['text']}\n\n-- \n{footer.strip()}\n"
     return Content(

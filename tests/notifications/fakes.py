@@ -64,7 +64,7 @@ class Received:
     def part(self, content_type: str) -> str:
         for part in self.message.walk():
             if part.get_content_type() == content_type:
-                return part.get_content()
+                return part.get_content().replace("\r\n", "\n")
         raise AssertionError(f"no {content_type} part")
 
 
