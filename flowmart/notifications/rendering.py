@@ -30,7 +30,12 @@ def template_names(stem: str, locale: str, ext: str = "html") -> list[str]:
 
 def render(message) -> Content:
     kind = message_type(message.message_type)
-    context = {**message.context, "message_id": message.pk, "preferences_url": links.preferences_url()}
+    context = {
+        **message.context,
+        "message_id": message.pk,
+        "preferences_url": links.preferences_url(),
+        "unsubscribe_url": "",
+    }
     headers = {}
     if kind.audience == CUSTOMER and not kind.essential and message.customer_id is not None:
         url = links.unsubscribe_url(message.customer_id, kind.category)

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_payment_held_for_review_alerts_every_ops_address(emit, providers):
     order = order_confirmed()
-    emit(order, PaymentHeldForReview(order_id=order.order_id, payment_id=77, score=72, reasons=("velocity", "new card")))
+    emit(
+        order, PaymentHeldForReview(order_id=order.order_id, payment_id=77, score=72, reasons=("velocity", "new card"))
+    )
     for address in ("ops@shop.example.com", "fraud@shop.example.com"):
         [mail] = providers.smtp.to(address)
         assert mail.subject == f"Fraud review waiting: order {order.order_number} (score 72)"
@@ -93,8 +95,12 @@ def test_ops_see_messages_with_errors_and_a_customers_whole_history(emit, ops_cl
     order = order_confirmed()
     other = order_confirmed()
     emit(order, other)
-    emit(PaymentProcessed(order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy"))
-    emit(PaymentProcessed(order_id=other.order_id, payment_id=2, status="succeeded", amount=money("1"), provider="dummy"))
+    emit(
+        PaymentProcessed(order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy")
+    )
+    emit(
+        PaymentProcessed(order_id=other.order_id, payment_id=2, status="succeeded", amount=money("1"), provider="dummy")
+    )
     Message.objects.create(
         source_key="x", recipient_key=f"customer:{order.customer_id}", channel="sms", message_type="payment_failed",
         category="payment", customer_id=order.customer_id, to="+15555550100", status="suppressed",
@@ -115,7 +121,12 @@ def test_ops_see_messages_with_errors_and_a_customers_whole_history(emit, ops_cl
 def test_ops_resend_a_failed_message_as_a_new_one(emit, ops_client, providers, django_capture_on_commit_callbacks):
     order = order_confirmed(email="bounce@example.com")
     providers.smtp.refuse.add("bounce@example.com")
-    emit(order, PaymentProcessed(order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy"))
+    emit(
+        order,
+        PaymentProcessed(
+            order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy"
+        ),
+    )
     failed = Message.objects.get(status="failed")
     providers.smtp.refuse.clear()
 
@@ -124,7 +135,11 @@ def test_ops_resend_a_failed_message_as_a_new_one(emit, ops_client, providers, d
         response = ops_client.post(changelist, {"action": "resend", "_selected_action": [failed.pk]}, follow=True)
     assert response.status_code == 200
     resent = Message.objects.get(resend_of=failed)
-    assert (resent.status, resent.requested_by, resent.source_key) == ("sent", "ops-admin@flowmart.local", f"resend:{failed.pk}:1")
+    assert (resent.status, resent.requested_by, resent.source_key) == (
+        "sent",
+        "ops-admin@flowmart.local",
+        f"resend:{failed.pk}:1",
+    )
     assert len(providers.smtp.to("bounce@example.com")) == 1
     failed.refresh_from_db()
     assert failed.status == "failed"  # the original keeps its own story
