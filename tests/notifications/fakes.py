@@ -298,3 +298,40 @@ class FakePushService(_HttpFake):
             "TIMEOUT_SECONDS": 5.0,
             "TTL_SECONDS": 3600,
         }
+
+
+class FakePostmark(_HttpFake):
+    """Postmark's /email endpoint, as django-anymail's postmark backend calls it."""
+
+    TOKEN = "postmark-Secret-5d1e"
+    INACTIVE = "bounced@example.com"  # Postmark refuses it: error 406, inactive recipient
+
+    def __init__(self):
+        super().__init__()
+        self.sent: list[dict] = []
+
+    def handle(self, path, headers, body):
+        if headers.get("x-postmark-server-token") != self.TOKEN:
+            return 401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}, {}
+        data = json.loads(body)
+        if data["To"] == self.INACTIVE:
+            message = (
+                "You tried to send to recipient(s) that have been marked as inactive. "
+                f"Found inactive addresses: {self.INACTIVE}. "
+                "Inactive recipients are ones that have generated a hard bounce."
+            )
+            return 422, {"ErrorCode": 406, "Message": message}, {}
+        message_id = f"pm-{len(self.sent) + 1:04d}"
+        with self.lock:
+            self.sent.append({**data, "MessageID": message_id})
+        return (
+            200,
+            {
+                "To": data["To"],
+                "SubmittedAt": "2030-01-01T00:00:00Z",
+                "MessageID": message_id,
+                "ErrorCode": 0,
+                "Message": "OK",
+            },
+            {},
+        )

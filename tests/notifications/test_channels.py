@@ -222,3 +222,75 @@ def test_a_claim_whose_worker_died_is_failed_for_ops_not_resent_blindly(emit, sh
     row.refresh_from_db()
     assert row.status == "failed" and "resend it from the admin" in row.error
     assert sending.send(row.pk) == "skipped"
+
+
+def test_an_email_service_provider_through_anymail(emit, settings):
+    """EMAIL_ESP=postmark: the message goes through django-anymail's Postmark backend (at a local
+    fake of Postmark's API), with its text, HTML and unsubscribe headers; the ESP's id is kept."""
+    from .fakes import FakePostmark
+
+    fake = FakePostmark().start()
+    try:
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": fake.TOKEN, "POSTMARK_API_URL": fake.url + "/"}
+        order = order_confirmed()
+        emit(
+            order,
+            PaymentProcessed(
+                order_id=order.order_id, payment_id=1, status="succeeded", amount=money("52.50"), provider="dummy"
+            ),
+        )
+        [sent] = fake.sent
+        assert sent["To"] == order.customer_email and "52.50 USD" in sent["TextBody"] and "<html" in sent["HtmlBody"]
+        row = Message.objects.get(customer_id=order.customer_id)
+        assert (row.status, row.provider_message_id) == ("sent", sent["MessageID"])
+
+        bounced = order_confirmed(email=FakePostmark.INACTIVE)
+        emit(
+            bounced,
+            PaymentProcessed(
+                order_id=bounced.order_id, payment_id=2, status="succeeded", amount=money("1"), provider="dummy"
+            ),
+        )
+        refused = Message.objects.get(customer_id=bounced.customer_id)
+        assert refused.status == "failed" and "refused by the email provider" in refused.error
+    finally:
+        fake.stop()
+
+
+def test_the_environment_selects_the_email_transport():
+    """EMAIL_ESP picks anymail's backend for that provider, with ANYMAIL_* as its settings;
+    otherwise EMAIL_URL configures SMTP."""
+    import subprocess
+    import sys
+
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.EMAIL_BACKEND, s.ANYMAIL.get('POSTMARK_SERVER_TOKEN'), s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
+    )
+
+    def settings_under(**env):
+        import os
+
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "ANYMAIL_"))}
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            env={**clean, "DJANGO_SETTINGS_MODULE": "flowmart.settings", **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip().splitlines()[-1].split()
+
+    assert settings_under(EMAIL_ESP="postmark", ANYMAIL_POSTMARK_SERVER_TOKEN="tok")[:2] == [
+        "anymail.backends.postmark.EmailBackend",
+        "tok",
+    ]
+    assert settings_under(EMAIL_URL="smtp+tls://u:p@mail.example.com:587") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "None",
+        "mail.example.com",
+        "587",
+        "True",
+    ]
+    assert settings_under()[0] == "django.core.mail.backends.console.EmailBackend"
