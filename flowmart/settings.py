@@ -167,10 +167,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FlowMart <orders@flo
 
 # --- Notifications (flowmart/notifications, docs/notifications.md) ----------
 # Absolute links in messages: this server (unsubscribe, return labels, admin) and the shop's front end.
-PUBLIC_BASE_URL = env.str(
-    "PUBLIC_BASE_URL", default="http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
+# (An empty value, as compose passes an unset variable, means the default.)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
 )
-STOREFRONT_URL = env.str("STOREFRONT_URL", default=PUBLIC_BASE_URL)
+STOREFRONT_URL = env.str("STOREFRONT_URL", default="") or PUBLIC_BASE_URL
 NOTIFICATIONS = {
     "OPS_EMAILS": env.list("NOTIFICATIONS_OPS_EMAILS", default=[]),
     "OPS_LOCALE": env.str("NOTIFICATIONS_OPS_LOCALE", default="en"),
