@@ -148,11 +148,19 @@ def test_an_amendment_shows_the_new_lines_and_the_difference(emit, order, provid
     assert "The total went from 52.50 USD to 72.50 USD. We charge the difference of 20.00 USD" in text
 
 
-def test_a_refund_states_the_amount(emit, order, providers):
-    emit(PaymentRefunded(order_id=order.order_id, payment_id=1, refund_id=9, amount=money("12.50"), reason="return"))
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        ("return", "for the items you sent back"),
+        ("order_cancelled", "because the order was cancelled"),
+        ("order_amended", "after the change to your order"),
+    ],
+)
+def test_a_refund_states_the_amount_and_why(emit, order, providers, reason, says):
+    emit(PaymentRefunded(order_id=order.order_id, payment_id=1, refund_id=9, amount=money("12.50"), reason=reason))
     mail = only_mail(providers.smtp, order.customer_email)
     assert mail.subject == f"Refund of 12.50 USD for order {order.order_number}"
-    assert "for the items you sent back" in mail.part("text/plain")
+    assert says in mail.part("text/plain")
 
 
 def test_shipping_updates_carry_the_carriers_tracking_link(emit, order, providers):
