@@ -95,6 +95,30 @@ def test_a_failed_payment_says_why_and_the_cancellation_is_not_told_twice(emit, 
     assert "Nothing was charged and the order has been cancelled" in mail.part("text/plain")
 
 
+def test_a_payment_failing_because_the_order_expired_is_told_once_as_the_expiry(emit, order, providers):
+    emit(
+        OrderStatusChanged(
+            order_id=order.order_id,
+            order_number=order.order_number,
+            customer_id=order.customer_id,
+            customer_email=order.customer_email,
+            status="cancelled",
+            previous_status="awaiting_payment",
+            cancellation_reason="expired",
+        ),
+        PaymentProcessed(
+            order_id=order.order_id,
+            payment_id=1,
+            status="failed",
+            amount=money("52.50"),
+            provider="dummy",
+            failure_code="authentication_required",
+        ),
+    )
+    mail = only_mail(providers.smtp, order.customer_email)
+    assert "the payment was not completed in time" in mail.part("text/plain")
+
+
 def test_action_required_carries_the_3ds_link(emit, order, providers):
     url = "https://hooks.stripe.example/3d_secure_2/authenticate/pi_123"
     emit(PaymentActionRequired(order_id=order.order_id, payment_id=1, next_action_url=url))

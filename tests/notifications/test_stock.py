@@ -162,3 +162,11 @@ def test_a_seller_without_contact_email_is_visible_as_suppressed(emit, committed
     committed(staff_messages.send_stock_digests)
     row = Message.objects.get(message_type="stock_digest")
     assert row.status == "suppressed" and "no contact email" in row.suppressed_reason
+
+
+def test_alerts_for_skus_no_seller_is_known_for_go_to_operations(emit, committed, providers):
+    emit(LowStock(sku="GHOST-1", warehouse_code="US-EAST", available=1, threshold=5))
+    assert committed(staff_messages.send_stock_digests) == 1
+    [mail] = providers.smtp.to("ops@shop.example.com")
+    assert mail.subject.startswith("Stock alerts for unassigned SKUs: 1 since")
+    assert "GHOST-1" in mail.part("text/plain")

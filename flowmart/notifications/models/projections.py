@@ -32,6 +32,7 @@ class OrderCopy(models.Model):
     shipping_address = models.JSONField(default=dict)
     shipping_method = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=20, blank=True)
+    cancellation_reason = models.CharField(max_length=30, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -79,7 +79,7 @@ def payment_processed(ev) -> None:
                 ev, "order_confirmation", ev.order_id, {"amount": ev.amount.to_dict(), "provider": ev.provider}
             )
         return
-    if ev.subscription_id:
+    if ev.subscription_id or _cancelled_for_another_reason(ev.order_id):
         return
     _to_order_customer(
         ev,
@@ -87,6 +87,13 @@ def payment_processed(ev) -> None:
         ev.order_id,
         {"amount": ev.amount.to_dict(), "failure_code": ev.failure_code or "", "amendment": bool(ev.amendment_id)},
     )
+
+
+def _cancelled_for_another_reason(order_id: int) -> bool:
+    """The order was cancelled before its payment failed (it expired, the customer cancelled):
+    the cancellation message tells the story, and the payment failing is its consequence."""
+    order = OrderCopy.objects.filter(order_id=order_id).first()
+    return bool(order and order.status == "cancelled" and order.cancellation_reason not in EXPLAINED_BY_PAYMENT_FAILED)
 
 
 def payment_action_required(ev) -> None:

@@ -56,7 +56,8 @@ def keep_order_status(ev) -> OrderCopy:
     order.customer_id = ev.customer_id
     order.email = ev.customer_email or order.email
     order.status = ev.status
-    order.save(update_fields=["number", "customer_id", "email", "status", "updated_at"])
+    order.cancellation_reason = ev.cancellation_reason or ""
+    order.save(update_fields=["number", "customer_id", "email", "status", "cancellation_reason", "updated_at"])
     return order
 
 

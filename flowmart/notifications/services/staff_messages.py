@@ -95,8 +95,9 @@ def send_stock_digests(now: datetime | None = None) -> int:
     now = now or timezone.now()
     start = period_start(now)
     written = 0
-    open_skus = StockAlert.objects.filter(digest_key="").values_list("sku", flat=True).distinct()
-    sellers = {s.sku: s.seller_id for s in SkuCopy.objects.filter(sku__in=list(open_skus))}
+    open_skus = list(StockAlert.objects.filter(digest_key="").values_list("sku", flat=True).distinct())
+    sellers = dict.fromkeys(open_skus)  # a SKU no seller is known for goes to operations
+    sellers.update(SkuCopy.objects.filter(sku__in=open_skus).values_list("sku", "seller_id"))
     for seller_id in sorted(set(sellers.values()), key=lambda s: (s is None, s or 0)):
         skus = [sku for sku, owner in sellers.items() if owner == seller_id]
         written += _seller_digest(seller_id, skus, start)
