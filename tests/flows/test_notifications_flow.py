@@ -67,11 +67,11 @@ def secrets_in(text: str, secrets: dict) -> list[str]:
 @pytest.fixture
 def every_log_line(caplog):
     """Every logger at DEBUG for the test (libraries included), restored afterwards."""
+    caplog.set_level(logging.DEBUG)  # first: caplog restores the root level it finds now
     loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)] + [logging.root]
     levels = {lg: lg.level for lg in loggers}
     for lg in loggers:
         lg.setLevel(logging.DEBUG)
-    caplog.set_level(logging.DEBUG)
     yield caplog
     for lg, level in levels.items():
         lg.setLevel(level)

@@ -145,6 +145,13 @@ def test_ops_resend_a_failed_message_as_a_new_one(emit, ops_client, providers, d
     assert failed.status == "failed"  # the original keeps its own story
 
 
+def test_the_customers_admin_page_links_to_their_message_history(admin_client, make_customer):
+    customer = make_customer()
+    page = admin_client.get(reverse("admin:customers_user_change", args=[customer.user.pk]))
+    assert page.status_code == 200
+    assert f'/admin/notifications/message/?customer_id={customer.user.pk}"' in page.content.decode()
+
+
 def test_staff_who_are_not_operations_see_no_messages(client):
     user = get_user_model().objects.create_user(email="seller-staff@flowmart.local", password="x", is_staff=True)
     client.force_login(user)
