@@ -5,6 +5,11 @@ of 2 processes, on PostgreSQL + Redis, dummy payment provider, at concurrency 1,
 Reports completed checkouts/s and accepted → paid latency from the order's own timestamps
 (created_at and the `paid` timeline entry), plus SQL queries and Celery tasks per checkout.
 
+Notifications are measured too: every checkout's receipt is emailed through a real SMTP server
+(aiosmtpd, started here on loopback) by the same worker. Reported: event → sent latency
+(`PaymentProcessed` occurred_at → message sent_at), the sustained rate of sent messages under the
+checkout load, and the sending rate of a backlog of messages on its own.
+
     python -m bench checkout            # BENCH_SECONDS=60 by default
 """
 
@@ -24,14 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("BENCH_PORT", "8110"))
 BASE = f"http://127.0.0.1:{PORT}"
-DB_NAME = "flowmart_bench_checkout"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "flowmart_bench_checkout")
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "9")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "1,8,32").split(",")]
 HOT_SKUS = 40
 ENV = {
     **os.environ,
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-    "REDIS_URL": "redis://127.0.0.1:6379/9",
+    "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
     "CELERY_TASK_ALWAYS_EAGER": "0",
     "DEBUG": "0",
     "SECURE_SSL_REDIRECT": "0",
@@ -80,7 +86,7 @@ def prepare_database() -> tuple[list[str], str]:
     """A fresh database with the demo shop; returns the SKUs to buy and a staff token."""
     psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
     psql(f"CREATE DATABASE {DB_NAME}")
-    subprocess.run(["redis-cli", "-n", "9", "flushdb"], check=True, capture_output=True)
+    subprocess.run(["redis-cli", "-n", REDIS_DB, "flushdb"], check=True, capture_output=True)
     manage("migrate", "-v0")
     eager = {**ENV, "CELERY_TASK_ALWAYS_EAGER": "1"}
     subprocess.run([PY, "manage.py", "demo_data"], cwd=ROOT, env=eager, check=True, stdout=subprocess.DEVNULL)
@@ -311,7 +317,78 @@ def register(n: int) -> list[str]:
     return tokens
 
 
+NOTIFICATION_LATENCY = """
+from flowmart.events.models import OutboxEvent
+from flowmart.notifications.models import Message
+receipts = Message.objects.filter(message_type="order_confirmation", status="sent")
+sent = list(receipts.values_list("source_key", "sent_at"))
+occurred = dict(OutboxEvent.objects.filter(event_id__in=[k for k, _ in sent]).values_list("event_id", "occurred_at"))
+lat = sorted((at - occurred[__import__("uuid").UUID(k)]).total_seconds() * 1000 for k, at in sent)
+times = sorted(at for _, at in sent)
+span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0
+pct = lambda p: round(lat[min(len(lat) - 1, int(p * len(lat)))], 1)
+other = Message.objects.exclude(status="sent").values_list("status", flat=True)
+print(len(lat), pct(0.5), pct(0.95), pct(0.99), pct(1.0), round(len(lat) / span, 1) if span else 0, len(other))
+"""
+
+DRAIN = """
+import time
+from django.db import transaction
+from flowmart.notifications.models import Message
+from flowmart.notifications.services.sending import enqueue
+model = Message.objects.filter(message_type="order_confirmation", status="sent").first()
+fields = {f.attname: getattr(model, f.attname) for f in Message._meta.fields if f.name not in ("id",)}
+fields.update(status="pending", attempts=0, sent_at=None, claimed_at=None, provider_message_id="", subject="")
+with transaction.atomic():
+    rows = Message.objects.bulk_create(
+        [Message(**{**fields, "source_key": f"bench-drain-{i}", "recipient_key": f"bench:{i}"}) for i in range({n})]
+    )
+ids = [r.pk for r in rows]
+started = time.time()
+enqueue(ids)
+while Message.objects.filter(pk__in=ids, status__in=["pending", "sending"]).exists() and time.time() - started < 300:
+    time.sleep(0.2)
+done = Message.objects.filter(pk__in=ids, status="sent").count()
+print(done, round(done / (time.time() - started), 1))
+"""
+
+
+def start_smtp():
+    """A real SMTP server on loopback that counts what it accepts (aiosmtpd, a dev dependency)."""
+    from aiosmtpd.controller import Controller
+
+    class Counter:
+        received = 0
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+            Counter.received += 1
+            return "250 OK"
+
+    with __import__("socket").socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ENV["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
+    return controller, Counter
+
+
+def notification_figures(smtp_counter) -> dict:
+    count, p50, p95, p99, worst, rate, not_sent = shell(NOTIFICATION_LATENCY).split()
+    drained, drain_rate = shell(DRAIN.replace("{n}", os.environ.get("BENCH_DRAIN_MESSAGES", "1000"))).split()
+    return {
+        "receipts_sent": int(count),
+        "messages_not_sent": int(not_sent),
+        "event_to_sent_ms": {"p50": float(p50), "p95": float(p95), "p99": float(p99), "max": float(worst)},
+        "sent_per_s_under_checkout_load": float(rate),
+        "backlog_drain": {"messages": int(drained), "sent_per_s": float(drain_rate)},
+        "smtp_server_received": smtp_counter.received,
+    }
+
+
 def main():
+    load_at_start = os.getloadavg()
+    smtp, smtp_counter = start_smtp()
     skus, staff_token = prepare_database()
     procs = start_servers()
     try:
@@ -326,8 +403,11 @@ def main():
         time.sleep(2)  # availability projections catch up
         tokens = register(max(LEVELS))
         before = int(psql(f"SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '{DB_NAME}'"))
-        report = {"levels": [run_level(c, tokens, skus) for c in LEVELS]}
+        report = {"load_average_at_start": [round(x, 2) for x in load_at_start]}
+        report["levels"] = [run_level(c, tokens, skus) for c in LEVELS]
         report["costs"] = per_checkout_costs(before)
+        time.sleep(3)  # the last receipts leave
+        report["notifications"] = notification_figures(smtp_counter)
         print(json.dumps(report, indent=2))
         return report
     finally:
@@ -335,6 +415,7 @@ def main():
             p.terminate()
         for p in procs:
             p.wait(timeout=20)
+        smtp.stop()
 
 
 if __name__ == "__main__":

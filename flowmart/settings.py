@@ -6,6 +6,7 @@ gives the production shape. Every variable is listed in README.md.
 """
 
 import ipaddress
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -142,6 +143,14 @@ CELERY_BEAT_SCHEDULE = {
     "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
     "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
     "orders-purge-idempotency-keys": {"task": "flowmart.orders.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "notifications-sweep": {
+        "task": "flowmart.notifications.tasks.sweep_messages",
+        "schedule": env.float("NOTIFICATIONS_SWEEP_SECONDS", default=5.0),
+    },
+    # Both digests keep to one per period themselves; running every minute sends a quiet
+    # seller's first alert within a minute.
+    "notifications-stock-digests": {"task": "flowmart.notifications.tasks.send_stock_digests", "schedule": 60.0},
+    "notifications-dead-deliveries": {"task": "flowmart.notifications.tasks.report_dead_deliveries", "schedule": 60.0},
 }
 
 # --- Event dispatcher -----------------------------------------------------
@@ -157,9 +166,70 @@ EVENTS = {
     "BACKLOG_ALERT_SECONDS": env.float("EVENTS_BACKLOG_ALERT_SECONDS", default=120.0),
 }
 
-# --- Email ----------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- Email: an email service provider (django-anymail), SMTP, or the console --------
+# EMAIL_ESP=postmark (or mailgun, sendgrid, amazon_ses, ...) selects anymail's backend for that
+# provider; its settings come from ANYMAIL_<NAME> variables (e.g. ANYMAIL_POSTMARK_SERVER_TOKEN).
+# Otherwise EMAIL_URL=smtp+tls://user:password@host:587 configures SMTP; otherwise EMAIL_BACKEND.
+EMAIL_ESP = env.str("EMAIL_ESP", default="")
+if EMAIL_ESP:
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_ESP}.EmailBackend"
+elif env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT_SECONDS", default=10.0)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FlowMart <orders@flowmart.local>")
+
+# --- Notifications (flowmart/notifications, docs/notifications.md) ----------
+# Absolute links in messages: this server (unsubscribe, return labels, admin) and the shop's front end.
+# (An empty value, as compose passes an unset variable, means the default.)
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="") or (
+    "http://127.0.0.1:8000" if DEBUG else f"https://{ALLOWED_HOSTS[0]}"
+)
+STOREFRONT_URL = env.str("STOREFRONT_URL", default="") or PUBLIC_BASE_URL
+NOTIFICATIONS = {
+    "OPS_EMAILS": env.list("NOTIFICATIONS_OPS_EMAILS", default=[]),
+    "OPS_LOCALE": env.str("NOTIFICATIONS_OPS_LOCALE", default="en"),
+    "MAX_ATTEMPTS": env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=6),
+    "BACKOFF_BASE_SECONDS": env.float("NOTIFICATIONS_BACKOFF_BASE_SECONDS", default=30.0),
+    "BACKOFF_CAP_SECONDS": env.float("NOTIFICATIONS_BACKOFF_CAP_SECONDS", default=3600.0),
+    # How long a fresh message waits for its Celery nudge before the sweep sends it.
+    "SWEEP_GRACE_SECONDS": env.float("NOTIFICATIONS_SWEEP_GRACE_SECONDS", default=10.0),
+    # A claimed send with no outcome after this long is failed for ops to resend (never resent blindly).
+    "SEND_LEASE_SECONDS": env.float("NOTIFICATIONS_SEND_LEASE_SECONDS", default=300.0),
+    # An event about an order whose OrderConfirmed has not arrived yet is retried for this long.
+    "RECIPIENT_WAIT_SECONDS": env.float("NOTIFICATIONS_RECIPIENT_WAIT_SECONDS", default=120.0),
+    "DIGEST_PERIOD_MINUTES": env.float("NOTIFICATIONS_DIGEST_PERIOD_MINUTES", default=60.0),
+    "EMAIL_MESSAGE_ID_DOMAIN": env.str(
+        "NOTIFICATIONS_MESSAGE_ID_DOMAIN", default=DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "flowmart.local"
+    ),
+}
+TWILIO = {  # SMS; without the SID and token SMS messages are recorded as suppressed
+    "ACCOUNT_SID": env.str("TWILIO_ACCOUNT_SID", default=""),
+    "AUTH_TOKEN": env.str("TWILIO_AUTH_TOKEN", default=""),
+    "FROM_NUMBER": env.str("TWILIO_FROM_NUMBER", default=""),
+    "MESSAGING_SERVICE_SID": env.str("TWILIO_MESSAGING_SERVICE_SID", default=""),
+    "API_BASE": env.str("TWILIO_API_BASE", default=""),  # tests point the SDK at a local fake
+    "TIMEOUT_SECONDS": env.float("TWILIO_TIMEOUT_SECONDS", default=10.0),
+}
+WEBPUSH = {  # Web Push; without a VAPID key push messages are recorded as suppressed
+    "VAPID_PRIVATE_KEY": env.str("WEBPUSH_VAPID_PRIVATE_KEY", default=""),
+    "VAPID_SUBJECT": env.str("WEBPUSH_VAPID_SUBJECT", default=""),  # mailto:ops@example.com
+    # Push services a subscription may point at (".suffix" matches subdomains): never an arbitrary host.
+    "ALLOWED_HOSTS": env.list(
+        "WEBPUSH_ALLOWED_HOSTS",
+        default=[
+            "fcm.googleapis.com",
+            "updates.push.services.mozilla.com",
+            ".push.apple.com",
+            ".notify.windows.com",
+        ],
+    ),
+    "REQUIRE_HTTPS": env.bool("WEBPUSH_REQUIRE_HTTPS", default=True),
+    "TIMEOUT_SECONDS": env.float("WEBPUSH_TIMEOUT_SECONDS", default=10.0),
+    "TTL_SECONDS": env.int("WEBPUSH_TTL_SECONDS", default=24 * 3600),
+}
 
 # --- Payments -------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -251,6 +321,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- i18n, static ---------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# The languages customers may choose for their messages (one template set each, see
+# docs/notifications.md); the first is the fallback.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -323,5 +396,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},  # one line per task is noise; failures are logged by the relay
+        "twilio.http_client": {"level": "WARNING"},  # it logs every request and response at INFO
     },
 }

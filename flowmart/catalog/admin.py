@@ -153,10 +153,13 @@ class SellerMemberInline(admin.TabularInline):
 
 @admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
-    search_fields = ["name", "slug"]
+    list_display = ["name", "slug", "contact_email"]
+    search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SellerMemberInline]
+
+    def save_model(self, request, obj, form, change):
+        services.save_seller(obj)
 
     def save_formset(self, request, form, formset, change):
         """Members added, changed or removed: tell the other contexts each user's sellers."""

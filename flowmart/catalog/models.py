@@ -32,6 +32,9 @@ def validate_image_urls(value) -> None:
 class Seller(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
+    contact_email = models.EmailField(
+        blank=True, help_text="Where stock alerts and other seller notices are sent (one digest per period)."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -20,6 +20,7 @@ from flowmart.common.money import Money
 from flowmart.contracts.catalog import (
     ProductPublished,
     ProductRetired,
+    SellerChanged,
     SellerStaffChanged,
     VariantPriceChanged,
     VariantSnapshot,
@@ -116,9 +117,20 @@ def _refresh_search_vector(product_id: int) -> None:
 # --- sellers and categories ------------------------------------------------------------
 
 
-def create_seller(*, slug: str, name: str) -> Seller:
+def create_seller(*, slug: str, name: str, contact_email: str = "") -> Seller:
+    return save_seller(Seller(slug=slug, name=name, contact_email=contact_email))
+
+
+def save_seller(seller: Seller) -> Seller:
+    """Create or change a seller (the admin uses it too) and tell the other contexts."""
     with transaction.atomic():
-        return Seller.objects.create(slug=slug, name=name)
+        seller.save()
+        publish(
+            SellerChanged(
+                seller_id=seller.pk, slug=seller.slug, seller_name=seller.name, contact_email=seller.contact_email
+            )
+        )
+    return seller
 
 
 def add_seller_member(seller: Seller, user_id: int) -> SellerMember:

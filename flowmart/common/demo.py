@@ -5,9 +5,9 @@ without any context reading another's tables. Deterministic: same data every run
 from decimal import Decimal
 
 SELLERS = [
-    {"slug": "northwind", "name": "Northwind Outfitters"},
-    {"slug": "acme-audio", "name": "Acme Audio"},
-    {"slug": "kettle-and-co", "name": "Kettle & Co"},
+    {"slug": "northwind", "name": "Northwind Outfitters", "contact_email": "stock@northwind.example"},
+    {"slug": "acme-audio", "name": "Acme Audio", "contact_email": "ops@acme-audio.example"},
+    {"slug": "kettle-and-co", "name": "Kettle & Co", "contact_email": "hello@kettle-and-co.example"},
 ]
 
 CATEGORIES = [  # (slug, name, parent slug)

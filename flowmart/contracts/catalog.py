@@ -55,3 +55,14 @@ class SellerStaffChanged(Event):
 
     user_id: int
     seller_ids: tuple[int, ...]
+
+
+@event
+class SellerChanged(Event):
+    """A seller was created or its details changed (sent whole, an upsert). Notifications
+    sends the seller's stock digests to `contact_email` ("" when none is on file)."""
+
+    seller_id: int
+    slug: str
+    seller_name: str
+    contact_email: str = ""

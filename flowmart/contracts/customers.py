@@ -28,3 +28,18 @@ class CustomerAddressSaved(Event):
 class CustomerAddressDeleted(Event):
     customer_id: int
     address_id: int
+
+
+@event
+class CustomerContactChanged(Event):
+    """How to reach the customer changed (sent whole, so it is an upsert): email, phone
+    (E.164, "" for none) and the locale messages are written in. `changed` names the fields
+    that changed; `previous_email` is set when the email did (security notices go there too)."""
+
+    customer_id: int
+    email: str
+    phone: str
+    locale: str
+    first_name: str = ""
+    changed: tuple[str, ...] = ()
+    previous_email: str = ""

@@ -40,6 +40,7 @@ class ShipmentCreated(Event):
     method: str
     tracking_number: str
     lines: tuple[SkuQuantity, ...]
+    tracking_url: str = ""  # the carrier's public tracking page for this parcel
 
 
 @event
@@ -50,6 +51,9 @@ class ShipmentDispatched(Event):
     order_id: int
     warehouse_code: str
     lines: tuple[SkuQuantity, ...]
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
 
 
 @event

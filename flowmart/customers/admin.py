@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from . import services
 from .models import Address, ApiToken, User
@@ -26,12 +28,26 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "phone", "locale")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
+        ("Messages", {"fields": ("message_history",)}),
     )
+    readonly_fields = ["message_history"]
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [AddressInline]
+
+    def save_model(self, request, obj, form, change):
+        services.save_user(obj)
+
+    @admin.display(description="message history")
+    def message_history(self, obj):
+        """Every email, SMS and push sent to this customer (the notifications context's admin)."""
+        try:
+            url = reverse("admin:notifications_message_changelist")
+        except NoReverseMatch:  # notifications not installed
+            return "—"
+        return format_html('<a href="{}?customer_id={}">Messages sent to this customer</a>', url, obj.pk)
 
 
 @admin.register(ApiToken)

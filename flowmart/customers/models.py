@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -32,10 +33,21 @@ class CustomerManager(UserManager):
         return self.get(email=(email or "").strip().lower())
 
 
+# E.164: a plus, the country code and the subscriber number, 8 to 15 digits in all.
+validate_phone = RegexValidator(r"^\+[1-9]\d{7,14}$", "Give the number in international form, e.g. +15555550100.")
+
+
+def locale_choices():
+    return list(settings.LANGUAGES)
+
+
 class User(AbstractUser):
     username = None
     # Stored lower-cased, so the unique index makes emails case-insensitively unique.
     email = models.EmailField("email address", unique=True)
+    # Where SMS go (E.164), and the language messages are written in.
+    phone = models.CharField(max_length=16, blank=True, validators=[validate_phone])
+    locale = models.CharField(max_length=8, default="en", choices=locale_choices)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

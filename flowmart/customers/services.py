@@ -13,7 +13,12 @@ from rest_framework.exceptions import AuthenticationFailed
 from flowmart.common import roles
 from flowmart.common.errors import Conflict, InvalidRequest
 from flowmart.contracts.common import Address as AddressValue
-from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved, CustomerRegistered
+from flowmart.contracts.customers import (
+    CustomerAddressDeleted,
+    CustomerAddressSaved,
+    CustomerContactChanged,
+    CustomerRegistered,
+)
 from flowmart.events import publish
 
 from .models import Address, ApiToken, User
@@ -61,12 +66,46 @@ def revoke_token(token: ApiToken) -> None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+CONTACT_FIELDS = ("email", "phone", "locale", "first_name")
+
+
 def update_profile(user: User, **changes) -> User:
+    """Save profile changes; a change to how the customer is reached (email, phone, locale,
+    name) publishes CustomerContactChanged, which notifications keeps its copy from."""
     with transaction.atomic():
+        previous = {field: getattr(user, field) for field in CONTACT_FIELDS}
         for field, value in changes.items():
             setattr(user, field, value)
         user.save(update_fields=list(changes))
+        _contact_changed(user, previous)
     return user
+
+
+def save_user(user: User) -> User:
+    """Staff edits in the admin: same event as the customer's own profile change."""
+    with transaction.atomic():
+        stored = User.objects.filter(pk=user.pk).values(*CONTACT_FIELDS).first() if user.pk else None
+        user.save()
+        if stored is not None:
+            _contact_changed(user, stored)
+    return user
+
+
+def _contact_changed(user: User, previous: dict) -> None:
+    changed = tuple(field for field in CONTACT_FIELDS if getattr(user, field) != previous[field])
+    if not changed:
+        return
+    publish(
+        CustomerContactChanged(
+            customer_id=user.id,
+            email=user.email,
+            phone=user.phone,
+            locale=user.locale,
+            first_name=user.first_name,
+            changed=changed,
+            previous_email=previous["email"] if "email" in changed else "",
+        )
+    )
 
 
 def _address_saved(address: Address) -> CustomerAddressSaved:

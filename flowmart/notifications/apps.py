@@ -8,6 +8,6 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import checks, handlers  # noqa: F401 - checks registers the deploy check
 
         register("notifications", handlers.SUBSCRIBERS)

@@ -1,3 +1,201 @@
-"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring."""
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 
-SUBSCRIBERS: dict = {}
+One handler per event: it updates the local copies the event carries and writes the
+messages it causes, in the dispatcher's transaction (with its inbox row). Names are
+stable subscriber ids ("notifications.<function>"): never rename one once written.
+Nothing here sends; sending runs after commit (services.sending).
+"""
+
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerChanged
+from flowmart.contracts.customers import CustomerContactChanged, CustomerRegistered
+from flowmart.contracts.inventory import InventoryAdjusted, LowStock, OutOfStock
+from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderStatusChanged
+from flowmart.contracts.payments import (
+    PaymentActionRequired,
+    PaymentDisputed,
+    PaymentHeldForReview,
+    PaymentProcessed,
+    PaymentRefunded,
+)
+from flowmart.contracts.shipping import (
+    DeliveryFailed,
+    ReturnInitiated,
+    ReturnReceived,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentDispatched,
+    ShipmentInTransit,
+)
+from flowmart.contracts.subscriptions import (
+    SubscriptionRenewalFailed,
+    SubscriptionRenewalUpcoming,
+    UserSubscriptionCancelled,
+    UserSubscriptionStarted,
+)
+
+from .services import back_in_stock, customer_messages, projections, staff_messages
+
+# --- who is who: copies of other contexts' data ------------------------------------------
+
+
+def keep_customer(ev: CustomerRegistered) -> None:
+    projections.keep_customer(ev.customer_id, ev.occurred_at, email=ev.email, first_name=ev.first_name)
+
+
+def on_contact_changed(ev: CustomerContactChanged) -> None:
+    projections.keep_customer(
+        ev.customer_id, ev.occurred_at, email=ev.email, phone=ev.phone, locale=ev.locale, first_name=ev.first_name
+    )
+    customer_messages.contact_changed(ev)
+
+
+def keep_product(ev: ProductPublished) -> None:
+    projections.keep_product(ev)
+
+
+def retire_product(ev: ProductRetired) -> None:
+    projections.retire_product(ev)
+
+
+def keep_seller(ev: SellerChanged) -> None:
+    projections.keep_seller(ev)
+
+
+def keep_order(ev: OrderConfirmed) -> None:
+    projections.keep_order(ev)
+
+
+def keep_shipment(ev: ShipmentCreated) -> None:
+    projections.keep_shipment(ev)
+
+
+# --- customers: orders and payments -------------------------------------------------------
+
+
+def on_payment_processed(ev: PaymentProcessed) -> None:
+    customer_messages.payment_processed(ev)
+
+
+def on_payment_action_required(ev: PaymentActionRequired) -> None:
+    customer_messages.payment_action_required(ev)
+
+
+def on_payment_refunded(ev: PaymentRefunded) -> None:
+    customer_messages.payment_refunded(ev)
+
+
+def on_order_status_changed(ev: OrderStatusChanged) -> None:
+    projections.keep_order_status(ev)
+    customer_messages.order_status_changed(ev)
+
+
+def on_order_amended(ev: OrderAmended) -> None:
+    projections.keep_amended_order(ev)
+    customer_messages.order_amended(ev)
+
+
+# --- customers: shipping and returns ------------------------------------------------------
+
+
+def on_shipment_dispatched(ev: ShipmentDispatched) -> None:
+    projections.keep_shipment(ev)
+    customer_messages.shipment_update(ev, "shipment_dispatched")
+
+
+def on_shipment_in_transit(ev: ShipmentInTransit) -> None:
+    customer_messages.shipment_update(ev, "shipment_in_transit", {"location": ev.location})
+
+
+def on_shipment_delivered(ev: ShipmentDelivered) -> None:
+    customer_messages.shipment_update(ev, "shipment_delivered")
+
+
+def on_delivery_failed(ev: DeliveryFailed) -> None:
+    customer_messages.shipment_update(ev, "delivery_failed", {"reason": ev.reason})
+
+
+def on_return_initiated(ev: ReturnInitiated) -> None:
+    customer_messages.return_initiated(ev)
+
+
+def on_return_received(ev: ReturnReceived) -> None:
+    customer_messages.return_received(ev)
+
+
+# --- customers: subscriptions ---------------------------------------------------------------
+
+
+def on_subscription_started(ev: UserSubscriptionStarted) -> None:
+    projections.keep_subscription(ev)
+    customer_messages.subscription_started(ev)
+
+
+def on_renewal_upcoming(ev: SubscriptionRenewalUpcoming) -> None:
+    customer_messages.renewal_upcoming(ev)
+
+
+def on_renewal_failed(ev: SubscriptionRenewalFailed) -> None:
+    customer_messages.renewal_failed(ev)
+
+
+def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
+    customer_messages.subscription_cancelled(ev)
+
+
+# --- stock: back in stock, sellers' alerts ---------------------------------------------------
+
+
+def on_stock_changed(ev: InventoryAdjusted) -> None:
+    back_in_stock.stock_changed(ev)
+
+
+def on_sold_out(ev: OutOfStock) -> None:
+    if ev.order_id is None:  # a SKU reached zero (with an order: a refused reservation)
+        projections.mark_sold_out(ev.skus, ev.occurred_at)
+        staff_messages.record_sold_out(ev)
+
+
+def on_low_stock(ev: LowStock) -> None:
+    staff_messages.record_low_stock(ev)
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def on_payment_held(ev: PaymentHeldForReview) -> None:
+    staff_messages.fraud_review(ev)
+
+
+def on_payment_disputed(ev: PaymentDisputed) -> None:
+    staff_messages.payment_disputed(ev)
+
+
+SUBSCRIBERS = {
+    CustomerRegistered: [keep_customer],
+    CustomerContactChanged: [on_contact_changed],
+    ProductPublished: [keep_product],
+    ProductRetired: [retire_product],
+    SellerChanged: [keep_seller],
+    OrderConfirmed: [keep_order],
+    OrderStatusChanged: [on_order_status_changed],
+    OrderAmended: [on_order_amended],
+    PaymentProcessed: [on_payment_processed],
+    PaymentActionRequired: [on_payment_action_required],
+    PaymentRefunded: [on_payment_refunded],
+    PaymentHeldForReview: [on_payment_held],
+    PaymentDisputed: [on_payment_disputed],
+    ShipmentCreated: [keep_shipment],
+    ShipmentDispatched: [on_shipment_dispatched],
+    ShipmentInTransit: [on_shipment_in_transit],
+    ShipmentDelivered: [on_shipment_delivered],
+    DeliveryFailed: [on_delivery_failed],
+    ReturnInitiated: [on_return_initiated],
+    ReturnReceived: [on_return_received],
+    UserSubscriptionStarted: [on_subscription_started],
+    SubscriptionRenewalUpcoming: [on_renewal_upcoming],
+    SubscriptionRenewalFailed: [on_renewal_failed],
+    UserSubscriptionCancelled: [on_subscription_cancelled],
+    InventoryAdjusted: [on_stock_changed],
+    OutOfStock: [on_sold_out],
+    LowStock: [on_low_stock],
+}

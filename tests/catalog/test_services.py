@@ -107,3 +107,14 @@ def test_an_inactive_product_is_not_published_on_creation():
     make_product(active=False)
 
     assert not OutboxEvent.objects.exists()
+
+
+def test_sellers_publish_their_contact_email():
+    seller = services.create_seller(slug="acme", name="Acme", contact_email="stock@acme.example")
+    seller.contact_email = "alerts@acme.example"
+    services.save_seller(seller)
+
+    assert [(e.seller_id, e.slug, e.seller_name, e.contact_email) for e in events("SellerChanged")] == [
+        (seller.pk, "acme", "Acme", "stock@acme.example"),
+        (seller.pk, "acme", "Acme", "alerts@acme.example"),
+    ]

@@ -25,7 +25,8 @@ def test_profile_shows_the_callers_account(customer):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"id", "email", "first_name", "last_name", "date_joined"}
+    assert set(body) == {"id", "email", "first_name", "last_name", "phone", "locale", "date_joined"}
+    assert (body["phone"], body["locale"]) == ("", "en")
     assert body["id"] == customer.user.id
     assert body["email"] == customer.user.email
 
@@ -38,6 +39,25 @@ def test_profile_patch_changes_names_but_not_the_login(customer):
     assert (customer.user.first_name, customer.user.last_name) == ("Ana", "Lima")
     assert customer.user.email != "x@example.com"
     assert customer.put(ME, {"first_name": "X"}, format="json").status_code == 405
+
+
+def test_contact_changes_publish_what_notifications_needs(customer):
+    response = customer.patch(ME, {"phone": "+44 20 7946 0958", "locale": "de"}, format="json")
+
+    assert response.status_code == 200
+    [event] = [row.to_event() for row in OutboxEvent.objects.filter(name="CustomerContactChanged")]
+    assert (event.customer_id, event.email) == (customer.user.id, customer.user.email)
+    assert (event.phone, event.locale, set(event.changed)) == ("+442079460958", "de", {"phone", "locale"})
+    customer.patch(ME, {"phone": "+442079460958", "last_name": "Lima"}, format="json")  # nothing reachable changed
+    assert OutboxEvent.objects.filter(name="CustomerContactChanged").count() == 1
+
+
+@pytest.mark.parametrize("phone", ["0207 946 0958", "+0441234567", "+1 555", "phone"])
+def test_a_phone_number_must_be_international(customer, phone):
+    response = customer.patch(ME, {"phone": phone}, format="json")
+
+    assert response.status_code == 400
+    assert "phone" in response.json()["error"]["fields"]
 
 
 def test_profile_needs_authentication(api_client):

@@ -43,6 +43,10 @@ def test_split_order_ships_from_two_warehouses_with_stored_labels(paid_split_ord
     for shipment in shipments.values():
         assert by_id[shipment.pk]["tracking_number"] == shipment.tracking_number
         assert by_id[shipment.pk]["carrier"] == "postal" and by_id[shipment.pk]["method"] == "standard"
+        # The carrier's own tracking page, which notifications puts in the customer's email.
+        assert by_id[shipment.pk]["tracking_url"] == (
+            f"https://track.flowpost.example/parcels/{shipment.tracking_number}"
+        )
 
 
 def test_express_orders_go_with_the_courier(rate_table):

@@ -38,6 +38,8 @@ def test_staff_dispatch_publishes_what_inventory_consumes(paid_split_order, staf
     assert event["shipment_id"] == shipment.pk and event["order_id"] == paid_split_order
     assert event["warehouse_code"] == "US-EAST"
     assert event["lines"] == [{"sku": "SKU-A", "quantity": 2}]
+    assert (event["carrier"], event["tracking_number"]) == ("postal", shipment.tracking_number)
+    assert event["tracking_url"] == f"https://track.flowpost.example/parcels/{shipment.tracking_number}"
 
     again = staff.post(f"/api/v1/shipping/shipments/{shipment.pk}/dispatch/")
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"

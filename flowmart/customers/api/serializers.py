@@ -6,7 +6,7 @@ from rest_framework import serializers
 from flowmart.common.countries import is_country_code
 
 from .. import selectors
-from ..models import Address, User
+from ..models import Address, User, validate_phone
 from ..services import EMAIL_TAKEN
 
 
@@ -48,10 +48,27 @@ class TokenSerializer(serializers.Serializer):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text='Mobile number for SMS in international (E.164) form, e.g. "+15555550100"; "" removes it.',
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "first_name", "last_name", "date_joined"]
+        fields = ["id", "email", "first_name", "last_name", "phone", "locale", "date_joined"]
         read_only_fields = ["id", "email", "date_joined"]
+        extra_kwargs = {"locale": {"help_text": "Language of the messages we send you."}}
+
+    def validate_phone(self, value: str) -> str:
+        value = "".join(value.split())  # "+1 555 555 0100" is the same number
+        if value:
+            try:
+                validate_phone(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(list(exc.messages)) from None
+        return value
 
 
 @extend_schema_serializer(component_name="CustomerAddress")

@@ -8,7 +8,12 @@ CARRIERS: dict[str, Carrier] = {
     carrier.code: carrier
     for carrier in (
         SimulatedCarrier(
-            code="postal", name="FlowPost", service="Standard parcel", shipment_prefix="PO", return_prefix="PR"
+            code="postal",
+            name="FlowPost",
+            service="Standard parcel",
+            shipment_prefix="PO",
+            return_prefix="PR",
+            tracking_site="https://track.flowpost.example/parcels/",
         ),
         SimulatedCarrier(
             code="courier",
@@ -16,6 +21,7 @@ CARRIERS: dict[str, Carrier] = {
             service="Express courier",
             shipment_prefix="CX",
             return_prefix="CR",
+            tracking_site="https://flowexpress.example/track/",
             hex_tracking=True,
         ),
     )

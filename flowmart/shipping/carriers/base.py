@@ -44,5 +44,8 @@ class Carrier(Protocol):
     def track(self, tracking_number: str) -> str:
         """The carrier's current status of a parcel (a Shipment.Status value)."""
 
+    def tracking_url(self, tracking_number: str) -> str:
+        """The carrier's public page where the customer follows the parcel."""
+
     def create_return_label(self, ret: Return) -> Label:
         """A prepaid label for the customer to send ret back to its warehouse."""

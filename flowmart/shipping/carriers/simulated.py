@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from flowmart.shipping import selectors
 from flowmart.shipping.models import Return, Shipment
@@ -21,6 +22,7 @@ class SimulatedCarrier:
     service: str
     shipment_prefix: str
     return_prefix: str
+    tracking_site: str  # the simulated carrier's public tracking page (an .example domain: nobody's)
     hex_tracking: bool = False  # couriers use long alphanumeric numbers, posts digits + origin country
 
     def quote(self, country: str, weight_grams: int) -> Quote | None:
@@ -50,6 +52,9 @@ class SimulatedCarrier:
         if status is None:
             raise LookupError(f"{self.code} knows no parcel {tracking_number}")
         return status
+
+    def tracking_url(self, tracking_number: str) -> str:
+        return f"{self.tracking_site}{quote(tracking_number)}"
 
     def create_return_label(self, ret: Return) -> Label:
         tracking_number = self._tracking_number(self.return_prefix, ret.sender_address.get("country", ""))

@@ -174,6 +174,7 @@ def _create_shipment(order: ShippingOrder, warehouse_code: str, country: str, li
             method=shipment.method,
             tracking_number=shipment.tracking_number,
             lines=tuple(SkuQuantity(sku=sku, quantity=q) for sku, q in lines.items()),
+            tracking_url=get_carrier(shipment.carrier).tracking_url(shipment.tracking_number),
         )
     )
     return shipment

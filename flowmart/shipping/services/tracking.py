@@ -20,6 +20,7 @@ from flowmart.common.roles import StaffScope
 from flowmart.contracts.common import SkuQuantity
 from flowmart.contracts.shipping import DeliveryFailed, ShipmentDelivered, ShipmentDispatched, ShipmentInTransit
 from flowmart.events import publish
+from flowmart.shipping.carriers import get_carrier
 from flowmart.shipping.models import Shipment, TrackingEvent
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ def dispatch_shipment(shipment_id: int, *, acting_for: StaffScope | None = None)
                 order_id=shipment.order_id,
                 warehouse_code=shipment.warehouse_code,
                 lines=tuple(SkuQuantity(sku=line.sku, quantity=line.quantity) for line in shipment.lines.all()),
+                carrier=shipment.carrier,
+                tracking_number=shipment.tracking_number,
+                tracking_url=get_carrier(shipment.carrier).tracking_url(shipment.tracking_number),
             )
         )
         _catch_up(shipment)

@@ -1,0 +1,158 @@
+"""Turning "tell this customer (seller, operations) about X" into Message rows.
+
+Runs inside the event handler's transaction: the rows commit with the handler's inbox
+row or not at all. Who gets what on which channel is decided here, from the message
+catalogue, the customer's preferences and the contact details we hold. Sending happens
+after commit (services.sending), never in this transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from ..catalogue import EMAIL, OPERATIONS, PUSH, SELLER, SMS, message_type
+from ..models import CustomerContact, Message, PushSubscription, SellerContact
+from . import preferences
+
+logger = logging.getLogger("flowmart.notifications")
+
+
+@dataclass
+class Source:
+    """What a message comes from: an event (its id is the key) or a digest period."""
+
+    key: str
+    event_name: str = ""
+    correlation_id: str = ""
+
+    @classmethod
+    def of(cls, event) -> Source:
+        return cls(key=str(event.event_id), event_name=event.name, correlation_id=event.correlation_id)
+
+
+@dataclass
+class Recipient:
+    key: str
+    email: str = ""
+    phone: str = ""
+    locale: str = "en"
+    customer_id: int | None = None
+    seller_id: int | None = None
+    first_name: str = ""
+    push: list[PushSubscription] = field(default_factory=list)
+
+
+def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
+    """The customer as our contact copy knows them; `email` (from the event) if we know nothing better."""
+    if customer_id is None and not email:
+        return None
+    contact = CustomerContact.objects.filter(customer_id=customer_id).first() if customer_id is not None else None
+    key = f"customer:{customer_id}" if customer_id is not None else f"email:{email.lower()}"
+    if contact is None:
+        return Recipient(key=key, email=email, customer_id=customer_id, locale=default_locale())
+    return Recipient(
+        key=key,
+        email=contact.email or email,
+        phone=contact.phone,
+        locale=contact.locale or default_locale(),
+        customer_id=customer_id,
+        first_name=contact.first_name,
+    )
+
+
+def seller(seller_id: int) -> Recipient:
+    contact = SellerContact.objects.filter(seller_id=seller_id).first()
+    return Recipient(
+        key=f"seller:{seller_id}",
+        email=contact.contact_email if contact else "",
+        seller_id=seller_id,
+        locale=default_locale(),
+    )
+
+
+def operations() -> list[Recipient]:
+    """Operations staff from NOTIFICATIONS_OPS_EMAILS; one recipient standing for "nobody" when empty."""
+    emails = settings.NOTIFICATIONS["OPS_EMAILS"]
+    if not emails:
+        return [Recipient(key="ops:", locale=settings.NOTIFICATIONS["OPS_LOCALE"])]
+    return [Recipient(key=f"ops:{e.lower()}", email=e, locale=settings.NOTIFICATIONS["OPS_LOCALE"]) for e in emails]
+
+
+def default_locale() -> str:
+    return settings.LANGUAGES[0][0]
+
+
+def queue(source: Source, type_name: str, recipients: list[Recipient], context: dict) -> list[int]:
+    """Write the messages of one kind for these recipients, on every channel they should get
+    it on; duplicates of rows that exist already are skipped by the unique constraint.
+    Returns the ids of the pending rows and asks for them to be sent after commit."""
+    kind = message_type(type_name)
+    rows = []
+    for recipient in recipients:
+        if recipient is None:
+            continue
+        rows += _rows_for(source, kind, recipient, context)
+    if not rows:
+        return []
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(
+        Message.objects.filter(
+            source_key=source.key, message_type=type_name, status=Message.Status.PENDING, attempts=0
+        ).values_list("pk", flat=True)
+    )
+    if ids:
+        from .sending import send_after_commit
+
+        send_after_commit(ids)
+    return ids
+
+
+def _rows_for(source: Source, kind, recipient: Recipient, context: dict) -> list[Message]:
+    due = timezone.now() + timedelta(seconds=settings.NOTIFICATIONS["SWEEP_GRACE_SECONDS"])
+
+    def row(channel: str, to: str, *, key_suffix: str = "", suppressed: str = "", subscription=None) -> Message:
+        return Message(
+            source_key=source.key,
+            event_name=source.event_name,
+            correlation_id=source.correlation_id,
+            recipient_key=recipient.key + key_suffix,
+            channel=channel,
+            message_type=kind.name,
+            category=kind.category,
+            audience=kind.audience,
+            customer_id=recipient.customer_id,
+            seller_id=recipient.seller_id,
+            to=to,
+            push_subscription=subscription,
+            locale=recipient.locale,
+            context={**context, "first_name": recipient.first_name},
+            next_attempt_at=due,
+            status=Message.Status.SUPPRESSED if suppressed else Message.Status.PENDING,
+            suppressed_reason=suppressed,
+        )
+
+    if kind.audience in (SELLER, OPERATIONS):
+        missing = "" if recipient.email else _no_staff_address(kind.audience)
+        return [row(EMAIL, recipient.email, suppressed=missing)]
+
+    wanted = preferences.channels_for(recipient.customer_id, kind)
+    rows = []
+    if EMAIL in wanted:
+        rows.append(row(EMAIL, recipient.email, suppressed="" if recipient.email else "no email address is known"))
+    if SMS in wanted:
+        rows.append(row(SMS, recipient.phone, suppressed="" if recipient.phone else "no phone number on the profile"))
+    if PUSH in wanted and recipient.customer_id is not None:
+        for sub in PushSubscription.objects.filter(customer_id=recipient.customer_id, active=True):
+            rows.append(row(PUSH, sub.endpoint, key_suffix=f"/push:{sub.pk}", subscription=sub))
+    return rows
+
+
+def _no_staff_address(audience: str) -> str:
+    if audience == OPERATIONS:
+        return "NOTIFICATIONS_OPS_EMAILS is empty: no operations recipient is configured"
+    return "the seller has no contact email in the catalogue"
