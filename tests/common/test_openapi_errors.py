@@ -34,12 +34,12 @@ def test_the_error_body_is_one_shared_component(schema):
 @pytest.mark.parametrize(
     ("method", "path", "expected"),
     [
-        ("post", "/api/v1/checkout/", {"400", "401", "404", "409", "413", "415", "422"}),
+        ("post", "/api/v1/checkout/", {"400", "401", "404", "409", "413", "415", "422", "429"}),
         ("post", "/api/v1/carts/{cart_id}/items/", {"400", "401", "404", "409", "413", "415"}),
         ("get", "/api/v1/products/", {"400", "401", "404"}),
         ("get", "/api/v1/products/{id}/", {"400", "401", "404"}),
         ("post", "/api/v1/auth/token/", {"400", "401", "413", "415", "429"}),
-        ("post", "/api/v1/inventory/adjustments/", {"400", "401", "403", "409", "413", "415"}),
+        ("post", "/api/v1/inventory/adjustments/", {"400", "401", "403", "404", "409", "413", "415"}),
         ("post", "/api/v1/shipping/shipments/{id}/dispatch/", {"400", "401", "403", "404", "409", "413"}),
         ("post", "/api/v1/shipping/carriers/{carrier}/webhook/", {"400", "401", "404", "413", "415"}),
         ("get", "/api/v1/payments/providers/", {"400"}),
