@@ -2,8 +2,10 @@
 `_changing()`, which compares the product before and after and publishes, in the same
 transaction, what orders and subscriptions need for their projections:
 ProductPublished (whole product, while it is sellable), VariantPriceChanged, ProductRetired.
+It also refreshes the product's search vector and auto-suggest rows in that transaction.
 The admin uses the same entry points (`state_of` + `record_change`)."""
 
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,15 +13,25 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from flowmart.common.money import Money
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged, VariantSnapshot
 from flowmart.contracts.inventory import StockLevel
 from flowmart.events import publish
 
-from . import cache
-from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+from . import cache, search
+from .models import (
+    Category,
+    Product,
+    ProductPopularity,
+    SearchSuggestion,
+    Seller,
+    SellerMember,
+    Variant,
+    VariantAvailability,
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,7 @@ def record_change(product: Product, before: ProductState | None) -> None:
         _refresh_search_vector(product.pk)
         product = Product.objects.select_related("seller", "category").get(pk=product.pk)
         variants = list(Variant.objects.filter(product=product).order_by("id"))
+        _refresh_suggestions(product, variants)
         old_prices = before.prices if before else {}
         for variant in variants:
             old = old_prices.get(variant.sku)
@@ -100,6 +113,14 @@ def _refresh_search_vector(product_id: int) -> None:
         "description", weight="B", config="english"
     )
     Product.objects.filter(pk=product_id).update(search_vector=vector)
+
+
+def _refresh_suggestions(product: Product, variants: list[Variant]) -> None:
+    """Auto-suggest offers what the storefront lists: active products with an active variant."""
+    SearchSuggestion.objects.filter(product=product).delete()
+    skus = [v.sku for v in variants if v.active]
+    if product.active and skus:
+        SearchSuggestion.objects.bulk_create(search.suggestion_rows(product, skus))
 
 
 # --- sellers and categories ------------------------------------------------------------
@@ -207,3 +228,32 @@ def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
                 VariantAvailability.objects.get_or_create(
                     sku=level.sku, defaults={"available": level.available, "as_of": as_of}
                 )
+
+
+# --- popularity projection -------------------------------------------------------------
+
+
+def record_order(lines: Iterable[tuple[str, int]]) -> None:
+    """Count one confirmed order, given its (sku, quantity) lines: +1 order for each product
+    it contains, + the units. SKUs this catalogue does not know are ignored. Products are
+    counted in primary-key order, so concurrent orders never deadlock on their rows."""
+    quantities: Counter[str] = Counter()
+    for sku, quantity in lines:
+        quantities[sku] += quantity
+    units: Counter[int] = Counter()
+    for product_id, sku in Variant.objects.filter(sku__in=quantities).values_list("product_id", "sku"):
+        units[product_id] += quantities[sku]
+    with transaction.atomic():
+        for product_id in sorted(units):
+            _count_sale(product_id, units[product_id])
+
+
+def _count_sale(product_id: int, units: int) -> None:
+    counted = ProductPopularity.objects.filter(product_id=product_id)
+    if counted.update(orders=F("orders") + 1, units=F("units") + units):
+        return
+    try:
+        with transaction.atomic():
+            ProductPopularity.objects.create(product_id=product_id, orders=1, units=units)
+    except IntegrityError:  # another order created the row first
+        counted.update(orders=F("orders") + 1, units=F("units") + units)

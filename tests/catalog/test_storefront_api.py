@@ -80,7 +80,7 @@ def test_anonymous_list_shows_active_products_newest_first(api_client, shop):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "next", "previous", "results", "facets"}  # API.md's page, plus facets
     assert names(response) == ["Pour-over Kettle", "Trail Jacket", "Camp Stove"]
     card = body["results"][0]
     assert card["category"]["slug"] == "kitchen" and card["seller"]["slug"] == "kettle"

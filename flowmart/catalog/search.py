@@ -1,0 +1,181 @@
+"""Product search and auto-suggest: finding what shoppers type.
+
+Search (the storefront list's `?search=`) on PostgreSQL unites three index-served matches:
+
+- full text: `websearch_to_tsquery('english', ...)` against the stored, GIN-indexed vector
+  of name (weight A) and description (B): stemmed, with web syntax (`"a phrase"`, `-word`, `or`);
+- typo tolerance: pg_trgm word similarity of the query to the product name (`name %> query`,
+  GIN trigram index), so `hedphones` finds "Studio Headphones" and `head` finds it too. The
+  threshold is WORD_SIMILARITY_THRESHOLD (0.4; PostgreSQL's default of 0.6 misses one-letter
+  slips such as `jaket` or `keetle`), set for the request's transaction by `session()`. Only for
+  plain words: a query written in web syntax means exactly what it says, so `coffee -beans`
+  never brings the beans back;
+- SKUs: a variant whose SKU starts with the query, case-insensitively (`UPPER(sku) LIKE 'Q%'`,
+  pattern index).
+
+They are combined as `pk IN (fts UNION ALL trigram UNION ALL sku)` rather than `OR`: each branch
+keeps its own index, where an `OR` across them sends PostgreSQL to a sequential scan computing
+trigrams for every product (~50 ms on 10,000 products instead of ~5). The `rank` annotation adds
+ts_rank, the word similarity to the name and a SKU bonus (2 for the exact SKU, 1 for a prefix).
+
+Elsewhere (SQLite, the embedded default) `_fallback_search` does without extensions: every word
+must occur in the name or the description, or start a SKU; a word found in no product name is
+also tried as its closest name words (difflib), which catches simple typos.
+
+Auto-suggest reads `SearchSuggestion`, a prefix table kept by the catalogue's own writes: one B-tree
+range scan on a lower-cased key, the same on both databases, ranked by popularity."""
+
+import difflib
+import re
+from contextlib import contextmanager, nullcontext
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from .models import Product, SearchSuggestion, Variant
+
+# Quotes, a word starting with "-", or a standalone "or": the query uses websearch syntax.
+_WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\S|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+
+WORD_SIMILARITY_THRESHOLD = 0.4
+SUGGEST_MIN_LENGTH = 2  # one letter prefixes half the catalogue: no suggestions before the second
+SUGGEST_KEY_LENGTH = 100  # a prefix longer than this stops narrowing anything
+
+
+def session(text: str):
+    """Evaluate a search's querysets inside this: on PostgreSQL it is one transaction with the
+    typo threshold set for it alone (`set_config(..., is_local)`, safe behind a transaction-pooling
+    pgbouncer). Outside it a search still works, with PostgreSQL's stricter default threshold."""
+    if not settings.IS_POSTGRES or not text.strip():
+        return nullcontext()
+    return _typo_tolerant_transaction()
+
+
+@contextmanager
+def _typo_tolerant_transaction():
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            threshold = str(WORD_SIMILARITY_THRESHOLD)
+            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [threshold])
+        yield
+
+
+def search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """Products matching `text`, annotated with `rank` (higher is better). An empty text
+    leaves `products` as they are."""
+    text = " ".join(text.split())
+    if not text:
+        return products
+    return _postgres_search(products, text) if settings.IS_POSTGRES else _fallback_search(products, text)
+
+
+def by_relevance(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Best match first; equally good matches the most bought first."""
+    return products.alias(sold=Coalesce(F("popularity__orders"), 0)).order_by("-rank", "-sold", "id")
+
+
+def _postgres_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    query = SearchQuery(text, search_type="websearch", config="english")
+    branches = [Product.objects.filter(search_vector=query).values("pk")]
+    rank = SearchRank(F("search_vector"), query)
+    if not _WEB_SYNTAX.search(text):
+        branches.append(Product.objects.filter(name__trigram_word_similar=text).values("pk"))
+        rank = rank + TrigramWordSimilarity(text, "name")
+    if " " not in text:
+        branches.append(Variant.objects.filter(active=True, sku__istartswith=text).values("product_id"))
+        rank = rank + _sku_bonus(text)
+    first, *others = [branch.order_by() for branch in branches]
+    matching = first.union(*others, all=True) if others else first
+    return products.filter(pk__in=matching).annotate(rank=rank)
+
+
+def _sku_bonus(text: str) -> Case:
+    """Someone who types a SKU wants that product first."""
+    variants = Variant.objects.filter(product=OuterRef("pk"), active=True)
+    return Case(
+        When(Exists(variants.filter(sku__iexact=text)), then=Value(2.0)),
+        When(Exists(variants.filter(sku__istartswith=text)), then=Value(1.0)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def _fallback_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """Without PostgreSQL: case-insensitive substrings (so word prefixes), SKU prefixes and
+    near-miss name words. Web syntax is read loosely: quotes are dropped, `-word` excludes,
+    `or` is ignored (all other words must match)."""
+    tokens = [token for token in text.replace('"', " ").split() if token.lower() != "or"]
+    include = [token for token in tokens if not token.startswith("-")]
+    exclude = [token[1:] for token in tokens if token.startswith("-") and len(token) > 1]
+    vocabulary = _name_words() if include else set()
+    for word in include:
+        variants = Variant.objects.filter(product=OuterRef("pk"), active=True, sku__istartswith=word)
+        condition = Q(name__icontains=word) | Q(description__icontains=word) | Q(Exists(variants))
+        for near in _near_words(word.lower(), vocabulary):
+            condition |= Q(name__icontains=near)
+        products = products.filter(condition)
+    for word in exclude:
+        products = products.exclude(Q(name__icontains=word) | Q(description__icontains=word))
+    exact_sku = Variant.objects.filter(product=OuterRef("pk"), active=True, sku__iexact=text)
+    rank = Case(
+        When(Exists(exact_sku), then=Value(4)),
+        When(name__istartswith=text, then=Value(3)),
+        When(name__icontains=text, then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return products.annotate(rank=rank)
+
+
+def _name_words() -> set[str]:
+    names = Product.objects.filter(active=True).values_list("name", flat=True)
+    return {word for name in names for word in _WORD.findall(name.lower())}
+
+
+def _near_words(word: str, vocabulary: set[str]) -> list[str]:
+    """Name words `word` is probably a misspelling of; none if it occurs in a name as it is."""
+    if len(word) < 4 or any(word in known for known in vocabulary):
+        return []
+    return difflib.get_close_matches(word, vocabulary, n=3, cutoff=0.8)
+
+
+# --- auto-suggest --------------------------------------------------------------------------
+
+
+def suggestion_key(text: str) -> str:
+    """How suggestion keys and typed prefixes are compared: lower case, single spaces."""
+    return _normalized(text)[:SUGGEST_KEY_LENGTH]
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def suggestion_rows(product: Product, skus: list[str]) -> list[SearchSuggestion]:
+    """The suggestion rows of one sellable product: its name from every word start (so
+    `head` and `studio head` both reach "Studio Headphones"), and each active SKU."""
+    name = _normalized(product.name)
+    keys = {name[match.start() :][:SUGGEST_KEY_LENGTH] for match in _WORD.finditer(name)}
+    rows = [SearchSuggestion(key=key, product=product, kind="name", text=product.name) for key in sorted(keys)]
+    rows += [SearchSuggestion(key=suggestion_key(sku), product=product, kind="sku", text=sku) for sku in skus]
+    return rows
+
+
+def suggest(text: str, limit: int) -> list[dict]:
+    """Product names, then SKUs, starting with `text`, the most bought first."""
+    prefix = suggestion_key(text)
+    if len(prefix) < SUGGEST_MIN_LENGTH:
+        return []
+    rows = (
+        SearchSuggestion.objects.filter(key__startswith=prefix)
+        .values("kind", "text", "product_id", slug=F("product__slug"), sold=Coalesce("product__popularity__orders", 0))
+        .distinct()
+        .order_by("kind", "-sold", "text", "product_id")[:limit]
+    )
+    return [
+        {"text": row["text"], "kind": row["kind"], "product_id": row["product_id"], "slug": row["slug"]} for row in rows
+    ]
