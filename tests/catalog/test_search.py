@@ -145,6 +145,8 @@ def test_the_typo_threshold_is_set_for_the_search_transaction_only():
     """The session sets pg_trgm's threshold locally; the connection keeps PostgreSQL's default."""
     from flowmart.catalog import selectors
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word_similarity('a', 'a')")  # loads pg_trgm, and its settings, in this session
     with selectors.search_session("cofee"), connection.cursor() as cursor:
         cursor.execute("SHOW pg_trgm.word_similarity_threshold")
         assert float(cursor.fetchone()[0]) == WORD_SIMILARITY_THRESHOLD
