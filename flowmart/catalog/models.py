@@ -187,17 +187,25 @@ class ProductPopularity(models.Model):
 class SearchSuggestion(models.Model):
     """The auto-suggest index, a read model of sellable products: one row per word start of
     the name ("studio headphones pro", "headphones pro", "pro") and one per active SKU, keyed
-    lower-case. A typed prefix is one range scan of the key's pattern index, however large the
-    catalogue. Rebuilt for a product on every catalogue write (services.record_change)."""
+    lower-case, carrying what the answer shows and its popularity. A typed prefix is one range
+    scan of a pattern index and a sort of the rows it finds: no join, whatever the catalogue's size.
+    Rebuilt for a product on every catalogue write (services.record_change); `popularity`
+    follows ProductPopularity.orders (services.record_order)."""
 
     class Kind(models.TextChoices):
         NAME = "name"
         SKU = "sku"
 
-    key = models.CharField(max_length=100, db_index=True)  # PostgreSQL also gets a LIKE-prefix index
+    key = models.CharField(max_length=100)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=4, choices=Kind.choices)
     text = models.CharField(max_length=200, help_text="What the shopper sees: the product name or the SKU.")
+    slug = models.SlugField(max_length=200, db_index=False)
+    popularity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # `key LIKE 'prefix%'` whatever the collation (the operator class is PostgreSQL's; elsewhere plain).
+        indexes = [models.Index(fields=["key"], name="suggestion_key_idx", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return f"{self.key} → {self.text}"

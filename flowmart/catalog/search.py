@@ -4,10 +4,12 @@ Search (the storefront list's `?search=`) on PostgreSQL unites three index-serve
 
 - full text: `websearch_to_tsquery('english', ...)` against the stored, GIN-indexed vector
   of name (weight A) and description (B): stemmed, with web syntax (`"a phrase"`, `-word`, `or`);
-- typo tolerance: pg_trgm word similarity of the query to the product name (`name %> query`,
-  GIN trigram index), so `hedphones` finds "Studio Headphones" and `head` finds it too. The
-  threshold is WORD_SIMILARITY_THRESHOLD (0.4; PostgreSQL's default of 0.6 misses one-letter
-  slips such as `jaket` or `keetle`), set for the request's transaction by `session()`. Only for
+- typo tolerance: every query word of 4 letters or more is near a word of the product name by
+  pg_trgm word similarity (`name %> word`, GIN trigram index, the words ANDed), so `hedphones`
+  finds "Studio Headphones", `studio hedphones` finds only those, and `head` finds them too.
+  The threshold is WORD_SIMILARITY_THRESHOLD (0.4; PostgreSQL's default of 0.6 misses one-letter
+  slips such as `jaket` or `keetle`), set for the request's transaction by `session()`. Shorter
+  words are too short to tell a slip from another word (`tee`, `tent`) and match exactly. Only for
   plain words: a query written in web syntax means exactly what it says, so `coffee -beans`
   never brings the beans back;
 - SKUs: a variant whose SKU starts with the query, case-insensitively (`UPPER(sku) LIKE 'Q%'`,
@@ -23,7 +25,7 @@ must occur in the name or the description, or start a SKU; a word found in no pr
 also tried as its closest name words (difflib), which catches simple typos.
 
 Auto-suggest reads `SearchSuggestion`, a prefix table kept by the catalogue's own writes: one B-tree
-range scan on a lower-cased key, the same on both databases, ranked by popularity."""
+range scan on a lower-cased key, no join, the same on both databases, ranked by popularity."""
 
 import difflib
 import re
@@ -42,6 +44,7 @@ _WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\S|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 
 WORD_SIMILARITY_THRESHOLD = 0.4
+TYPO_MIN_LENGTH = 4  # shorter words are matched exactly: "tee" is not a slip of "tent"
 SUGGEST_MIN_LENGTH = 2  # one letter prefixes half the catalogue: no suggestions before the second
 SUGGEST_KEY_LENGTH = 100  # a prefix longer than this stops narrowing anything
 
@@ -83,7 +86,12 @@ def _postgres_search(products: QuerySet[Product], text: str) -> QuerySet[Product
     branches = [Product.objects.filter(search_vector=query).values("pk")]
     rank = SearchRank(F("search_vector"), query)
     if not _WEB_SYNTAX.search(text):
-        branches.append(Product.objects.filter(name__trigram_word_similar=text).values("pk"))
+        words = [word for word in _WORD.findall(text.lower()) if len(word) >= TYPO_MIN_LENGTH]
+        if words:
+            near = Product.objects.all()
+            for word in words:  # every longer word must be near a word of the name
+                near = near.filter(name__trigram_word_similar=word)
+            branches.append(near.values("pk"))
         rank = rank + TrigramWordSimilarity(text, "name")
     if " " not in text:
         branches.append(Variant.objects.filter(active=True, sku__istartswith=text).values("product_id"))
@@ -155,14 +163,16 @@ def _normalized(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def suggestion_rows(product: Product, skus: list[str]) -> list[SearchSuggestion]:
+def suggestion_rows(product: Product, skus: list[str], popularity: int) -> list[SearchSuggestion]:
     """The suggestion rows of one sellable product: its name from every word start (so
     `head` and `studio head` both reach "Studio Headphones"), and each active SKU."""
     name = _normalized(product.name)
-    keys = {name[match.start() :][:SUGGEST_KEY_LENGTH] for match in _WORD.finditer(name)}
-    rows = [SearchSuggestion(key=key, product=product, kind="name", text=product.name) for key in sorted(keys)]
-    rows += [SearchSuggestion(key=suggestion_key(sku), product=product, kind="sku", text=sku) for sku in skus]
-    return rows
+    keys = sorted({name[match.start() :][:SUGGEST_KEY_LENGTH] for match in _WORD.finditer(name)})
+    entries = [(key, "name", product.name) for key in keys] + [(suggestion_key(sku), "sku", sku) for sku in skus]
+    return [
+        SearchSuggestion(key=key, product=product, kind=kind, text=text, slug=product.slug, popularity=popularity)
+        for key, kind, text in entries
+    ]
 
 
 def suggest(text: str, limit: int) -> list[dict]:
@@ -172,9 +182,9 @@ def suggest(text: str, limit: int) -> list[dict]:
         return []
     rows = (
         SearchSuggestion.objects.filter(key__startswith=prefix)
-        .values("kind", "text", "product_id", slug=F("product__slug"), sold=Coalesce("product__popularity__orders", 0))
-        .distinct()
-        .order_by("kind", "-sold", "text", "product_id")[:limit]
+        .values("kind", "text", "product_id", "slug", "popularity")
+        .distinct()  # a name reached from two of its word starts is one suggestion
+        .order_by("kind", "-popularity", "text", "product_id")[:limit]
     )
     return [
         {"text": row["text"], "kind": row["kind"], "product_id": row["product_id"], "slug": row["slug"]} for row in rows

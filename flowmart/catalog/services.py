@@ -107,20 +107,47 @@ def _published(product: Product, variants: list[Variant]) -> ProductPublished:
 
 def _refresh_search_vector(product_id: int) -> None:
     """Keep the stored tsvector (GIN-indexed) in step with name and description."""
+    _update_search_vectors(Product.objects.filter(pk=product_id))
+
+
+def _update_search_vectors(products) -> None:
     if not settings.IS_POSTGRES:
         return
     vector = SearchVector("name", weight="A", config="english") + SearchVector(
         "description", weight="B", config="english"
     )
-    Product.objects.filter(pk=product_id).update(search_vector=vector)
+    products.update(search_vector=vector)
 
 
 def _refresh_suggestions(product: Product, variants: list[Variant]) -> None:
-    """Auto-suggest offers what the storefront lists: active products with an active variant."""
+    """Auto-suggest offers what the storefront lists: active products with an active variant.
+    Runs with the product row locked (state_of), as record_order counts a sale: so the
+    popularity copied here is never one that a concurrent sale is about to change."""
     SearchSuggestion.objects.filter(product=product).delete()
     skus = [v.sku for v in variants if v.active]
     if product.active and skus:
-        SearchSuggestion.objects.bulk_create(search.suggestion_rows(product, skus))
+        popularity = ProductPopularity.objects.filter(product=product).values_list("orders", flat=True).first()
+        SearchSuggestion.objects.bulk_create(search.suggestion_rows(product, skus, popularity or 0))
+
+
+def rebuild_search_index() -> int:
+    """Recompute every product's search vector and auto-suggest rows, for data written without
+    the services (a bulk import, a restore). Returns the number of suggestion rows."""
+    with transaction.atomic():
+        _update_search_vectors(Product.objects.all())
+        SearchSuggestion.objects.all().delete()
+        popularity = dict(ProductPopularity.objects.values_list("product_id", "orders"))
+        skus: dict[int, list[str]] = {}
+        for product_id, sku in Variant.objects.filter(active=True).order_by("id").values_list("product_id", "sku"):
+            skus.setdefault(product_id, []).append(sku)
+        rows = [
+            row
+            for product in Product.objects.filter(active=True).only("id", "name", "slug").iterator()
+            if product.pk in skus
+            for row in search.suggestion_rows(product, skus[product.pk], popularity.get(product.pk, 0))
+        ]
+        SearchSuggestion.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 # --- sellers and categories ------------------------------------------------------------
@@ -249,11 +276,16 @@ def record_order(lines: Iterable[tuple[str, int]]) -> None:
 
 
 def _count_sale(product_id: int, units: int) -> None:
-    counted = ProductPopularity.objects.filter(product_id=product_id)
-    if counted.update(orders=F("orders") + 1, units=F("units") + units):
+    """Locks the product row first, as catalogue writes do (state_of): the suggestion rows they
+    rebuild and the popularity copied into them here can then never cross."""
+    if not Product.objects.select_for_update().filter(pk=product_id).exists():
         return
-    try:
-        with transaction.atomic():
-            ProductPopularity.objects.create(product_id=product_id, orders=1, units=units)
-    except IntegrityError:  # another order created the row first
-        counted.update(orders=F("orders") + 1, units=F("units") + units)
+    counted = ProductPopularity.objects.filter(product_id=product_id)
+    if not counted.update(orders=F("orders") + 1, units=F("units") + units):
+        try:
+            with transaction.atomic():
+                ProductPopularity.objects.create(product_id=product_id, orders=1, units=units)
+        except IntegrityError:  # another order created the row first
+            counted.update(orders=F("orders") + 1, units=F("units") + units)
+    orders = counted.values_list("orders", flat=True).get()
+    SearchSuggestion.objects.filter(product_id=product_id).update(popularity=orders)

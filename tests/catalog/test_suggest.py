@@ -3,13 +3,15 @@ ranked by popularity counted from OrderConfirmed (orders' event, never its table
 
 import threading
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from flowmart.catalog import services
-from flowmart.catalog.models import ProductPopularity, SearchSuggestion
+from flowmart.catalog.models import Product, ProductPopularity, SearchSuggestion
 from flowmart.common.money import Money
 from flowmart.contracts.common import Address
 from flowmart.contracts.orders import OrderConfirmed, OrderLine
@@ -144,6 +146,28 @@ def test_one_query_per_suggestion_request(api_client, headphones):
         suggest(api_client, "hea")
 
     assert len(captured) == 1
+
+
+def test_popularity_stays_when_an_edit_rebuilds_the_rows(api_client, headphones):
+    services.record_order([("HP-TRAVEL-1", 1)])
+    services.update_product(headphones["travel"], name="Travel Headphones II")
+
+    assert suggest(api_client, "hea")[0] == ("name", "Travel Headphones II")
+    rows = SearchSuggestion.objects.filter(product=headphones["travel"])
+    assert set(rows.values_list("popularity", flat=True)) == {1}
+
+
+def test_rebuild_search_index_restores_what_bulk_writes_skipped(api_client, headphones):
+    services.record_order([("RUG-1", 1)])
+    SearchSuggestion.objects.all().delete()
+    Product.objects.update(search_vector=None)
+
+    call_command("rebuild_search_index", stdout=StringIO())
+
+    assert suggest(api_client, "hea")[0] == ("name", "Hearth Rug")
+    assert [p["name"] for p in api_client.get("/api/v1/products/", {"search": "rug"}).json()["results"]] == [
+        "Hearth Rug"
+    ]
 
 
 def test_every_word_start_of_a_name_is_a_key():
