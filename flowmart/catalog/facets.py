@@ -36,20 +36,28 @@ def count_categories(products: QuerySet[Product], tree: dict) -> list[dict]:
     subcategories, so a count is what choosing that category would list)."""
     counts: dict[int, int] = {}
     for row in products.order_by().values("category_id").annotate(n=Count("pk")):
-        category_id = row["category_id"]
-        while category_id is not None:  # the tree has no cycles: the admin refuses them
+        for category_id in _with_ancestors(row["category_id"], tree):
             counts[category_id] = counts.get(category_id, 0) + row["n"]
-            category_id = tree[category_id]["parent_id"]
     buckets = [
         {
             "slug": tree[cid]["slug"],
             "name": tree[cid]["name"],
-            "parent": tree[parent]["slug"] if (parent := tree[cid]["parent_id"]) else None,
+            "parent": tree[parent]["slug"] if (parent := tree[cid]["parent_id"]) in tree else None,
             "count": n,
         }
         for cid, n in counts.items()
     ]
     return sorted(buckets, key=lambda b: (-b["count"], b["name"], b["slug"]))
+
+
+def _with_ancestors(category_id: int, tree: dict) -> list[int]:
+    """The category and those above it. Nothing stops staff from making a parent loop in the
+    admin, and a category may appear after the tree was read: neither may hang or break the list."""
+    found: list[int] = []
+    while category_id in tree and category_id not in found:
+        found.append(category_id)
+        category_id = tree[category_id]["parent_id"]
+    return found
 
 
 def count_sellers(products: QuerySet[Product], tree: dict) -> list[dict]:

@@ -90,13 +90,15 @@ def category_tree() -> dict[int, dict]:
 
 
 def category_with_descendants(slug: str, tree: dict | None = None) -> list[int]:
+    """The category's id and those of every category below it (a parent loop made in the
+    admin ends the walk instead of hanging the request)."""
     tree = category_tree() if tree is None else tree
     root = next((cid for cid, row in tree.items() if row["slug"] == slug), None)
     if root is None:
         return []
     found, frontier = [root], {root}
     while frontier:
-        frontier = {cid for cid, row in tree.items() if row["parent_id"] in frontier}
+        frontier = {cid for cid, row in tree.items() if row["parent_id"] in frontier} - set(found)
         found += sorted(frontier)
     return found
 

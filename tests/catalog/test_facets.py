@@ -130,3 +130,15 @@ def test_facet_queries_are_a_fixed_number_whatever_the_page_or_result_size(api_c
     assert len(wide["facets"]["category"]) == 2
     # savepoint + set_config + release (the search transaction), the category tree, count, page, four facets
     assert few == many <= 10
+
+
+def test_a_parent_loop_made_in_the_admin_neither_hangs_nor_breaks_the_list(api_client, shop):
+    from flowmart.catalog.models import Category
+
+    audio, headphones = Category.objects.get(slug="audio"), Category.objects.get(slug="headphones")
+    Category.objects.filter(pk=audio.pk).update(parent=headphones)  # audio > headphones > audio
+
+    found = facets(api_client, category="audio")
+
+    assert counts(found["category"]) == {"audio": 3, "headphones": 3, "kitchen": 2}
+    assert api_client.get(PRODUCTS, {"category": "headphones"}).json()["count"] == 3
