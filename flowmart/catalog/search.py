@@ -5,8 +5,10 @@ Search (the storefront list's `?search=`) on PostgreSQL unites three index-serve
 - full text: `websearch_to_tsquery('english', ...)` against the stored, GIN-indexed vector
   of name (weight A) and description (B): stemmed, with web syntax (`"a phrase"`, `-word`, `or`);
 - typo tolerance: every query word of 4 letters or more is near a word of the product name by
-  pg_trgm word similarity (`name %> word`, GIN trigram index, the words ANDed), so `hedphones`
-  finds "Studio Headphones", `studio hedphones` finds only those, and `head` finds them too.
+  pg_trgm word similarity (`name %> word`, GIN trigram index, the words ANDed), then kept if it
+  is a slip of a whole word (strict word similarity) or starts one (`_near_the_name`), so
+  `hedphones` finds "Studio Headphones", `studio hedphones` finds only those, `head` finds
+  them too, and `kettle` does not find "Bottle".
   The threshold is WORD_SIMILARITY_THRESHOLD (0.4; PostgreSQL's default of 0.6 misses one-letter
   slips such as `jaket` or `keetle`), set for the request's transaction by `session()`. Shorter
   words are too short to tell a slip from another word (`tee`, `tent`) and match exactly. Only for
@@ -32,10 +34,16 @@ import re
 from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    TrigramStrictWordSimilarity,
+    TrigramWordSimilarity,
+)
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 
 from .models import Product, SearchSuggestion, Variant
 
@@ -44,6 +52,7 @@ _WEB_SYNTAX = re.compile(r'"|(?:^|\s)-\S|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 
 WORD_SIMILARITY_THRESHOLD = 0.4
+STRICT_WORD_SIMILARITY = 0.35
 TYPO_MIN_LENGTH = 4  # shorter words are matched exactly: "tee" is not a slip of "tent"
 SUGGEST_MIN_LENGTH = 2  # one letter prefixes half the catalogue: no suggestions before the second
 SUGGEST_KEY_LENGTH = 100  # a prefix longer than this stops narrowing anything
@@ -90,7 +99,7 @@ def _postgres_search(products: QuerySet[Product], text: str) -> QuerySet[Product
         if words:
             near = Product.objects.all()
             for word in words:  # every longer word must be near a word of the name
-                near = near.filter(name__trigram_word_similar=word)
+                near = near.filter(_near_the_name(word))
             branches.append(near.values("pk"))
         rank = rank + TrigramWordSimilarity(text, "name")
     if " " not in text:
@@ -99,6 +108,17 @@ def _postgres_search(products: QuerySet[Product], text: str) -> QuerySet[Product
     first, *others = [branch.order_by() for branch in branches]
     matching = first.union(*others, all=True) if others else first
     return products.filter(pk__in=matching).annotate(rank=rank)
+
+
+def _near_the_name(word: str) -> Q:
+    """`name %> word` finds the candidates through the trigram index; of those, a slip is as close
+    to one whole word (strict word similarity), and a prefix starts a word. That keeps `keetle`
+    (0.40) and `head`, and drops neighbours that only share trigrams: `kettle` is not "Bottle"
+    (0.27), `watch` not "Waterproof" (0.21)."""
+    return Q(name__trigram_word_similar=word) & (
+        Q(GreaterThanOrEqual(TrigramStrictWordSimilarity(word, "name"), STRICT_WORD_SIMILARITY))
+        | Q(name__iregex=r"\m" + word)  # \m: the start of a word; `word` is letters and digits only
+    )
 
 
 def _sku_bonus(text: str) -> Case:

@@ -99,6 +99,15 @@ def test_one_letter_slips_are_forgiven(api_client, demo_catalog, typed, expected
     assert found and found[0].startswith(expected)
 
 
+def test_a_neighbour_that_only_shares_letters_is_not_a_typo(api_client):
+    for name in ("Copper Kettle", "Copper Bottle", "Waterproof Jacket", "Smart Watch"):
+        make_product(name)
+
+    assert search(api_client, "kettle") == ["Copper Kettle"]  # word similarity to "Bottle": 0.43
+    assert search(api_client, "watch") == ["Smart Watch"]  # to "Waterproof": 0.5
+    assert search(api_client, "keetle") == ["Copper Kettle"]
+
+
 def test_the_start_of_a_word_finds_the_product(api_client, demo_catalog):
     assert {name.rsplit(" ", 1)[0] for name in search(api_client, "headph")} == {"Studio Headphones"}
 
