@@ -284,26 +284,26 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def measured(server, port, paths, clients, seconds, cold):
-    """drive(), plus the CPU the server side spent per request: a cost that the other load on
-    the machine does not inflate the way it inflates latencies."""
+def measured(server, port, paths, clients, seconds, cold) -> tuple[list[float], int, float, float]:
+    """drive(), plus the CPU the server side spent per request (ms): a cost that the other load
+    on the machine does not inflate the way it inflates latencies."""
     pids = server_pids(server)
     before = cpu_seconds(pids)
     latencies, errors, elapsed = drive(port, paths, clients, seconds, cold)
     cpu_ms = (cpu_seconds(pids) - before) * 1000 / max(1, len(latencies) + errors)
-    print(f"  (server CPU per request: {cpu_ms:.1f} ms: gunicorn workers and their PostgreSQL backends)")
-    return latencies, errors, elapsed
+    return latencies, errors, elapsed, cpu_ms
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def report(title: str, latencies: list[float], errors: int, elapsed: float, target: bool) -> bool:
+def report(title: str, latencies: list[float], errors: int, elapsed: float, cpu_ms: float, target: bool) -> bool:
     ordered = sorted(latencies)
     p50, p95, p99 = (percentile(ordered, f) * 1000 for f in (0.50, 0.95, 0.99))
     print(f"{title} ({elapsed:.1f} s)")
     print(f"  requests: {len(ordered)} ok, {errors} failed; {len(ordered) / elapsed:.0f} requests/s")
+    print(f"  server CPU per request: {cpu_ms:.1f} ms (gunicorn workers and their PostgreSQL backends)")
     print(f"  latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {ordered[-1] * 1000:.1f} ms")
     ok = p99 < TARGET_P99_MS and errors == 0
     if target:

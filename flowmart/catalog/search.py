@@ -22,7 +22,7 @@ keeps its own index, where an `OR` across them sends PostgreSQL to a sequential 
 trigrams for every product (~50 ms on 10,000 products instead of ~5). The `rank` annotation adds
 ts_rank, the word similarity to the name and a SKU bonus (2 for the exact SKU, 1 for a prefix).
 
-Elsewhere (SQLite, the embedded default) `_fallback_search` does without extensions: every word
+Elsewhere (SQLite, the embedded default) `_fallback_matching` does without extensions: every word
 must occur in the name or the description, or start a SKU; a word found in no product name is
 also tried as its closest name words (difflib), which catches simple typos.
 
@@ -79,10 +79,25 @@ def _typo_tolerant_transaction():
 def search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
     """Products matching `text`, annotated with `rank` (higher is better). An empty text
     leaves `products` as they are."""
-    text = " ".join(text.split())
+    text = normalized_query(text)
     if not text:
         return products
-    return _postgres_search(products, text) if settings.IS_POSTGRES else _fallback_search(products, text)
+    return ranked(products.filter(pk__in=matching(text)), text)
+
+
+def normalized_query(text: str) -> str:
+    return " ".join(text.split())
+
+
+def matching(text: str) -> QuerySet:
+    """The primary keys of the products matching a (normalized, non-empty) `text`: a subquery to
+    filter any product queryset with, built once however many queries a request runs with it."""
+    return _postgres_matching(text) if settings.IS_POSTGRES else _fallback_matching(text)
+
+
+def ranked(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """`products` (already matching `text`) annotated with `rank`, higher is better."""
+    return products.annotate(rank=_postgres_rank(text) if settings.IS_POSTGRES else _fallback_rank(text))
 
 
 def by_relevance(products: QuerySet[Product]) -> QuerySet[Product]:
@@ -90,24 +105,33 @@ def by_relevance(products: QuerySet[Product]) -> QuerySet[Product]:
     return products.alias(sold=Coalesce(F("popularity__orders"), 0)).order_by("-rank", "-sold", "id")
 
 
-def _postgres_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+def _plain(text: str) -> bool:
+    return not _WEB_SYNTAX.search(text)
+
+
+def _postgres_matching(text: str) -> QuerySet:
     query = SearchQuery(text, search_type="websearch", config="english")
     branches = [Product.objects.filter(search_vector=query).values("pk")]
-    rank = SearchRank(F("search_vector"), query)
-    if not _WEB_SYNTAX.search(text):
-        words = [word for word in _WORD.findall(text.lower()) if len(word) >= TYPO_MIN_LENGTH]
-        if words:
-            near = Product.objects.all()
-            for word in words:  # every longer word must be near a word of the name
-                near = near.filter(_near_the_name(word))
-            branches.append(near.values("pk"))
-        rank = rank + TrigramWordSimilarity(text, "name")
+    words = [word for word in _WORD.findall(text.lower()) if len(word) >= TYPO_MIN_LENGTH]
+    if _plain(text) and words:
+        near = Product.objects.all()
+        for word in words:  # every longer word must be near a word of the name
+            near = near.filter(_near_the_name(word))
+        branches.append(near.values("pk"))
     if " " not in text:
         branches.append(Variant.objects.filter(active=True, sku__istartswith=text).values("product_id"))
-        rank = rank + _sku_bonus(text)
     first, *others = [branch.order_by() for branch in branches]
-    matching = first.union(*others, all=True) if others else first
-    return products.filter(pk__in=matching).annotate(rank=rank)
+    return first.union(*others, all=True) if others else first
+
+
+def _postgres_rank(text: str):
+    query = SearchQuery(text, search_type="websearch", config="english")
+    rank = SearchRank(F("search_vector"), query)
+    if _plain(text):
+        rank = rank + TrigramWordSimilarity(text, "name")
+    if " " not in text:
+        rank = rank + _sku_bonus(text)
+    return rank
 
 
 def _near_the_name(word: str) -> Q:
@@ -132,7 +156,7 @@ def _sku_bonus(text: str) -> Case:
     )
 
 
-def _fallback_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+def _fallback_matching(text: str) -> QuerySet:
     """Without PostgreSQL: case-insensitive substrings (so word prefixes), SKU prefixes and
     near-miss name words. Web syntax is read loosely: quotes are dropped, `-word` excludes,
     `or` is ignored (all other words must match)."""
@@ -140,6 +164,7 @@ def _fallback_search(products: QuerySet[Product], text: str) -> QuerySet[Product
     include = [token for token in tokens if not token.startswith("-")]
     exclude = [token[1:] for token in tokens if token.startswith("-") and len(token) > 1]
     vocabulary = _name_words() if include else set()
+    products = Product.objects.all()
     for word in include:
         variants = Variant.objects.filter(product=OuterRef("pk"), active=True, sku__istartswith=word)
         condition = Q(name__icontains=word) | Q(description__icontains=word) | Q(Exists(variants))
@@ -148,15 +173,18 @@ def _fallback_search(products: QuerySet[Product], text: str) -> QuerySet[Product
         products = products.filter(condition)
     for word in exclude:
         products = products.exclude(Q(name__icontains=word) | Q(description__icontains=word))
+    return products.order_by().values("pk")
+
+
+def _fallback_rank(text: str) -> Case:
     exact_sku = Variant.objects.filter(product=OuterRef("pk"), active=True, sku__iexact=text)
-    rank = Case(
+    return Case(
         When(Exists(exact_sku), then=Value(4)),
         When(name__istartswith=text, then=Value(3)),
         When(name__icontains=text, then=Value(2)),
         default=Value(1),
         output_field=IntegerField(),
     )
-    return products.annotate(rank=rank)
 
 
 def _name_words() -> set[str]:

@@ -59,6 +59,18 @@ def search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
     return product_search.search(products, text)
 
 
+def search_matches(text: str) -> QuerySet | None:
+    """The ids of the products matching `text` (a subquery), None for an empty text: build it
+    once and filter every query of a request with it (`pk__in`)."""
+    text = product_search.normalized_query(text)
+    return product_search.matching(text) if text else None
+
+
+def ranked(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """Matching products annotated with `rank` (for ordering by relevance)."""
+    return product_search.ranked(products, product_search.normalized_query(text))
+
+
 def search_session(text: str):
     """A context to evaluate the querysets of a search of `text` in (typo tolerance on PostgreSQL)."""
     return product_search.session(text)

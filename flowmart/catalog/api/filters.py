@@ -47,7 +47,10 @@ class ProductFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset, name, value):
-        return selectors.search(queryset, value)
+        """The match subquery is built once per request: the page, the count and every facet use it."""
+        if not hasattr(self, "_search_matches"):
+            self._search_matches = selectors.search_matches(value)
+        return queryset if self._search_matches is None else queryset.filter(pk__in=self._search_matches)
 
     def filter_category(self, queryset, name, value):
         return selectors.in_category_tree(queryset, value, self.category_tree())
@@ -82,8 +85,8 @@ class ProductFilter(django_filters.FilterSet):
         ordering = self.form.cleaned_data.get("ordering")
         if ordering:
             return queryset.order_by(*ORDERINGS[ordering])
-        if self.form.cleaned_data.get("search") and "rank" in queryset.query.annotations:
-            return selectors.by_relevance(queryset)
+        if getattr(self, "_search_matches", None) is not None:
+            return selectors.by_relevance(selectors.ranked(queryset, self.form.cleaned_data["search"]))
         return queryset.order_by("-created_at", "-id")
 
     def facets(self) -> dict[str, list[dict]]:
