@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI as static files: /api/docs/ works offline
     "django_prometheus",
     "flowmart.common",
     "flowmart.events",
@@ -317,6 +318,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # Several models call their choices "Status"; name the shared ones so `check --deploy` stays warning-free.
     "ENUM_NAME_OVERRIDES": {"ShipmentStatusEnum": "flowmart.shipping.models.Shipment.Status"},
+    # /api/docs/ loads Swagger UI's JavaScript and CSS from our static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- i18n, static ---------------------------------------------------------

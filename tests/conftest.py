@@ -21,6 +21,18 @@ def pytest_configure(config):
         socket.create_connection((url.hostname, url.port or 6379), timeout=2).close()
     except OSError as exc:
         raise pytest.UsageError(f"Redis is not answering at {settings.REDIS_URL}: {exc}") from exc
+    from django.db.models.signals import pre_migrate
+
+    pre_migrate.connect(_create_postgres_extensions, dispatch_uid="tests.create_postgres_extensions")
+
+
+def _create_postgres_extensions(using, **kwargs):
+    """The suite builds its database from the models (--no-migrations), so the extensions that
+    migrations create must exist before the tables and indexes: pg_trgm (catalog 0003_search)."""
+    from django.db import connections
+
+    with connections[using].cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring."""
 
 from flowmart.contracts.inventory import InventoryAdjusted
+from flowmart.contracts.orders import OrderConfirmed
 
 from . import services
 
@@ -10,4 +11,10 @@ def update_availability(event: InventoryAdjusted) -> None:
     services.record_stock_levels(event.levels, event.occurred_at)
 
 
-SUBSCRIBERS: dict = {InventoryAdjusted: [update_availability]}
+def count_confirmed_order(event: OrderConfirmed) -> None:
+    """Popularity (auto-suggest ranking, search ties) is what shoppers buy: counted from the
+    order event, never from orders' tables."""
+    services.record_order((line.sku, line.quantity) for line in event.lines)
+
+
+SUBSCRIBERS: dict = {InventoryAdjusted: [update_availability], OrderConfirmed: [count_confirmed_order]}

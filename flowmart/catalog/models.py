@@ -1,11 +1,13 @@
 """Catalogue state: sellers, the category tree, products and their variants (SKUs),
-who may edit which seller's products, and the availability projection fed by inventory."""
+who may edit which seller's products, and the projections fed by other contexts' events:
+availability (inventory) and popularity (orders)."""
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from flowmart.common.money import AmountField, CurrencyField, Money
@@ -18,6 +20,27 @@ class SearchVectorIndex(GinIndex):
         if schema_editor.connection.vendor != "postgresql":
             return models.Index.create_sql(self, model, schema_editor, **kwargs)
         return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+class PostgresIndex:
+    """An index declared for PostgreSQL (operator class, access method); on any other
+    database the same columns or expressions as a plain index, so SQLite still migrates."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        if self.expressions:
+            plain = [e.get_source_expressions()[0] if isinstance(e, OpClass) else e for e in self.expressions]
+            return models.Index(*plain, name=self.name).create_sql(model, schema_editor, **kwargs)
+        return models.Index(fields=self.fields, name=self.name).create_sql(model, schema_editor, **kwargs)
+
+
+class TrigramIndex(PostgresIndex, GinIndex):
+    """pg_trgm GIN index: serves similarity (`%>`), LIKE and regular-expression matches."""
+
+
+class PatternIndex(PostgresIndex, models.Index):
+    """B-tree index usable by `LIKE 'prefix%'` whatever the database's collation."""
 
 
 def validate_image_urls(value) -> None:
@@ -87,7 +110,11 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
-        indexes = [SearchVectorIndex(fields=["search_vector"], name="product_search_idx")]
+        indexes = [
+            SearchVectorIndex(fields=["search_vector"], name="product_search_idx"),
+            # Typo-tolerant search (word similarity) and auto-suggest (word prefixes) on names.
+            TrigramIndex(fields=["name"], name="product_name_trgm_idx", opclasses=["gin_trgm_ops"]),
+        ]
 
     def __str__(self):
         return self.name
@@ -105,7 +132,11 @@ class Variant(models.Model):
 
     class Meta:
         ordering = ["price_amount", "id"]
-        indexes = [models.Index(fields=["product", "active", "price_amount"], name="variant_product_price_idx")]
+        indexes = [
+            models.Index(fields=["product", "active", "price_amount"], name="variant_product_price_idx"),
+            # Search and suggest by SKU prefix, case-insensitively: UPPER(sku) LIKE 'ABC%'.
+            PatternIndex(OpClass(Upper("sku"), name="text_pattern_ops"), name="variant_sku_upper_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(price_amount__gte=0), name="variant_price_not_negative")
         ]
@@ -137,3 +168,47 @@ class VariantAvailability(models.Model):
 
     def __str__(self):
         return f"{self.sku}: {self.available}"
+
+
+class ProductPopularity(models.Model):
+    """How often a product was bought, counted from `OrderConfirmed` lines (orders' event;
+    never its tables): auto-suggest ranks by it, search breaks relevance ties with it.
+    Counts only grow: a cancelled order still says what shoppers wanted."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="popularity")
+    orders = models.PositiveIntegerField(default=0, help_text="Confirmed orders with at least one of its SKUs.")
+    units = models.PositiveIntegerField(default=0, help_text="Units ordered over all its SKUs.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "product popularity"
+
+    def __str__(self):
+        return f"{self.product_id}: {self.orders} orders"
+
+
+class SearchSuggestion(models.Model):
+    """The auto-suggest index, a read model of sellable products: one row per word start of
+    the name ("studio headphones pro", "headphones pro", "pro") and one per active SKU, keyed
+    lower-case, carrying what the answer shows and its popularity. A typed prefix is one range
+    scan of a pattern index and a sort of the rows it finds: no join, whatever the catalogue's size.
+    Rebuilt for a product on every catalogue write (services.record_change); `popularity`
+    follows ProductPopularity.orders (services.record_order)."""
+
+    class Kind(models.TextChoices):
+        NAME = "name"
+        SKU = "sku"
+
+    key = models.CharField(max_length=100)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    text = models.CharField(max_length=200, help_text="What the shopper sees: the product name or the SKU.")
+    slug = models.SlugField(max_length=200, db_index=False)
+    popularity = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # `key LIKE 'prefix%'` whatever the collation (the operator class is PostgreSQL's; elsewhere plain).
+        indexes = [models.Index(fields=["key"], name="suggestion_key_idx", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self):
+        return f"{self.key} → {self.text}"

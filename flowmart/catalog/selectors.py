@@ -1,13 +1,14 @@
 """Reads of the catalogue. The list is one query per page however large the page:
-price, stock and ranking are computed in SQL, seller and category are joined."""
+price, stock and ranking are computed in SQL, seller and category are joined. Search and
+auto-suggest live in catalog/search.py, facet counts in catalog/facets.py."""
 
 from decimal import Decimal
 
-from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from . import facets
+from . import search as product_search
 from .models import Category, Product, Variant, VariantAvailability
 
 
@@ -53,31 +54,64 @@ def product_detail(product_id: int) -> Product | None:
 
 
 def search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
-    """Full-text search ranked by relevance on PostgreSQL (stored, GIN-indexed vector);
-    a plain substring match elsewhere (the SQLite embedded default)."""
-    text = text.strip()
-    if not text:
-        return products
-    if not settings.IS_POSTGRES:
-        return products.filter(Q(name__icontains=text) | Q(description__icontains=text))
-    query = SearchQuery(text, search_type="websearch", config="english")
-    return products.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+    """Products matching what a shopper typed (names, descriptions, SKUs; typo-tolerant),
+    annotated with `rank`. How: catalog/search.py."""
+    return product_search.search(products, text)
 
 
-def in_category_tree(products: QuerySet[Product], slug: str) -> QuerySet[Product]:
+def search_matches(text: str) -> QuerySet | None:
+    """The ids of the products matching `text` (a subquery), None for an empty text: build it
+    once and filter every query of a request with it (`pk__in`)."""
+    text = product_search.normalized_query(text)
+    return product_search.matching(text) if text else None
+
+
+def ranked(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """Matching products annotated with `rank` (for ordering by relevance)."""
+    return product_search.ranked(products, product_search.normalized_query(text))
+
+
+def search_session(text: str):
+    """A context to evaluate the querysets of a search of `text` in (typo tolerance on PostgreSQL)."""
+    return product_search.session(text)
+
+
+def by_relevance(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Searched products, best match first, then the most bought."""
+    return product_search.by_relevance(products)
+
+
+def facet_counts(narrowed, tree: dict) -> dict[str, list[dict]]:
+    """Facets of the product list; `narrowed(params)` filters ignoring `params`. How: catalog/facets.py."""
+    return facets.count_all(narrowed, tree)
+
+
+def suggest(text: str, limit: int = 8) -> list[dict]:
+    """Auto-suggest: product names, then SKUs, starting with `text`, the most bought first."""
+    return product_search.suggest(text, limit)
+
+
+def in_category_tree(products: QuerySet[Product], slug: str, tree: dict | None = None) -> QuerySet[Product]:
     """Products of a category and of every category below it."""
-    return products.filter(category_id__in=category_with_descendants(slug))
+    return products.filter(category_id__in=category_with_descendants(slug, tree))
 
 
-def category_with_descendants(slug: str) -> list[int]:
-    tree = list(Category.objects.values_list("id", "slug", "parent_id"))
-    root = next((cid for cid, cslug, _ in tree if cslug == slug), None)
+def category_tree() -> dict[int, dict]:
+    """Every category as {id: {"id", "slug", "name", "parent_id"}}: one query, the tree is small."""
+    return {row["id"]: row for row in Category.objects.values("id", "slug", "name", "parent_id")}
+
+
+def category_with_descendants(slug: str, tree: dict | None = None) -> list[int]:
+    """The category's id and those of every category below it (a parent loop made in the
+    admin ends the walk instead of hanging the request)."""
+    tree = category_tree() if tree is None else tree
+    root = next((cid for cid, row in tree.items() if row["slug"] == slug), None)
     if root is None:
         return []
-    found, frontier = [root], [root]
+    found, frontier = [root], {root}
     while frontier:
-        frontier = [cid for cid, _, parent in tree if parent in frontier]
-        found += frontier
+        frontier = {cid for cid, row in tree.items() if row["parent_id"] in frontier} - set(found)
+        found += sorted(frontier)
     return found
 
 

@@ -2,11 +2,13 @@
 `_changing()`, which compares the product before and after and publishes, in the same
 transaction, what orders and subscriptions need for their projections:
 ProductPublished (whole product, while it is sellable), VariantPriceChanged, ProductRetired.
+It also refreshes the product's search vector and auto-suggest rows in that transaction.
 The admin uses the same entry points (`state_of` + `record_change`).
 
 Seller memberships (who works for which seller) change only here too, each change
 publishing the user's whole list of sellers as SellerStaffChanged."""
 
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +16,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from flowmart.common.money import Money
 from flowmart.contracts.catalog import (
@@ -28,8 +31,17 @@ from flowmart.contracts.catalog import (
 from flowmart.contracts.inventory import StockLevel
 from flowmart.events import publish
 
-from . import cache
-from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+from . import cache, search
+from .models import (
+    Category,
+    Product,
+    ProductPopularity,
+    SearchSuggestion,
+    Seller,
+    SellerMember,
+    Variant,
+    VariantAvailability,
+)
 
 STAFF_LOCK_NAMESPACE = 0x43617431  # "Cat1": catalog's own advisory-lock space
 
@@ -60,6 +72,7 @@ def record_change(product: Product, before: ProductState | None) -> None:
         _refresh_search_vector(product.pk)
         product = Product.objects.select_related("seller", "category").get(pk=product.pk)
         variants = list(Variant.objects.filter(product=product).order_by("id"))
+        _refresh_suggestions(product, variants)
         old_prices = before.prices if before else {}
         for variant in variants:
             old = old_prices.get(variant.sku)
@@ -106,12 +119,47 @@ def _published(product: Product, variants: list[Variant]) -> ProductPublished:
 
 def _refresh_search_vector(product_id: int) -> None:
     """Keep the stored tsvector (GIN-indexed) in step with name and description."""
+    _update_search_vectors(Product.objects.filter(pk=product_id))
+
+
+def _update_search_vectors(products) -> None:
     if not settings.IS_POSTGRES:
         return
     vector = SearchVector("name", weight="A", config="english") + SearchVector(
         "description", weight="B", config="english"
     )
-    Product.objects.filter(pk=product_id).update(search_vector=vector)
+    products.update(search_vector=vector)
+
+
+def _refresh_suggestions(product: Product, variants: list[Variant]) -> None:
+    """Auto-suggest offers what the storefront lists: active products with an active variant.
+    Runs with the product row locked (state_of), as record_order counts a sale: so the
+    popularity copied here is never one that a concurrent sale is about to change."""
+    SearchSuggestion.objects.filter(product=product).delete()
+    skus = [v.sku for v in variants if v.active]
+    if product.active and skus:
+        popularity = ProductPopularity.objects.filter(product=product).values_list("orders", flat=True).first()
+        SearchSuggestion.objects.bulk_create(search.suggestion_rows(product, skus, popularity or 0))
+
+
+def rebuild_search_index() -> int:
+    """Recompute every product's search vector and auto-suggest rows, for data written without
+    the services (a bulk import, a restore). Returns the number of suggestion rows."""
+    with transaction.atomic():
+        _update_search_vectors(Product.objects.all())
+        SearchSuggestion.objects.all().delete()
+        popularity = dict(ProductPopularity.objects.values_list("product_id", "orders"))
+        skus: dict[int, list[str]] = {}
+        for product_id, sku in Variant.objects.filter(active=True).order_by("id").values_list("product_id", "sku"):
+            skus.setdefault(product_id, []).append(sku)
+        rows = [
+            row
+            for product in Product.objects.filter(active=True).only("id", "name", "slug").iterator()
+            if product.pk in skus
+            for row in search.suggestion_rows(product, skus[product.pk], popularity.get(product.pk, 0))
+        ]
+        SearchSuggestion.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 # --- sellers and categories ------------------------------------------------------------
@@ -274,3 +322,37 @@ def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
                 VariantAvailability.objects.get_or_create(
                     sku=level.sku, defaults={"available": level.available, "as_of": as_of}
                 )
+
+
+# --- popularity projection -------------------------------------------------------------
+
+
+def record_order(lines: Iterable[tuple[str, int]]) -> None:
+    """Count one confirmed order, given its (sku, quantity) lines: +1 order for each product
+    it contains, + the units. SKUs this catalogue does not know are ignored. Products are
+    counted in primary-key order, so concurrent orders never deadlock on their rows."""
+    quantities: Counter[str] = Counter()
+    for sku, quantity in lines:
+        quantities[sku] += quantity
+    units: Counter[int] = Counter()
+    for product_id, sku in Variant.objects.filter(sku__in=quantities).values_list("product_id", "sku"):
+        units[product_id] += quantities[sku]
+    with transaction.atomic():
+        for product_id in sorted(units):
+            _count_sale(product_id, units[product_id])
+
+
+def _count_sale(product_id: int, units: int) -> None:
+    """Locks the product row first, as catalogue writes do (state_of): the suggestion rows they
+    rebuild and the popularity copied into them here can then never cross."""
+    if not Product.objects.select_for_update().filter(pk=product_id).exists():
+        return
+    counted = ProductPopularity.objects.filter(product_id=product_id)
+    if not counted.update(orders=F("orders") + 1, units=F("units") + units):
+        try:
+            with transaction.atomic():
+                ProductPopularity.objects.create(product_id=product_id, orders=1, units=units)
+        except IntegrityError:  # another order created the row first
+            counted.update(orders=F("orders") + 1, units=F("units") + units)
+    orders = counted.values_list("orders", flat=True).get()
+    SearchSuggestion.objects.filter(product_id=product_id).update(popularity=orders)

@@ -80,7 +80,7 @@ def test_anonymous_list_shows_active_products_newest_first(api_client, shop):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "next", "previous", "results", "facets"}  # API.md's page, plus facets
     assert names(response) == ["Pour-over Kettle", "Trail Jacket", "Camp Stove"]
     card = body["results"][0]
     assert card["category"]["slug"] == "kitchen" and card["seller"]["slug"] == "kettle"
@@ -230,7 +230,9 @@ def test_list_query_count_does_not_grow_with_the_page_size(api_client):
         return len(captured)
 
     small, large = queries(5), queries(50)
-    assert small == large <= 3
+    # count and page; four facets and the category tree; the search transaction's savepoint,
+    # typo threshold and release (tests run inside a transaction, so atomic() is a savepoint)
+    assert small == large <= 10
 
 
 def test_detail_query_count_does_not_grow_with_the_variants(api_client, django_assert_max_num_queries):

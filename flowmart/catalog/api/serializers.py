@@ -1,9 +1,10 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
 
-from ..models import Category, Product, Seller, Variant
+from ..models import Category, Product, SearchSuggestion, Seller, Variant
 
 
 class SellerSerializer(serializers.ModelSerializer):
@@ -75,3 +76,83 @@ class ProductDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "name", "slug", "description", "category", "seller", "image_urls", "created_at", "variants"]
+
+
+# --- facets (documentation of the list answer's `facets`; built in catalog/facets.py) -----------
+
+
+class CategoryFacetSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="Pass as `category=` to apply it.")
+    name = serializers.CharField()
+    parent = serializers.SlugField(allow_null=True, help_text="Slug of the parent category; null at the top.")
+    count = serializers.IntegerField(help_text="Products in this category or below it.")
+
+
+class SellerFacetSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="Pass as `seller=` to apply it.")
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class PriceFacetSerializer(serializers.Serializer):
+    min_price = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="From this amount ...")
+    max_price = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="... up to, not including, this one (null: open)."
+    )
+    count = serializers.IntegerField(help_text="Products with an active variant priced in the range.")
+
+
+class StockFacetSerializer(serializers.Serializer):
+    value = serializers.BooleanField(help_text="Pass as `in_stock=` to apply it.")
+    count = serializers.IntegerField()
+
+
+class FacetsSerializer(serializers.Serializer):
+    """Counts per filter value over the searched and filtered products. Each facet ignores its
+    own filter (a shopper who picked a category still sees the others); values without any
+    product are left out."""
+
+    category = CategoryFacetSerializer(many=True)
+    seller = SellerFacetSerializer(many=True)
+    price = PriceFacetSerializer(many=True)
+    in_stock = StockFacetSerializer(many=True)
+
+
+@extend_schema_serializer(many=False)
+class ProductPageSerializer(serializers.Serializer):
+    """One page of the product list: API.md's paginated shape plus `facets`."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ProductListSerializer(many=True)
+    facets = FacetsSerializer()
+
+
+# --- auto-suggest ---------------------------------------------------------------------------
+
+
+class SuggestQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=100,
+        trim_whitespace=False,
+        help_text="What the shopper has typed so far. Fewer than 2 characters: no suggestions.",
+    )
+    limit = serializers.IntegerField(required=False, default=8, min_value=1, max_value=20)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    text = serializers.CharField(help_text="The product name or SKU to show.")
+    kind = serializers.ChoiceField(choices=SearchSuggestion.Kind.choices)
+    product_id = serializers.IntegerField()
+    slug = serializers.SlugField()
+
+
+class SuggestResponseSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    suggestions = SuggestionSerializer(
+        many=True, help_text="Product names, then SKUs, that start with the query (at a word start); most bought first."
+    )

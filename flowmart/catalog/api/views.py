@@ -1,34 +1,67 @@
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .. import cache, selectors
 from .filters import ProductFilter
-from .serializers import CategorySerializer, ProductDetailSerializer, ProductListSerializer
+from .serializers import (
+    CategorySerializer,
+    ProductDetailSerializer,
+    ProductListSerializer,
+    ProductPageSerializer,
+    SuggestQuerySerializer,
+    SuggestResponseSerializer,
+)
+
+
+def cached_json(request, build) -> HttpResponse | Response:
+    """The same answer for every caller, so its JSON is cached (see catalog.cache) under the URL.
+    `build()` makes the Response; the browsable API (DEBUG) renders afresh."""
+    if request.accepted_renderer.format != "json":
+        return build()
+    key, page = cache.lookup(request.build_absolute_uri())
+    if page is None:
+        page = JSONRenderer().render(build().data)
+        cache.store(key, page)
+    return HttpResponse(page, content_type="application/json")
 
 
 class ProductListView(generics.ListAPIView):
-    """The storefront catalogue: active products, filtered, searched and ordered."""
+    """The storefront catalogue: active products, searched, filtered and ordered, with facet counts."""
 
     permission_classes = [AllowAny]
     serializer_class = ProductListSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend]  # documents the parameters; filter_queryset applies them
     filterset_class = ProductFilter
 
     def get_queryset(self):
         return selectors.storefront_products()
 
+    def filter_queryset(self, queryset):
+        """As DjangoFilterBackend does, keeping the filterset: the facets are counted from it."""
+        self.filterset = DjangoFilterBackend().get_filterset(self.request, queryset, self)
+        if not self.filterset.is_valid():
+            raise translate_validation(self.filterset.errors)
+        return self.filterset.qs
+
+    @extend_schema(responses=ProductPageSerializer)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def list(self, request, *args, **kwargs):
-        """Pages are the same for every caller, so their JSON is cached (see catalog.cache)."""
-        if request.accepted_renderer.format != "json":  # the browsable API (DEBUG) renders afresh
-            return super().list(request, *args, **kwargs)
-        key, page = cache.lookup(request.build_absolute_uri())
-        if page is None:
-            page = JSONRenderer().render(super().list(request, *args, **kwargs).data)
-            cache.store(key, page)
-        return HttpResponse(page, content_type="application/json")
+        return cached_json(request, lambda: self._page(request))
+
+    def _page(self, request) -> Response:
+        with selectors.search_session(request.query_params.get("search", "")):
+            response = super().list(request)
+            response.data["facets"] = self.filterset.facets()
+        return response
 
 
 class ProductDetailView(generics.RetrieveAPIView):
@@ -48,3 +81,16 @@ class CategoryListView(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.categories()
+
+
+class SuggestView(APIView):
+    """Auto-suggest while the shopper types: names and SKUs starting with `q`, most bought first."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[SuggestQuerySerializer], responses=SuggestResponseSerializer)
+    def get(self, request):
+        params = SuggestQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        q, limit = params.validated_data["q"], params.validated_data["limit"]
+        return cached_json(request, lambda: Response({"query": q, "suggestions": selectors.suggest(q, limit)}))
