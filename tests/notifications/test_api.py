@@ -110,9 +110,9 @@ def test_push_endpoints_must_be_a_known_push_service(customer, settings, endpoin
 
 
 def test_the_vapid_public_key_is_served_when_push_is_configured(settings, vapid_keys):
-    assert APIClient().get("/api/v1/notifications/push-key/").status_code == 404
+    assert APIClient().get("/api/v1/notifications/push-key/").json() == {"enabled": False, "public_key": None}
     settings.WEBPUSH = {**settings.WEBPUSH, "VAPID_PRIVATE_KEY": vapid_keys[0]}
-    assert APIClient().get("/api/v1/notifications/push-key/").json() == {"public_key": vapid_keys[1]}
+    assert APIClient().get("/api/v1/notifications/push-key/").json() == {"enabled": True, "public_key": vapid_keys[1]}
 
 
 def test_profile_carries_phone_and_locale(customer):

@@ -75,4 +75,7 @@ class BackInStockRequestSerializer(serializers.ModelSerializer):
 
 
 class PushKeySerializer(serializers.Serializer):
-    public_key = serializers.CharField(help_text="The VAPID public key: the browser's applicationServerKey.")
+    enabled = serializers.BooleanField(help_text="False while Web Push is not configured on this shop.")
+    public_key = serializers.CharField(
+        allow_null=True, help_text="The VAPID public key: the browser's applicationServerKey (null when disabled)."
+    )

@@ -9,6 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.schema import errors
+
 from .. import selectors
 from ..services import back_in_stock, preferences, push
 from ..vapid import public_key
@@ -76,23 +78,25 @@ class PushSubscriptionDetailView(APIView):
 
 
 class PushKeyView(APIView):
-    """The VAPID public key browsers subscribe with (404 while Web Push is not configured)."""
+    """The VAPID public key browsers subscribe with; `enabled: false` while Web Push is not
+    configured (a client then simply offers no push)."""
 
     permission_classes = [AllowAny]
 
     @extend_schema(responses=s.PushKeySerializer)
     def get(self, request):
-        key = public_key(settings.WEBPUSH["VAPID_PRIVATE_KEY"])
-        if not key:
-            raise NotFound("Web Push is not configured.")
-        return Response({"public_key": key})
+        key = public_key(settings.WEBPUSH["VAPID_PRIVATE_KEY"]) or None
+        return Response({"enabled": key is not None, "public_key": key})
 
 
 class NotifyMeView(APIView):
     """Tell me when this variant is back in stock. 201 (200 if already waiting); 404 for an
     unknown product or a SKU not of this product; 409 while the variant is in stock."""
 
-    @extend_schema(request=s.NotifyMeSerializer, responses={201: s.BackInStockRequestSerializer})
+    @extend_schema(
+        request=s.NotifyMeSerializer,
+        responses={201: s.BackInStockRequestSerializer, 200: s.BackInStockRequestSerializer, **errors(409)},
+    )
     def post(self, request, pk):
         data = s.NotifyMeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
