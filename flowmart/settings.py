@@ -252,6 +252,18 @@ PAYMENTS_FRAUD = {
 SHIPPING_CARRIER_SECRETS = env.dict(
     "SHIPPING_CARRIER_SECRETS", default={"postal": "dev-postal-webhook-secret", "courier": "dev-courier-webhook-secret"}
 )
+# --- Shipping: EasyPost, the real carrier (flowmart/shipping/carriers/easypost.py) ---
+# Methods with carrier "easypost" buy labels through EasyPost's official SDK; without an API key
+# such methods cannot be saved. Tests point API_BASE at a local fake of EasyPost's HTTP API.
+EASYPOST = {
+    "API_KEY": env.str("EASYPOST_API_KEY", default=""),
+    "API_BASE": env.str("EASYPOST_API_BASE", default=""),  # "" = EasyPost itself
+    "WEBHOOK_SECRET": env.str("EASYPOST_WEBHOOK_SECRET", default=""),  # HMAC of tracker webhooks
+    "TIMEOUT_SECONDS": env.int("EASYPOST_TIMEOUT_SECONDS", default=20),
+    # Where parcels leave from, per warehouse code: {"US-EAST": {"company", "street1", "city", "state", "zip",
+    # "country", "phone"}}; a warehouse not listed is sent as "FlowMart fulfilment <code>, <country>".
+    "FROM_ADDRESSES": env.json("EASYPOST_FROM_ADDRESSES", default={}),
+}
 
 # --- Commerce defaults ----------------------------------------------------
 # How often a web process checks whether the cached product-list pages went stale.
