@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flowmart.common import sealing
 from flowmart.common.errors import Conflict, InvalidRequest
-from flowmart.common.throttling import hit, rate_for
+from flowmart.common.throttling import account_attempt, hit, rate_for
 from flowmart.contracts.customers import EmailChangeRequested, PasswordChanged, PasswordResetRequested
 from flowmart.events import publish
 
@@ -63,10 +63,7 @@ def confirm_password_reset(*, token: str, password: str) -> User:
 
 def change_password(user: User, *, current_password: str, new_password: str) -> str:
     """Change the password with the current one; all tokens are revoked and a new one returned."""
-    if not user.check_password(current_password):
-        raise InvalidRequest(
-            "The current password is wrong.", fields={"current_password": ["The current password is wrong."]}
-        )
+    _check_current_password(user, current_password, field="current_password")
     _check_password_strength(new_password, user, field="new_password")
     with transaction.atomic():
         _set_password(user, new_password, how="changed")
@@ -77,8 +74,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 def request_email_change(user: User, *, new_email: str, password: str) -> None:
     """Mail a confirmation link to the new address; nothing changes until it is followed."""
     new_email = new_email.strip().lower()
-    if not user.check_password(password):
-        raise InvalidRequest("The password is wrong.", fields={"password": ["The password is wrong."]})
+    _check_current_password(user, password, field="password")
     if new_email == user.email:
         raise InvalidRequest(fields={"new_email": ["This is your current email address."]})
     if User.objects.filter(email=new_email).exists():
@@ -127,6 +123,14 @@ def _claim(raw: str, purpose: str) -> AccountToken:
     stored.used_at = now
     stored.save(update_fields=["used_at"])
     return stored
+
+
+def _check_current_password(user: User, password: str, *, field: str) -> None:
+    """A wrong current password counts as a failed login of the account (THROTTLE_LOGIN_ACCOUNT_RATE):
+    a stolen token must not become a way to guess the password."""
+    with account_attempt(user.email):
+        if not user.check_password(password):
+            raise InvalidRequest("The current password is wrong.", fields={field: ["The current password is wrong."]})
 
 
 def _check_password_strength(password: str, user: User, *, field: str) -> None:

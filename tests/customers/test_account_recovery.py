@@ -3,6 +3,7 @@ customers → outbox → notifications → real SMTP (a local server), and the l
 the only place the token exists in clear."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -164,3 +165,54 @@ def test_a_password_change_voids_open_reset_links(smtp):
     client.post("/api/v1/me/password/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
 
     assert APIClient().post(CONFIRM, {"token": token, "password": "Another-Pass-991"}).status_code == 400
+
+
+def test_wrong_current_passwords_count_as_failed_logins(smtp, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_account": "2/15m"},
+    }
+    client = register()
+    guesses = [client.post("/api/v1/me/password/", {"current_password": f"guess-{n}", "new_password": NEW_PASSWORD})
+               for n in range(3)]  # fmt: skip
+
+    assert [g.status_code for g in guesses] == [400, 400, 429]
+    assert login("ana@example.com", PASSWORD).status_code == 429  # the account is locked for logins too
+
+
+def test_two_confirmations_of_one_link_at_once_set_one_password(smtp):
+    register()
+    APIClient().post(RESET, {"email": "ana@example.com"})
+    token = reset_link(smtp, "ana@example.com")
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def confirm(password):
+        try:
+            barrier.wait()
+            answers[password] = APIClient().post(CONFIRM, {"token": token, "password": password}).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(p,)) for p in (NEW_PASSWORD, "Another-Pass-991")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers.values()) == [204, 400]
+    winner = next(p for p, status in answers.items() if status == 204)
+    assert login("ana@example.com", winner).status_code == 200
+    assert len([m for m in smtp.to("ana@example.com") if m.subject == "Your FlowMart password was changed"]) == 1
+
+
+def test_the_reset_email_speaks_the_customers_language(smtp):
+    client = register()
+    assert client.patch(ME, {"locale": "de"}).status_code == 200
+
+    APIClient().post(RESET, {"email": "ana@example.com"})
+
+    [mail] = [m for m in smtp.to("ana@example.com") if "Passwort" in m.subject]
+    assert mail.subject == "Ihr FlowMart-Passwort zurücksetzen"
+    assert "Der Link funktioniert einmal, 60 Minuten lang." in mail.part("text/plain")
+    assert LINK.search(mail.part("text/plain"))

@@ -118,8 +118,7 @@ class PasswordChangeView(APIView):
     def post(self, request):
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with account_attempt(request.user.email):
-            token = recovery.change_password(request.user, **data.validated_data)
+        token = recovery.change_password(request.user, **data.validated_data)
         return Response({"token": token})
 
 
@@ -134,8 +133,7 @@ class EmailChangeView(APIView):
     def post(self, request):
         data = EmailChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with account_attempt(request.user.email):
-            recovery.request_email_change(request.user, **data.validated_data)
+        recovery.request_email_change(request.user, **data.validated_data)
         return Response(
             {"detail": f"A confirmation link was sent to {data.validated_data['new_email'].lower()}."},
             status=status.HTTP_202_ACCEPTED,

@@ -18,6 +18,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.schema import errors
 from flowmart.shipping import services
 from flowmart.shipping.carriers.easypost import STATUSES
 
@@ -44,7 +45,7 @@ class EasyPostWebhookView(APIView):
     throttle_classes: list = []
     card_scan_exempt = True  # signed by EasyPost; tracking codes may be long digit runs
 
-    @extend_schema(request=EasyPostEventSerializer, responses={200: EasyPostOutcomeSerializer})
+    @extend_schema(request=EasyPostEventSerializer, responses={200: EasyPostOutcomeSerializer, **errors(401)})
     def post(self, request):
         secret = settings.EASYPOST["WEBHOOK_SECRET"]
         try:
