@@ -13,7 +13,8 @@ from flowmart.common.errors import InvalidRequest
 from flowmart.common.money import Money
 from flowmart.events.models import OutboxEvent
 from flowmart.shipping import services as shipping
-from flowmart.shipping.models import CarrierParcel
+from flowmart.shipping.carriers import CARRIERS
+from flowmart.shipping.models import CarrierParcel, Return
 from tests.support.fake_easypost import LABEL_PDF, FakeEasyPost, sign
 
 from .conftest import checkout, order, register
@@ -79,6 +80,16 @@ def test_a_parcel_ships_and_is_tracked_through_easypost(shop, staff, easypost):
         "status": "delivered",
     }
     assert order(client, placed["order_id"])["status"] == "delivered"
+    assert CARRIERS["easypost"].track(parcel["tracking_number"]) == "delivered"  # EasyPost's tracker, asked
+
+    asked = client.post(f"/api/v1/orders/{placed['order_id']}/returns/", {"lines": [{"sku": "FLOW-RED", "quantity": 1}],
+                                                                          "reason": "too small"})  # fmt: skip
+    assert asked.status_code == 201, asked.content
+    ret = Return.objects.get(order_id=placed["order_id"])
+    assert ret.carrier == "easypost" and CarrierParcel.objects.filter(tracking_number=ret.tracking_number).exists()
+    [(_, _, returned)] = [r for r in easypost.requests if r[1] == "/v2/shipments" and r[2]["shipment"].get("is_return")]
+    assert returned["shipment"]["from_address"]["street1"] == "1 Main St"
+    assert returned["shipment"]["parcel"]["weight"] == 14.1  # one 400 g mug
 
 
 def test_webhooks_without_easyposts_signature_are_refused(shop, staff, easypost):
