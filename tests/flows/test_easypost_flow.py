@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from flowmart.common.errors import InvalidRequest
 from flowmart.common.money import Money
-from flowmart.events.models import OutboxEvent
+from flowmart.events.models import Delivery, OutboxEvent
 from flowmart.shipping import services as shipping
 from flowmart.shipping.carriers import CARRIERS
 from flowmart.shipping.models import CarrierParcel, Return
@@ -119,3 +119,18 @@ def test_an_easypost_method_needs_an_api_key(settings, transactional_db):
     settings.EASYPOST = {**settings.EASYPOST, "API_KEY": ""}
     with pytest.raises(InvalidRequest):
         shipping.save_method(code="ep", name="EasyPost", carrier="easypost", estimated_days=3)
+
+
+def test_a_service_easypost_does_not_offer_buys_nothing_and_is_retried(shop, easypost):
+    easypost_method(code="ep-fedex", easypost_carrier="FedEx", easypost_service="Overnight")
+    client = register()
+
+    placed = checkout(client, {"FLOW-RED": 1}, method="ep-fedex")
+
+    assert order(client, placed["order_id"])["status"] == "paid"
+    assert order(client, placed["order_id"])["shipments"] == []
+    assert not [r for r in easypost.requests if r[1].endswith("/buy")] and not CarrierParcel.objects.exists()
+    [delivery] = Delivery.objects.filter(
+        subscriber="shipping.create_shipments_when_paid", event__name="PaymentProcessed"
+    )
+    assert delivery.status == "pending" and "no FedEx Overnight rate" in delivery.last_error
