@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -44,6 +45,10 @@ def test_the_new_address_confirms_and_the_old_one_is_told(smtp):
     assert asked.status_code == 202
     assert client.get("/api/v1/me/").json()["email"] == "ana@example.com"  # nothing changed yet
     token = confirmation_token(smtp, "ana.new@example.com")
+    with connection.cursor() as cursor:
+        for table in ("events_outboxevent", "notifications_message", "customers_accounttoken"):
+            cursor.execute(f"SELECT * FROM {table}")
+            assert token not in repr(cursor.fetchall()), table
 
     confirmed = APIClient().post(CONFIRM, {"token": token})
 
