@@ -252,6 +252,18 @@ PAYMENTS_FRAUD = {
 SHIPPING_CARRIER_SECRETS = env.dict(
     "SHIPPING_CARRIER_SECRETS", default={"postal": "dev-postal-webhook-secret", "courier": "dev-courier-webhook-secret"}
 )
+# --- Shipping: EasyPost, the real carrier (flowmart/shipping/carriers/easypost.py) ---
+# Methods with carrier "easypost" buy labels through EasyPost's official SDK; without an API key
+# such methods cannot be saved. Tests point API_BASE at a local fake of EasyPost's HTTP API.
+EASYPOST = {
+    "API_KEY": env.str("EASYPOST_API_KEY", default=""),
+    "API_BASE": env.str("EASYPOST_API_BASE", default=""),  # "" = EasyPost itself
+    "WEBHOOK_SECRET": env.str("EASYPOST_WEBHOOK_SECRET", default=""),  # HMAC of tracker webhooks
+    "TIMEOUT_SECONDS": env.int("EASYPOST_TIMEOUT_SECONDS", default=20),
+    # Where parcels leave from, per warehouse code: {"US-EAST": {"company", "street1", "city", "state", "zip",
+    # "country", "phone"}}; a warehouse not listed is sent as "FlowMart fulfilment <code>, <country>".
+    "FROM_ADDRESSES": env.json("EASYPOST_FROM_ADDRESSES", default={}),
+}
 
 # --- Commerce defaults ----------------------------------------------------
 # How often a web process checks whether the cached product-list pages went stale.
@@ -261,6 +273,11 @@ RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=1
 # VAT / sales tax per destination country (orders: carts and checkout); 0 where none is listed.
 ORDERS_TAX_RATES = {"DE": "0.19", "GB": "0.20", "FR": "0.20", "NL": "0.21", "IT": "0.22", "ES": "0.21", "PL": "0.23"}
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
+# Account recovery: how long a password-reset link and an email-change confirmation work.
+PASSWORD_RESET_TTL = timedelta(minutes=env.int("PASSWORD_RESET_TTL_MINUTES", default=60))
+EMAIL_CHANGE_TTL = timedelta(hours=env.int("EMAIL_CHANGE_TTL_HOURS", default=24))
+# Key for secrets that travel through the outbox (flowmart/common/sealing.py); "" derives it from SECRET_KEY.
+SEALING_KEY = env.str("SEALING_KEY", default="")
 
 # --- Hostile input (flowmart.common.middleware.ApiInputGuardMiddleware) -----
 # Bodies above this answer 413 payload_too_large on /api/ (and Django's 400 elsewhere).
@@ -300,6 +317,9 @@ REST_FRAMEWORK = {
         "register": env.str("THROTTLE_REGISTER_RATE", default="20/h"),
         "checkout": env.str("THROTTLE_CHECKOUT_RATE", default="20/min"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET_RATE", default="5/h"),
+        # Reset emails per account, whoever asks (answered 202 all the same: no enumeration).
+        "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL_RATE", default="3/h"),
+        "email_change": env.str("THROTTLE_EMAIL_CHANGE_RATE", default="5/h"),
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
     },

@@ -43,3 +43,44 @@ class CustomerContactChanged(Event):
     first_name: str = ""
     changed: tuple[str, ...] = ()
     previous_email: str = ""
+
+
+@event
+class PasswordResetRequested(Event):
+    """Someone asked for a password reset of an existing account: email it a link. The token is
+    `sealed_token` (flowmart.common.sealing, purpose "password_reset"): the outbox holds only
+    ciphertext, customers only the token's hash. The link stops working at `expires_at`."""
+
+    customer_id: int
+    email: str
+    locale: str
+    sealed_token: str
+    expires_at: datetime
+    first_name: str = ""
+
+
+@event
+class EmailChangeRequested(Event):
+    """The customer asked to move their account to `new_email`: send that address a
+    confirmation link (sealed like PasswordResetRequested's, purpose "email_change"). The change
+    happens on confirmation (then CustomerContactChanged, which tells the old address)."""
+
+    customer_id: int
+    new_email: str
+    current_email: str
+    locale: str
+    sealed_token: str
+    expires_at: datetime
+    first_name: str = ""
+
+
+@event
+class PasswordChanged(Event):
+    """The password was changed (`how`: "changed" with the current one, "reset" through an
+    emailed link); every API token of the account was revoked in the same transaction."""
+
+    customer_id: int
+    email: str
+    locale: str
+    how: str
+    first_name: str = ""

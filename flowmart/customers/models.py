@@ -111,3 +111,34 @@ class Address(models.Model):
 
     def __str__(self):
         return f"{self.name}, {self.line1}, {self.city} {self.country}"
+
+
+class AccountToken(models.Model):
+    """A single-use, expiring token mailed to the customer (password reset, email change
+    confirmation). Only its SHA-256 is stored: the database alone cannot produce a working link."""
+
+    class Purpose(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "password reset"
+        EMAIL_CHANGE = "email_change", "email change"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    new_email = models.EmailField(blank=True, help_text="For an email change: the address being confirmed.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True, help_text="Used, or made void by a later change.")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"], name="customers_acctoken_user_idx")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} of {self.user} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def issue(cls, user, purpose: str, ttl, **fields) -> tuple["AccountToken", str]:
+        raw = secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            user=user, purpose=purpose, token_hash=hash_token(raw), expires_at=timezone.now() + ttl, **fields
+        )
+        return token, raw

@@ -7,7 +7,13 @@ Nothing here sends; sending runs after commit (services.sending).
 """
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerChanged
-from flowmart.contracts.customers import CustomerContactChanged, CustomerRegistered
+from flowmart.contracts.customers import (
+    CustomerContactChanged,
+    CustomerRegistered,
+    EmailChangeRequested,
+    PasswordChanged,
+    PasswordResetRequested,
+)
 from flowmart.contracts.inventory import InventoryAdjusted, LowStock, OutOfStock
 from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderStatusChanged
 from flowmart.contracts.payments import (
@@ -47,6 +53,18 @@ def on_contact_changed(ev: CustomerContactChanged) -> None:
         ev.customer_id, ev.occurred_at, email=ev.email, phone=ev.phone, locale=ev.locale, first_name=ev.first_name
     )
     customer_messages.contact_changed(ev)
+
+
+def on_password_reset_requested(ev: PasswordResetRequested) -> None:
+    customer_messages.password_reset_requested(ev)
+
+
+def on_email_change_requested(ev: EmailChangeRequested) -> None:
+    customer_messages.email_change_requested(ev)
+
+
+def on_password_changed(ev: PasswordChanged) -> None:
+    customer_messages.password_changed(ev)
 
 
 def keep_product(ev: ProductPublished) -> None:
@@ -173,6 +191,9 @@ def on_payment_disputed(ev: PaymentDisputed) -> None:
 SUBSCRIBERS = {
     CustomerRegistered: [keep_customer],
     CustomerContactChanged: [on_contact_changed],
+    PasswordResetRequested: [on_password_reset_requested],
+    EmailChangeRequested: [on_email_change_requested],
+    PasswordChanged: [on_password_changed],
     ProductPublished: [keep_product],
     ProductRetired: [retire_product],
     SellerChanged: [keep_seller],

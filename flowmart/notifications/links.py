@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from flowmart.common import sealing
+
 UNSUBSCRIBE_SALT = "flowmart.notifications.unsubscribe"
 
 
@@ -36,6 +38,30 @@ def subscription_url(subscription_id) -> str:
 
 def preferences_url() -> str:
     return storefront_url("/account/notifications/")
+
+
+def password_reset_url(token: str) -> str:
+    """The storefront page that asks for the new password and POSTs it with the token to
+    /api/v1/auth/password-reset/confirm/."""
+    return storefront_url(f"/account/password-reset/?token={quote(token)}")
+
+
+def email_confirm_url(token: str) -> str:
+    """The storefront page that POSTs the token to /api/v1/me/email/confirm/."""
+    return storefront_url(f"/account/email/confirm/?token={quote(token)}")
+
+
+# Message types whose context carries a sealed token (flowmart.common.sealing): the link is made
+# only while rendering, so neither the outbox nor the message row ever holds a usable one.
+SEALED_LINKS = {
+    "password_reset": ("password_reset", password_reset_url),
+    "email_change_confirmation": ("email_change", email_confirm_url),
+}
+
+
+def unsealed_action_url(message_type: str, context: dict) -> str:
+    purpose, url = SEALED_LINKS[message_type]
+    return url(sealing.unseal(context["sealed_token"], purpose=purpose))
 
 
 def admin_url(path: str) -> str:

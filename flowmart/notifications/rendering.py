@@ -36,6 +36,8 @@ def render(message) -> Content:
         "preferences_url": links.preferences_url(),
         "unsubscribe_url": "",
     }
+    if message.message_type in links.SEALED_LINKS:
+        context["action_url"] = links.unsealed_action_url(message.message_type, message.context)
     headers = {}
     if kind.audience == CUSTOMER and not kind.essential and message.customer_id is not None:
         url = links.unsubscribe_url(message.customer_id, kind.category)

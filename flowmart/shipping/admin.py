@@ -10,7 +10,7 @@ from flowmart.common.admin import ReadOnlyAdmin
 from flowmart.common.errors import ApiError
 
 from . import services
-from .models import Rate, Return, Shipment, ShipmentLine, ShippingMethod, TrackingEvent, Zone
+from .models import CarrierParcel, Rate, Return, Shipment, ShipmentLine, ShippingMethod, TrackingEvent, Zone
 
 
 class RateTableAdmin(admin.ModelAdmin):
@@ -38,9 +38,15 @@ class RateInline(admin.TabularInline):
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(RateTableAdmin):
-    list_display = ["code", "name", "carrier", "estimated_days", "active"]
+    list_display = ["code", "name", "carrier", "easypost_service_name", "estimated_days", "active"]
     list_filter = ["active", "carrier"]
     inlines = [RateInline]
+
+    @admin.display(description="EasyPost service")
+    def easypost_service_name(self, obj):
+        if obj.carrier != "easypost":
+            return "-"
+        return f"{obj.easypost_carrier} {obj.easypost_service}".strip() or "the cheapest offered"
 
 
 @admin.register(Zone)
@@ -116,6 +122,16 @@ class TrackingEventAdmin(ReadOnlyAdmin):
     list_filter = ["carrier", "status", "applied"]
     search_fields = ["event_id", "shipment__tracking_number"]
     readonly_fields = [f.name for f in TrackingEvent._meta.fields]
+
+
+@admin.register(CarrierParcel)
+class CarrierParcelAdmin(ReadOnlyAdmin):
+    """Labels bought from a real carrier (EasyPost): its ids, the service and what it cost us."""
+
+    list_display = ["created_at", "carrier", "tracking_number", "service", "rate_amount", "rate_currency"]
+    list_filter = ["carrier", "service"]
+    search_fields = ["tracking_number", "provider_shipment_id", "provider_tracker_id"]
+    readonly_fields = [f.name for f in CarrierParcel._meta.fields]
 
 
 @admin.register(Return)

@@ -56,6 +56,11 @@ def note_sku_seller(event: ProductPublished) -> None:
     SellerSku.apply(event.seller_id, [v.sku for v in event.variants], event.occurred_at)
 
 
+def keep_sku_weights(event: ProductPublished) -> None:
+    """Parcel weights for real carriers (EasyPost prices and labels by weight)."""
+    services.keep_sku_weights(event)
+
+
 def keep_seller_staff(event: SellerStaffChanged) -> None:
     if not SellerStaff.apply(event.user_id, event.seller_ids, event.occurred_at):
         logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
@@ -68,6 +73,6 @@ SUBSCRIBERS = {
     PaymentProcessed: [create_shipments_when_paid],
     OrderCancelled: [void_shipments_of_cancelled_order],
     ReturnRequested: [issue_return_label],
-    ProductPublished: [note_sku_seller],
+    ProductPublished: [note_sku_seller, keep_sku_weights],
     SellerStaffChanged: [keep_seller_staff],
 }

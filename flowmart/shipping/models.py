@@ -35,9 +35,14 @@ class ShippingMethod(models.Model):
 
     code = models.SlugField(max_length=30, unique=True)
     name = models.CharField(max_length=100)
-    carrier = models.CharField(max_length=30, help_text="Carrier adapter code, e.g. postal or courier.")
+    carrier = models.CharField(
+        max_length=30, help_text="Carrier adapter code: postal, courier (simulated) or easypost."
+    )
     estimated_days = models.PositiveSmallIntegerField()
     active = models.BooleanField(default=True)
+    # With carrier "easypost": which of EasyPost's rates to buy; blank = the cheapest offered.
+    easypost_carrier = models.CharField(max_length=40, blank=True, help_text='EasyPost carrier, e.g. "USPS".')
+    easypost_service = models.CharField(max_length=60, blank=True, help_text='EasyPost service, e.g. "Priority".')
 
     class Meta:
         ordering = ["code"]
@@ -46,10 +51,12 @@ class ShippingMethod(models.Model):
         return f"{self.name} ({self.code})"
 
     def clean(self):
-        from .carriers import CARRIERS  # adapters import models: resolved at call time
+        from .carriers import CARRIERS, easypost  # adapters import models: resolved at call time
 
         if self.carrier not in CARRIERS:
             raise ValidationError({"carrier": f"unknown carrier; known: {', '.join(CARRIERS)}"})
+        if self.carrier == "easypost" and not easypost.configured():
+            raise ValidationError({"carrier": "easypost needs EASYPOST_API_KEY: without it no label could be bought."})
 
 
 class Zone(models.Model):
@@ -300,3 +307,33 @@ class SellerSku(SellerSkuBase):
 
     class Meta(SellerSkuBase.Meta):
         verbose_name = "seller SKU"
+
+
+class SkuWeight(models.Model):
+    """Shipping's copy of each SKU's weight (from ProductPublished): a real carrier prices and
+    labels a parcel by what it weighs. `as_of` lets a late, older event lose."""
+
+    sku = models.CharField(max_length=64, unique=True)
+    weight_grams = models.PositiveIntegerField(default=0)
+    as_of = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.sku}: {self.weight_grams} g"
+
+
+class CarrierParcel(models.Model):
+    """What a real carrier's API said about a parcel we bought a label for (EasyPost: its
+    shipment and tracker ids, the service and price paid, the public tracking page)."""
+
+    carrier = models.CharField(max_length=30)
+    tracking_number = models.CharField(max_length=40, unique=True)
+    provider_shipment_id = models.CharField(max_length=64)
+    provider_tracker_id = models.CharField(max_length=64, blank=True)
+    service = models.CharField(max_length=100, blank=True, help_text="e.g. USPS Priority")
+    rate_amount = AmountField(null=True, blank=True)
+    rate_currency = CurrencyField(default="USD")
+    public_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.carrier} {self.tracking_number} ({self.service})"

@@ -85,3 +85,32 @@ class AddressSerializer(serializers.ModelSerializer):
         if not is_country_code(value):
             raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
         return value
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The token of the emailed link.")
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    new_password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class EmailChangeSerializer(serializers.Serializer):
+    new_email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, max_length=128, help_text="The current password."
+    )
+
+
+class EmailChangeConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The token of the link mailed to the new address.")
+
+
+class AcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField()

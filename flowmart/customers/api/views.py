@@ -5,13 +5,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowmart.common.schema import errors
-from flowmart.common.throttling import account_attempt
+from flowmart.common.throttling import account_attempt, by_address, by_customer
 
-from .. import selectors, services
+from .. import recovery, selectors, services
 from ..authentication import BearerTokenAuthentication
 from ..models import Address
 from .serializers import (
+    AcceptedSerializer,
     AddressSerializer,
+    EmailChangeConfirmSerializer,
+    EmailChangeSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     ProfileSerializer,
     RegisteredSerializer,
     RegisterSerializer,
@@ -68,6 +74,84 @@ class LogoutView(APIView):
     def post(self, request):
         services.revoke_token(request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+RESET_ACCEPTED = "If an account uses this address, a link to reset its password is on its way."
+
+
+class PasswordResetView(CredentialsView):
+    """Ask for a password-reset email. The answer is 202 whether or not the address has an
+    account (no enumeration); limited per client address and, silently, per account."""
+
+    throttle_classes = [by_address("password_reset")]
+
+    @extend_schema(request=PasswordResetRequestSerializer, responses={202: AcceptedSerializer, **errors(429)})
+    def post(self, request):
+        data = PasswordResetRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recovery.request_password_reset(data.validated_data["email"])
+        return Response({"detail": RESET_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(CredentialsView):
+    """Set a new password with the emailed token (single use, expiring). Every API token of the
+    account is revoked: log in again with the new password."""
+
+    throttle_classes = [by_address("password_reset")]
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None, **errors(429)})
+    def post(self, request):
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recovery.confirm_password_reset(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Change the password with the current one. Every token of the account is revoked (other
+    devices are logged out) and a new one is returned for this client. Wrong current passwords
+    count against the account like failed logins."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PasswordChangeSerializer, responses={200: TokenSerializer, **errors(429)})
+    def post(self, request):
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = recovery.change_password(request.user, **data.validated_data)
+        return Response({"token": token})
+
+
+class EmailChangeView(APIView):
+    """Ask to move the account to another email address (with the current password): a
+    confirmation link goes to the new address; nothing changes until it is followed."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [by_customer("email_change")]
+
+    @extend_schema(request=EmailChangeSerializer, responses={202: AcceptedSerializer, **errors(429)})
+    def post(self, request):
+        data = EmailChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recovery.request_email_change(request.user, **data.validated_data)
+        return Response(
+            {"detail": f"A confirmation link was sent to {data.validated_data['new_email'].lower()}."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class EmailChangeConfirmView(CredentialsView):
+    """Confirm the new address with the token mailed to it (single use, expiring); the old
+    address is told. Works without being logged in: the link may be opened on another device."""
+
+    throttle_classes = [by_address("email_change")]
+
+    @extend_schema(request=EmailChangeConfirmSerializer, responses={200: ProfileSerializer, **errors(409, 429)})
+    def post(self, request):
+        data = EmailChangeConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = recovery.confirm_email_change(**data.validated_data)
+        return Response(ProfileSerializer(user).data)
 
 
 class ProfileView(generics.RetrieveUpdateAPIView):

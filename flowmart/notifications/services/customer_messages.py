@@ -253,3 +253,43 @@ def contact_changed(ev) -> None:
             )
         )
     composing.queue(Source.of(ev), "contact_changed", recipients, context)
+
+
+# --- account security -------------------------------------------------------------------
+
+
+def _account_holder(ev, email: str, suffix: str = "") -> composing.Recipient:
+    """The address the event names (the one on the account at that moment, or the new one
+    being confirmed), not our contact copy, which may lag behind."""
+    return composing.Recipient(
+        key=f"customer:{ev.customer_id}{suffix}",
+        email=email,
+        locale=ev.locale or composing.default_locale(),
+        customer_id=ev.customer_id,
+        first_name=ev.first_name,
+    )
+
+
+def _minutes_left(ev) -> int:
+    return max(1, round((ev.expires_at - ev.occurred_at).total_seconds() / 60))
+
+
+def password_reset_requested(ev) -> None:
+    """The reset link, kept sealed in the message row: rendering opens it (links.SEALED_LINKS)."""
+    context = {"sealed_token": ev.sealed_token, "valid_minutes": _minutes_left(ev)}
+    composing.queue(Source.of(ev), "password_reset", [_account_holder(ev, ev.email)], context)
+
+
+def email_change_requested(ev) -> None:
+    """The confirmation link goes to the new address only: following it proves the customer reads it."""
+    context = {
+        "sealed_token": ev.sealed_token,
+        "valid_minutes": _minutes_left(ev),
+        "new_email": ev.new_email,
+    }
+    recipient = _account_holder(ev, ev.new_email, "/new-email")
+    composing.queue(Source.of(ev), "email_change_confirmation", [recipient], context)
+
+
+def password_changed(ev) -> None:
+    composing.queue(Source.of(ev), "password_changed", [_account_holder(ev, ev.email)], {"how": ev.how})

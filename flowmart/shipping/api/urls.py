@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import easypost, views
 
 urlpatterns = [
     path("shipping/shipments/", views.ShipmentListView.as_view(), name="shipping-shipments"),
@@ -11,6 +11,12 @@ urlpatterns = [
     path("shipping/returns/<str:return_id>/label/", views.ReturnLabelView.as_view(), name="shipping-return-label"),
     path(
         "shipping/returns/<str:return_id>/receive/", views.ReturnReceiveView.as_view(), name="shipping-return-receive"
+    ),
+    # Before the generic carrier webhook: EasyPost's own event format and signature.
+    path(
+        "shipping/carriers/easypost/webhook/",
+        easypost.EasyPostWebhookView.as_view(),
+        name="shipping-easypost-webhook",
     ),
     path(
         "shipping/carriers/<slug:carrier>/webhook/", views.CarrierWebhookView.as_view(), name="shipping-carrier-webhook"

@@ -2,6 +2,7 @@
 speaks the Carrier protocol (see base.py)."""
 
 from .base import Carrier, Label, Quote, UnknownCarrier
+from .easypost import EasyPostCarrier
 from .simulated import SimulatedCarrier
 
 CARRIERS: dict[str, Carrier] = {
@@ -24,6 +25,7 @@ CARRIERS: dict[str, Carrier] = {
             tracking_site="https://flowexpress.example/track/",
             hex_tracking=True,
         ),
+        EasyPostCarrier(),  # real carriers through EasyPost; methods need EASYPOST_API_KEY
     )
 }
 

@@ -38,8 +38,8 @@ class Carrier(Protocol):
     def quote(self, country: str, weight_grams: int) -> Quote | None:
         """Price and days to send weight_grams to country, or None when not served."""
 
-    def create_shipment(self, shipment: Shipment) -> Label:
-        """Book the parcel with the carrier (shipment lines are saved already)."""
+    def create_shipment(self, shipment: Shipment, lines: dict[str, int] | None = None) -> Label:
+        """Book the parcel ({sku: quantity} in it) with the carrier; the shipment is not saved yet."""
 
     def track(self, tracking_number: str) -> str:
         """The carrier's current status of a parcel (a Shipment.Status value)."""

@@ -34,7 +34,7 @@ class SimulatedCarrier:
                 quotes.append(Quote(price=price, estimated_days=method.estimated_days))
         return min(quotes, key=lambda q: (q.price.amount, q.estimated_days), default=None)
 
-    def create_shipment(self, shipment: Shipment) -> Label:
+    def create_shipment(self, shipment: Shipment, lines: dict[str, int] | None = None) -> Label:
         tracking_number = self._tracking_number(self.shipment_prefix, shipment.warehouse_country)
         pdf = render_label(
             carrier_name=self.name,

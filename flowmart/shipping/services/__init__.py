@@ -1,6 +1,7 @@
 """Commands that change shipping state, each in one transaction that publishes its events."""
 
 from .fulfilment import cancel_order, mark_paid, record_amended_lines, record_order, record_release, record_reservation
+from .parcels import keep_sku_weights
 from .rates import (
     current_revision,
     delete_rate_table_rows,
@@ -28,6 +29,7 @@ __all__ = [
     "current_revision",
     "delete_rate_table_rows",
     "dispatch_shipment",
+    "keep_sku_weights",
     "mark_paid",
     "open_return",
     "publish_rate_table",

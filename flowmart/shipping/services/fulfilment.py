@@ -160,7 +160,7 @@ def _create_shipment(order: ShippingOrder, warehouse_code: str, country: str, li
         carrier=method.carrier if method else DEFAULT_CARRIER,
         destination=order.shipping_address or {},
     )
-    label = get_carrier(shipment.carrier).create_shipment(shipment)
+    label = get_carrier(shipment.carrier).create_shipment(shipment, lines=lines)
     shipment.tracking_number = label.tracking_number
     shipment.label.save(f"{label.tracking_number}.pdf", ContentFile(label.pdf), save=False)
     shipment.save()

@@ -14,10 +14,11 @@ from flowmart.common.money import Money
 from flowmart.contracts.shipping import ShippingRatesPublished
 from flowmart.events import publish
 from flowmart.shipping import selectors
-from flowmart.shipping.carriers import CARRIERS
+from flowmart.shipping.carriers import CARRIERS, easypost
 from flowmart.shipping.models import Rate, RateRevision, ShippingMethod, Zone, normalise_countries
 
 COUNTER_PK = 1
+EASYPOST_UNCONFIGURED = "easypost needs EASYPOST_API_KEY: without it no label could be bought."
 
 
 def publish_rate_table() -> int:
@@ -38,14 +39,32 @@ def current_revision() -> int:
 
 
 def save_method(
-    *, code: str, name: str, carrier: str, estimated_days: int, active: bool = True, publish_change: bool = True
+    *,
+    code: str,
+    name: str,
+    carrier: str,
+    estimated_days: int,
+    active: bool = True,
+    publish_change: bool = True,
+    easypost_carrier: str = "",
+    easypost_service: str = "",
 ) -> tuple[ShippingMethod, bool]:
-    """Create or update a method by code. Returns (method, changed)."""
+    """Create or update a method by code. Returns (method, changed). A method served by
+    EasyPost names the EasyPost carrier/service to buy (blank: the cheapest offered)."""
     if carrier not in CARRIERS:
         raise InvalidRequest(fields={"carrier": [f"unknown carrier {carrier!r}; known: {', '.join(CARRIERS)}"]})
+    if carrier == "easypost" and not easypost.configured():
+        raise InvalidRequest(fields={"carrier": [EASYPOST_UNCONFIGURED]})
     with transaction.atomic():
         method, changed = _upsert(
-            ShippingMethod, {"code": code}, name=name, carrier=carrier, estimated_days=estimated_days, active=active
+            ShippingMethod,
+            {"code": code},
+            name=name,
+            carrier=carrier,
+            estimated_days=estimated_days,
+            active=active,
+            easypost_carrier=easypost_carrier,
+            easypost_service=easypost_service,
         )
         _publish_if(changed and publish_change)
     return method, changed
