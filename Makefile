@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 # The test suite runs against real PostgreSQL and Redis on loopback (see scripts/services).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/flowmart
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Test processes (pytest-xdist): each gets its own PostgreSQL database and the next Redis
+# databases after TEST_REDIS_URL's (tests/settings.py). Tests that start workers mostly wait.
+TEST_PROCESSES ?= 2
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_TASK_ALWAYS_EAGER=1 \
 	LOG_FORMAT=plain LOG_LEVEL=WARNING THROTTLE_AUTH_RATE=1000/min THROTTLE_REGISTER_RATE=1000/min \
 	THROTTLE_LOGIN_ACCOUNT_RATE=1000/min THROTTLE_CHECKOUT_RATE=1000/min
@@ -27,7 +30,7 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install services
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 services:
 	scripts/services
