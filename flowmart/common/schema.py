@@ -31,6 +31,12 @@ OPEN = (permissions.AllowAny, permissions.IsAuthenticated, permissions.IsAuthent
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+class ShortageSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="units in the cart")
+    available = serializers.IntegerField(help_text="units that can be sold")
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="snake_case, e.g. validation_error, not_found, conflict")
     message = serializers.CharField(help_text="for people; never echoes what was refused")
@@ -38,6 +44,13 @@ class ErrorDetailSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="validation errors only: the problems of each field",
+    )
+    sku = serializers.CharField(required=False, help_text="insufficient_stock: the SKU that is short")
+    available = serializers.IntegerField(
+        required=False, help_text="insufficient_stock: how many units of `sku` can be sold right now"
+    )
+    shortages = ShortageSerializer(
+        many=True, required=False, help_text="insufficient_stock at checkout: every line that is short"
     )
 
 

@@ -92,7 +92,7 @@ def on_payment_held(ev: PaymentHeldForReview) -> None:
 
 
 def on_payment_action_required(ev: PaymentActionRequired) -> None:
-    lifecycle.payment_needs_action(ev.order_id)
+    lifecycle.payment_needs_action(ev.order_id, ev.next_action_url, ev.client_secret, ev.provider)
 
 
 def on_payment_refunded(ev: PaymentRefunded) -> None:
@@ -115,23 +115,36 @@ def on_shipment_created(ev: ShipmentCreated) -> None:
         warehouse=ev.warehouse_code,
         carrier=ev.carrier,
         tracking_number=ev.tracking_number,
+        tracking_url=ev.tracking_url,
     )
 
 
 def on_shipment_dispatched(ev: ShipmentDispatched) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "dispatched", warehouse=ev.warehouse_code)
+    shipments.shipment_changed(
+        ev.order_id,
+        ev.shipment_id,
+        "dispatched",
+        place=ev.warehouse_code,
+        at=ev.occurred_at,
+        warehouse=ev.warehouse_code,
+        carrier=ev.carrier,
+        tracking_number=ev.tracking_number,
+        tracking_url=ev.tracking_url,
+    )
 
 
 def on_shipment_in_transit(ev: ShipmentInTransit) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "in_transit")
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "in_transit", place=ev.location, at=ev.at or ev.occurred_at)
 
 
 def on_shipment_delivered(ev: ShipmentDelivered) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivered")
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivered", place=ev.location, at=ev.at or ev.occurred_at)
 
 
 def on_delivery_failed(ev: DeliveryFailed) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivery_failed", reason=ev.reason)
+    shipments.shipment_changed(
+        ev.order_id, ev.shipment_id, "delivery_failed", reason=ev.reason, place=ev.location, at=ev.at or ev.occurred_at
+    )
 
 
 def on_shipment_voided(ev: ShipmentVoided) -> None:

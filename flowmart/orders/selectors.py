@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from flowmart.common.money import Money
 
 from . import pricing
-from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable
+from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
 def cart_of(customer_id: int, cart_id, *, lock: bool = False) -> Cart:
@@ -26,6 +26,14 @@ def open_cart_of(customer_id: int) -> Cart | None:
 def cart_items(cart: Cart) -> list[CartItem]:
     """The cart's lines with their current catalogue data, in one query."""
     return list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+
+
+def availability(skus) -> dict[str, int]:
+    """Units that can be sold per SKU, from orders' projection of inventory's levels; a SKU
+    inventory never reported has none."""
+    skus = list(skus)
+    known = dict(SkuAvailability.objects.filter(sku__in=skus).values_list("sku", "available"))
+    return {sku: max(known.get(sku, 0), 0) for sku in skus}
 
 
 def cart_currency(items: list[CartItem]) -> str:
@@ -53,18 +61,18 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
     return pricing.price(lines, currency, shipping, pricing.tax_rate(cart.shipping_country))
 
 
-def shipping_offers(customer_id: int, country: str) -> list[dict]:
-    """Methods and prices for the caller's open cart (an empty parcel if there is none)."""
-    cart = open_cart_of(customer_id)
+def shipping_offers(cart: Cart | None, country: str) -> dict:
+    """Methods and prices for the cart (an empty parcel if there is none), and why the others
+    do not fit (pricing.explain)."""
     items = cart_items(cart) if cart else []
     currency = cart_currency(items) if items else None
-    return pricing.quote_methods(rate_methods(), country, cart_weight(items), currency)
+    return pricing.explain(rate_methods(), country, cart_weight(items), currency)
 
 
 def orders_of(customer_id: int) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
-        "shipments",
+        "shipments__tracking_events",
         "timeline",
         Prefetch("returns", queryset=OrderReturn.objects.order_by("id")),
     )
@@ -75,3 +83,10 @@ def order_of(customer_id: int, order_id) -> Order:
         return orders_of(customer_id).get(pk=int(order_id))
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such order.") from None
+
+
+def return_of(customer_id: int, return_id: str) -> OrderReturn:
+    ret = OrderReturn.objects.select_related("order").filter(return_id=return_id, order__customer_id=customer_id).first()
+    if ret is None:
+        raise NotFound("No such return.")
+    return ret

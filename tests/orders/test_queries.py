@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 # Measured (orders' subscribers only): auth, key claim (insert + lock), cart, items with variants, rates,
 # order insert + number, lines (one bulk insert), timeline, two outbox rows, empty the cart, key response,
 # status re-read, and the savepoint pair of the test transaction.
-CHECKOUT_BUDGET = 17
-ORDER_READ_BUDGET = 6  # auth, order, lines, shipments, timeline, returns
+CHECKOUT_BUDGET = 18  # + the re-check of the cart's stock
+ORDER_READ_BUDGET = 7  # auth, order, lines, shipments, their tracking events, timeline, returns
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ Views only translate HTTP: they validate the shape of a request, call one servic
 or selector with the caller's id, and render the result.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,7 +25,9 @@ def cart_body(cart) -> dict:
     totals = selectors.cart_totals(cart, items)
     return {
         "id": cart.pk,
-        "items": s.CartItemSerializer(items, many=True).data,
+        "items": s.CartItemSerializer(
+            items, many=True, context={"available": selectors.availability(i.variant_id for i in items)}
+        ).data,
         "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
         "shipping_country": cart.shipping_country or None,
         "shipping_method": cart.shipping_method or None,
@@ -58,7 +60,11 @@ class CartView(APIView):
 
 
 class CartItemsView(APIView):
-    @extend_schema(request=s.AddItemSerializer, responses={201: s.CartItemSerializer, **errors(409)})
+    @extend_schema(
+        request=s.AddItemSerializer,
+        responses={201: s.CartItemSerializer, **errors(409)},
+        description="More units than can be sold answer 409 `insufficient_stock` with `sku` and `available`.",
+    )
     def post(self, request, cart_id):
         data = valid(s.AddItemSerializer, request.data)
         item = carts.add_item(request.user.id, cart_id, data["sku"], data["quantity"])
@@ -78,12 +84,46 @@ class CartItemView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+REASON_HEADER = "Shipping-Unavailable-Reason"
+
+
 class ShippingMethodsView(APIView):
-    @extend_schema(parameters=[s.CountryQuerySerializer], responses=s.ShippingOfferSerializer(many=True))
+    """API.md fixes the answer as the list of offers; why none fits travels beside it, in the
+    `Shipping-Unavailable-Reason` header when the list is empty, and in full (per method) in
+    the object `?explain=true` asks for instead of the list."""
+
+    @extend_schema(
+        parameters=[
+            s.ShippingMethodsQuerySerializer,
+            OpenApiParameter(
+                REASON_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Only when no method fits: too_heavy, no_zone, no_rate_in_currency or no_methods.",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="ShippingMethodsAnswer",
+                    serializers=[s.ShippingOfferSerializer(many=True), s.ShippingExplanationSerializer],
+                    resource_type_field_name=None,
+                    many=False,
+                ),
+                description="The offers (a list); with explain=true the object with `reason` and `unavailable`.",
+            )
+        },
+    )
     def get(self, request):
-        country = valid(s.CountryQuerySerializer, request.query_params)["country"]
-        offers = selectors.shipping_offers(request.user.id, country)
-        return Response([{**offer, "price": offer["price"].to_dict()} for offer in offers])
+        query = valid(s.ShippingMethodsQuerySerializer, request.query_params)
+        answer = selectors.shipping_offers(selectors.open_cart_of(request.user.id), query["country"])
+        offers = [{**offer, "price": offer["price"].to_dict()} for offer in answer["methods"]]
+        body = {**answer, "methods": offers} if query["explain"] else offers
+        response = Response(body)
+        if answer["reason"]:
+            response[REASON_HEADER] = answer["reason"]
+        return response
 
 
 class CheckoutView(APIView):
@@ -157,11 +197,6 @@ class OrderReturnsView(APIView):
         selectors.order_of(request.user.id, order_id)  # another customer's order is 404 before any 400
         data = valid(s.ReturnSerializer, request.data)
         ret = changes.request_return(request.user.id, order_id, data["lines"], data["reason"])
-        body = {
-            "return_id": ret.return_id,
-            "order_id": ret.order_id,
-            "status": ret.status,
-            "lines": ret.lines,
-            "reason": ret.reason,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        # Committed: read it back as the order shows it (in eager mode shipping has issued the label).
+        ret = selectors.return_of(request.user.id, ret.return_id)
+        return Response(s.ReturnResponseSerializer(ret).data, status=status.HTTP_201_CREATED)

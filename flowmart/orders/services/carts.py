@@ -4,7 +4,7 @@ same SKU at once end as one line with both quantities (and still within 1..100).
 from django.db import IntegrityError, transaction
 
 from flowmart.common.countries import is_country_code
-from flowmart.common.errors import Conflict, InvalidRequest
+from flowmart.common.errors import Conflict, InsufficientStock, InvalidRequest
 
 from .. import pricing, selectors
 from ..models import Cart, CartItem, SellableVariant
@@ -45,6 +45,17 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
+def check_stock(sku: str, quantity: int) -> None:
+    """A line may not hold more than can be sold now (409 insufficient_stock, with how many can)."""
+    available = selectors.availability([sku])[sku]
+    if quantity > available:
+        raise InsufficientStock(
+            f"Only {available} of {sku} can be sold right now." if available else f"{sku} is sold out.",
+            sku=sku,
+            available=available,
+        )
+
+
 @transaction.atomic
 def add_item(customer_id: int, cart_id, sku: str, quantity: int) -> CartItem:
     """Add units of a SKU; an existing line of that SKU grows instead of a second line."""
@@ -59,11 +70,13 @@ def add_item(customer_id: int, cart_id, sku: str, quantity: int) -> CartItem:
     existing = next((item for item in items if item.variant_id == variant.sku), None)
     if existing is not None:
         _check_quantity(existing.quantity + quantity)
+        check_stock(variant.sku, existing.quantity + quantity)
         existing.quantity += quantity
         existing.save(update_fields=["quantity"])
         existing.variant = variant
         return existing
     _check_quantity(quantity)
+    check_stock(variant.sku, quantity)
     cart.save(update_fields=["updated_at"])
     return CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
 
@@ -73,6 +86,8 @@ def change_item(customer_id: int, cart_id, item_id, quantity: int) -> CartItem:
     cart = _writable(customer_id, cart_id)
     _check_quantity(quantity)
     item = _item(cart, item_id)
+    if quantity > item.quantity:  # lowering a line that is short is always allowed
+        check_stock(item.variant_id, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
     return item

@@ -13,10 +13,10 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from flowmart.common.errors import IdempotencyKeyReused, InvalidRequest
+from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
 from .. import pricing, selectors
-from ..models import CartItem, CustomerAddress, IdempotencyKey, Order
+from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from .placing import Customer, LineSpec, Payment, place_order
 
 # Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
@@ -59,9 +59,10 @@ def _claim(customer_id: int, key: str, body_hash: str) -> IdempotencyKey:
 
 
 def _current(body: dict) -> dict:
-    """The stored response with the order's status as it stands now."""
-    status = Order.objects.filter(pk=body["order_id"]).values_list("status", flat=True).first()
-    return {**body, "status": status or body["status"]}
+    """The stored response with the order's status (and what the payment asks of the
+    customer, 3-D Secure) as they stand now."""
+    now = Order.objects.filter(pk=body["order_id"]).values("status", "next_action").first() or {}
+    return {**body, "status": now.get("status") or body["status"], "next_action": now.get("next_action")}
 
 
 def _address(customer_id: int, data: dict) -> dict:
@@ -80,6 +81,12 @@ def _address(customer_id: int, data: dict) -> dict:
 
 def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> Order:
     cart = selectors.cart_of(customer.id, data["cart_id"], lock=True)
+    if cart.status == Cart.Status.CLOSED:
+        raise Conflict(
+            f"This cart was already checked out (order {cart.order_id}); use a new cart.",
+            code="cart_checked_out",
+            order_id=cart.order_id,
+        )
     items = selectors.cart_items(cart)
     if not items:
         raise InvalidRequest("The cart is empty.", fields={"cart_id": ["The cart is empty."]})
@@ -88,6 +95,7 @@ def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> O
         raise InvalidRequest(
             "Some items are no longer for sale.", fields={"cart_id": [f"Not for sale: {', '.join(gone)}."]}
         )
+    _check_stock(items)
     currency = items[0].variant.currency
     if any(item.variant.currency != currency for item in items):
         raise InvalidRequest("A cart holds one currency.", fields={"cart_id": ["The cart mixes currencies."]})
@@ -117,5 +125,26 @@ def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> O
     ]
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
     order = place_order(customer, lines, address, method, payment)
-    CartItem.objects.filter(cart=cart).delete()
+    # The cart becomes the order: it is closed (a repeat checkout of it is told so) and the
+    # customer's next POST /carts/ opens a new one.
+    cart.status, cart.order = Cart.Status.CLOSED, order
+    cart.save(update_fields=["status", "order", "updated_at"])
     return order
+
+
+def _check_stock(items: list[CartItem]) -> None:
+    """Checkout re-checks what the cart was allowed to hold: stock may have sold meanwhile."""
+    available = selectors.availability(item.variant_id for item in items)
+    short = [
+        {"sku": item.variant_id, "quantity": item.quantity, "available": available[item.variant_id]}
+        for item in items
+        if item.quantity > available[item.variant_id]
+    ]
+    if short:
+        first = short[0]
+        raise InsufficientStock(
+            "Not enough stock for " + ", ".join(f"{s['sku']} ({s['available']} available)" for s in short) + ".",
+            sku=first["sku"],
+            available=first["available"],
+            shortages=short,
+        )

@@ -197,7 +197,11 @@ def _requires_action(payment: Payment, attempt: PaymentAttempt, outcome: ChargeO
         payment.save()
         publish(
             PaymentActionRequired(
-                order_id=payment.order_id, payment_id=payment.pk, next_action_url=outcome.next_action_url
+                order_id=payment.order_id,
+                payment_id=payment.pk,
+                next_action_url=outcome.next_action_url,
+                client_secret=outcome.client_secret,
+                provider=payment.provider,
             )
         )
 

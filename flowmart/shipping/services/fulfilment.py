@@ -40,6 +40,7 @@ def record_order(event: OrderConfirmed) -> None:
         if order.confirmed_at is not None:
             return
         order.order_number = event.order_number
+        order.customer_id = event.customer_id
         order.customer_email = event.customer_email
         order.shipping_address = dataclasses.asdict(event.shipping_address)
         order.shipping_method = event.shipping_method
