@@ -22,9 +22,7 @@ class ApiError(exceptions.APIException):
     default_code = "bad_request"
     default_detail = "The request cannot be processed."
 
-    def __init__(
-        self, message: str | None = None, code: str | None = None, fields: dict | None = None, **extra
-    ):
+    def __init__(self, message: str | None = None, code: str | None = None, fields: dict | None = None, **extra):
         super().__init__(message or self.default_detail, code or self.default_code)
         self.code = code or self.default_code
         self.fields = fields
@@ -112,7 +110,9 @@ def _messages(value) -> list:
     if isinstance(value, dict):
         # A nested serializer's own problems belong to the field itself, not to "non_field_errors".
         return [
-            msg if key == "non_field_errors" else f"{key}: {msg}" for key, inner in value.items() for msg in _messages(inner)
+            msg if key == "non_field_errors" else f"{key}: {msg}"
+            for key, inner in value.items()
+            for msg in _messages(inner)
         ]
     return [str(value)]
 

@@ -43,3 +43,12 @@ class CustomerContactChanged(Event):
     first_name: str = ""
     changed: tuple[str, ...] = ()
     previous_email: str = ""
+
+
+@event
+class CustomerSignedIn(Event):
+    """A customer logged in (or registered) carrying a guest cart's token (X-Cart-Token):
+    orders merges that cart into the customer's."""
+
+    customer_id: int
+    cart_token: str

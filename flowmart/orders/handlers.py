@@ -5,7 +5,12 @@ Each handler translates one event into one service call. Names are stable
 """
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
-from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
+from flowmart.contracts.customers import (
+    CustomerAddressDeleted,
+    CustomerAddressSaved,
+    CustomerRegistered,
+    CustomerSignedIn,
+)
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
 from flowmart.contracts.payments import (
     PaymentActionRequired,
@@ -27,7 +32,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
-from .services import changes, lifecycle, projections, renewals, returns, shipments
+from .services import changes, guests, lifecycle, projections, renewals, returns, shipments
 
 
 def keep_variant(ev: ProductPublished) -> None:
@@ -167,7 +172,17 @@ def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
     renewals.subscription_cancelled(ev.subscription_id)
 
 
+def merge_guest_cart(ev: CustomerSignedIn) -> None:
+    guests.merge_guest_cart(ev.customer_id, ev.cart_token)
+
+
+def claim_guest_orders(ev: CustomerRegistered) -> None:
+    guests.claim_guest_orders(ev.customer_id, ev.email)
+
+
 SUBSCRIBERS = {
+    CustomerSignedIn: [merge_guest_cart],
+    CustomerRegistered: [claim_guest_orders],
     ProductPublished: [keep_variant],
     VariantPriceChanged: [keep_price],
     ProductRetired: [retire_variants],

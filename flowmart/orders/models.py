@@ -84,7 +84,9 @@ class Cart(models.Model):
         OPEN = "open"
         CLOSED = "closed"
 
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)  # None: a guest's cart
+    # A guest's cart is theirs by this secret (X-Cart-Token); a customer's has none.
+    token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     shipping_country = models.CharField(max_length=2, blank=True)
     shipping_method = models.CharField(max_length=50, blank=True)
@@ -139,7 +141,7 @@ class IdempotencyKey(models.Model):
 
 class Order(models.Model):
     number = models.CharField(max_length=20, unique=True, null=True)
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)  # None: a guest's (until claimed)
     customer_email = models.EmailField(db_index=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     cancellation_reason = models.CharField(max_length=30, null=True, blank=True)

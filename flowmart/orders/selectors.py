@@ -1,6 +1,8 @@
 """Reads of the orders context. Every lookup is scoped to the calling customer, so
 another customer's cart or order is simply not found (404)."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
@@ -11,16 +13,36 @@ from . import pricing
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
-def cart_of(customer_id: int, cart_id, *, lock: bool = False) -> Cart:
-    carts = Cart.objects.select_for_update() if lock else Cart.objects
+@dataclass(frozen=True)
+class Guest:
+    """A shopper without an account, known only by their cart's token (X-Cart-Token)."""
+
+    token: str
+
+
+Owner = int | Guest  # a customer's id, or a guest
+
+
+def owned_carts(owner: Owner) -> QuerySet[Cart]:
+    if isinstance(owner, Guest):
+        return Cart.objects.filter(token=owner.token, customer_id__isnull=True)
+    return Cart.objects.filter(customer_id=owner)
+
+
+def cart_of(owner: Owner, cart_id, *, lock: bool = False) -> Cart:
+    carts = owned_carts(owner)
+    if lock:
+        carts = carts.select_for_update()
     try:
-        return carts.get(pk=int(cart_id), customer_id=customer_id)
+        return carts.get(pk=int(cart_id))
     except (Cart.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such cart.") from None
 
 
-def open_cart_of(customer_id: int) -> Cart | None:
-    return Cart.objects.filter(customer_id=customer_id, status=Cart.Status.OPEN).first()
+def open_cart_of(owner: Owner | None) -> Cart | None:
+    if owner is None:
+        return None
+    return owned_carts(owner).filter(status=Cart.Status.OPEN).first()
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
@@ -86,7 +108,22 @@ def order_of(customer_id: int, order_id) -> Order:
 
 
 def return_of(customer_id: int, return_id: str) -> OrderReturn:
-    ret = OrderReturn.objects.select_related("order").filter(return_id=return_id, order__customer_id=customer_id).first()
+    ret = (
+        OrderReturn.objects.select_related("order").filter(return_id=return_id, order__customer_id=customer_id).first()
+    )
     if ret is None:
         raise NotFound("No such return.")
     return ret
+
+
+def guest_order(token: str) -> Order:
+    """The order a guest's signed link names (API.md: 404 for anything else)."""
+    from flowmart.contracts.orders import read_guest_order_token
+
+    found = read_guest_order_token(token, max_age_seconds=settings.GUEST_ORDER_LINK_MAX_AGE_DAYS * 86400)
+    order = None
+    if found is not None:
+        order = Order.objects.filter(pk=found[0], customer_email__iexact=found[1]).first()
+    if order is None:
+        raise NotFound("No such order.")
+    return order_of(order.customer_id, order.pk)

@@ -127,7 +127,9 @@ def test_a_return_says_the_same_word_in_the_answer_and_on_the_order(shop, staff)
     assert asked.status_code == 201, asked.content
     [on_order] = order(buyer, placed["order_id"])["returns"]
     assert asked.json()["status"] == on_order["status"] == "initiated"  # eager: the label is issued already
-    assert asked.json()["return_id"] == on_order["id"] and asked.json()["tracking_number"] == on_order["tracking_number"]
+    assert (
+        asked.json()["return_id"] == on_order["id"] and asked.json()["tracking_number"] == on_order["tracking_number"]
+    )
 
 
 def test_an_amendment_that_charged_more_leaves_the_order_paid(shop):

@@ -74,6 +74,9 @@ class CartSerializer(serializers.Serializer):
     """Documents the cart body (built in views.cart_body)."""
 
     id = serializers.IntegerField()
+    token = serializers.CharField(
+        allow_null=True, help_text="guest carts only: send it as X-Cart-Token (null for a customer's cart)"
+    )
     items = CartItemSerializer(many=True)
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
@@ -124,6 +127,9 @@ class CheckoutResponseSerializer(serializers.Serializer):
     status = serializers.CharField()
     next_action = NextActionSerializer(
         allow_null=True, help_text="set while the payment waits for the customer (3-D Secure); null otherwise"
+    )
+    guest_order_url = serializers.URLField(
+        required=False, help_text="guests only: the signed link to this order (GET, no login)"
     )
 
 
@@ -199,6 +205,9 @@ class PaymentSerializer(serializers.Serializer):
 
 class CheckoutSerializer(serializers.Serializer):
     cart_id = serializers.IntegerField()
+    email = serializers.EmailField(
+        required=False, help_text="guests only (required for them): where the order's messages go"
+    )
     shipping_address = AddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False)
     shipping_method = serializers.CharField(max_length=50)

@@ -17,7 +17,8 @@ from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientS
 
 from .. import pricing, selectors
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
-from .placing import Customer, LineSpec, Payment, place_order
+from ..selectors import Guest, Owner
+from .placing import Customer, LineSpec, Payment, guest_order_url, place_order
 
 # Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -35,17 +36,34 @@ def request_hash(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
-def checkout(customer: Customer, key: str, body_hash: str, data: dict, client_ip: str | None) -> tuple[int, dict]:
-    """Returns (HTTP status, body). `data` is the validated request body."""
+GUEST_KEYS = 0  # guests' keys live under customer id 0, each scoped by its cart token
+
+
+def _key_scope(owner: Owner, key: str) -> tuple[int, str]:
+    """(customer id, key) the claim is stored under: a guest's key is hashed with their cart
+    token, so two guests using the same Idempotency-Key never meet."""
+    if isinstance(owner, Guest):
+        return GUEST_KEYS, "guest-" + hashlib.sha256(f"{owner.token}:{key}".encode()).hexdigest()
+    return owner, key
+
+
+def checkout(
+    customer: Customer, key: str, body_hash: str, data: dict, client_ip: str | None, owner: Owner | None = None
+) -> tuple[int, dict]:
+    """Returns (HTTP status, body). `data` is the validated request body; `owner` is whose
+    cart it is (the customer's id by default, or a Guest with their cart token)."""
+    owner = customer.id if owner is None else owner
     with transaction.atomic():
-        claim = _claim(customer.id, key, body_hash)
+        claim = _claim(*_key_scope(owner, key), body_hash)
         if claim.response_status is not None:
             if claim.request_hash != body_hash:
                 raise IdempotencyKeyReused()
             return claim.response_status, _current(claim.response_body)
-        order = _order_from_cart(customer, data, client_ip)
+        order = _order_from_cart(customer, owner, data, client_ip)
         claim.response_status, claim.order = 201, order
         claim.response_body = {"order_id": order.pk, "status": order.status}
+        if order.customer_id is None:
+            claim.response_body["guest_order_url"] = guest_order_url(order)
         claim.save(update_fields=["response_status", "response_body", "order"])
     # Committed: in eager mode the saga has already moved the order on.
     return 201, _current(claim.response_body)
@@ -65,10 +83,14 @@ def _current(body: dict) -> dict:
     return {**body, "status": now.get("status") or body["status"], "next_action": now.get("next_action")}
 
 
-def _address(customer_id: int, data: dict) -> dict:
+def _address(customer_id: int | None, data: dict) -> dict:
     """The inline address, or the customer's saved one from orders' address-book copy."""
     if "shipping_address" in data:
         return dict(data["shipping_address"])
+    if customer_id is None:
+        raise InvalidRequest(
+            "Guests send the address itself.", fields={"shipping_address_id": ["Only customers have an address book."]}
+        )
     saved = CustomerAddress.objects.filter(
         address_id=data["shipping_address_id"], customer_id=customer_id, deleted=False
     ).first()
@@ -79,8 +101,8 @@ def _address(customer_id: int, data: dict) -> dict:
     return {field: saved.address.get(field) or "" for field in ADDRESS_FIELDS}
 
 
-def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> Order:
-    cart = selectors.cart_of(customer.id, data["cart_id"], lock=True)
+def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: str | None) -> Order:
+    cart = selectors.cart_of(owner, data["cart_id"], lock=True)
     if cart.status == Cart.Status.CLOSED:
         raise Conflict(
             f"This cart was already checked out (order {cart.order_id}); use a new cart.",

@@ -1,6 +1,14 @@
 """Commands that change shipping state, each in one transaction that publishes its events."""
 
-from .fulfilment import cancel_order, mark_paid, record_amended_lines, record_order, record_release, record_reservation
+from .fulfilment import (
+    cancel_order,
+    mark_paid,
+    record_amended_lines,
+    record_order,
+    record_owner,
+    record_release,
+    record_reservation,
+)
 from .rates import (
     current_revision,
     delete_rate_table_rows,
@@ -35,6 +43,7 @@ __all__ = [
     "return_label_url",
     "record_amended_lines",
     "record_order",
+    "record_owner",
     "record_release",
     "record_reservation",
     "record_tracking_update",
