@@ -12,17 +12,17 @@ import hmac
 from django.conf import settings
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowmart.common.errors import ApiError, Forbidden
-from flowmart.common.permissions import NOT_FOUND, IsOperationsOrSellerStaff, staff_schema
+from flowmart.common.permissions import IsOperationsOrSellerStaff, staff_schema
 from flowmart.common.roles import StaffScope, is_staff_member
-from flowmart.common.schema import ErrorSerializer, errors
+from flowmart.common.schema import errors
 from flowmart.shipping import selectors, services
 from flowmart.shipping.carriers import CARRIERS
 from flowmart.shipping.models import Return
@@ -93,15 +93,23 @@ class ShipmentListView(_StaffView, generics.ListAPIView):
         return _order_filter(selectors.shipments_for_staff(self.scope).order_by("-id"), self.request)
 
 
-@extend_schema(
-    description="Customers: their own shipment, with the carrier's `tracking_url` and the applied `tracking_events` "
-    "(status, place, at); another customer's is 404. Staff: operations any shipment; "
-    f"{SELLER_SHIPMENTS}",
-    responses={200: FulfilmentShipmentSerializer, 404: OpenApiResponse(ErrorSerializer, description=NOT_FOUND)},
+class IsStaffOrParcelCustomer(IsOperationsOrSellerStaff):
+    """Staff as for every shipment endpoint; any signed-in customer too, whom the view shows
+    only their own parcels (another's is 404, as API.md asks)."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+
+@staff_schema(
+    who=f"Operations: any shipment. {SELLER_SHIPMENTS}",
+    customers="Customers: their own shipment, with the carrier's `tracking_url` and the applied `tracking_events` "
+    "(status, place, at), no label; another customer's is 404.",
+    responses={200: FulfilmentShipmentSerializer},
 )
 class ShipmentDetailView(_StaffView, generics.RetrieveAPIView):
     serializer_class = FulfilmentShipmentSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsStaffOrParcelCustomer]
 
     def get_object(self):
         if is_staff_member(self.request.user):
