@@ -20,7 +20,8 @@ DESCRIPTIONS = {
     403: "permission_denied: authenticated, but not allowed to do this.",
     404: "not_found: no such resource, or it belongs to someone else (also a page past the end of a list).",
     405: "method_not_allowed.",
-    409: "conflict, out_of_stock or insufficient_stock: the resource's state does not allow this.",
+    409: "conflict, out_of_stock, insufficient_stock (with `sku` and `available`) or cart_checked_out (with "
+    "`order_id`): the resource's state does not allow this.",
     413: "payload_too_large: the body is over the limit (MAX_REQUEST_BODY_BYTES).",
     415: "unsupported_media_type: the body is not application/json.",
     422: "idempotency_key_reused: the Idempotency-Key was used with another request.",
@@ -52,6 +53,7 @@ class ErrorDetailSerializer(serializers.Serializer):
     shortages = ShortageSerializer(
         many=True, required=False, help_text="insufficient_stock at checkout: every line that is short"
     )
+    order_id = serializers.IntegerField(required=False, help_text="cart_checked_out: the order the cart became")
 
 
 class ErrorSerializer(serializers.Serializer):

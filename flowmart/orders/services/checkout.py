@@ -147,8 +147,9 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
     ]
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
     order = place_order(customer, lines, address, method, payment)
-    # The cart becomes the order: it is closed (a repeat checkout of it is told so) and the
-    # customer's next POST /carts/ opens a new one.
+    # The cart becomes the order: emptied and closed (a repeat checkout of it is told so), and
+    # the customer's next POST /carts/ opens a new one.
+    CartItem.objects.filter(cart=cart).delete()
     cart.status, cart.order = Cart.Status.CLOSED, order
     cart.save(update_fields=["status", "order", "updated_at"])
     return order

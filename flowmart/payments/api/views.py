@@ -5,7 +5,7 @@ import logging
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes, throttle_classes
 from rest_framework.exceptions import NotFound
@@ -13,8 +13,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from flowmart.common.errors import error_body
+from flowmart.common.errors import InvalidRequest, error_body
 from flowmart.common.middleware import card_scan_exempt
+from flowmart.common.schema import ErrorSerializer
 
 from ..gateways import available_providers
 from ..services import authentication, webhooks
@@ -73,13 +74,15 @@ class PaymentReturnView(APIView):
                 "payment_intent", str, required=True, description="the provider's intent id (appended by the provider)"
             )
         ],
-        responses={200: PaymentReturnSerializer},
+        responses={200: PaymentReturnSerializer, 404: OpenApiResponse(ErrorSerializer, description="no such payment")},
         summary="Return URL after 3-D Secure: completes the payment (once) and tells its outcome",
     )
     def get(self, request):
         intent_id = request.query_params.get("payment_intent", "")
         if not 1 <= len(intent_id) <= 100:
-            raise NotFound("No such payment.")
+            raise InvalidRequest(
+                "The provider's payment_intent is required.", fields={"payment_intent": ["Required, 1–100 characters."]}
+            )
         try:
             done = authentication.complete(intent_id)
         except authentication.UnknownIntent:
