@@ -165,5 +165,7 @@ def test_another_customers_cart_is_not_found(make_customer, shop):
     assert owner.get(f"/api/v1/carts/{cart_id}/").json()["items"][0]["quantity"] == 1
 
 
-def test_carts_need_authentication(api_client):
-    assert api_client.post("/api/v1/carts/").status_code == 401
+def test_carts_need_authentication_or_their_guest_token(api_client):
+    guest = api_client.post("/api/v1/carts/")  # no login: a guest cart and its token
+    assert guest.status_code == 201 and guest.json()["token"]
+    assert api_client.get(f"/api/v1/carts/{guest.json()['id']}/").status_code == 401

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from flowmart.common.errors import ApiError, Forbidden
 from flowmart.common.permissions import IsOperationsOrSellerStaff, staff_schema
-from flowmart.common.roles import StaffScope, is_staff_member
+from flowmart.common.roles import StaffScope
 from flowmart.common.schema import errors
 from flowmart.shipping import selectors, services
 from flowmart.shipping.carriers import CARRIERS
@@ -111,8 +111,11 @@ class ShipmentDetailView(_StaffView, generics.RetrieveAPIView):
     serializer_class = FulfilmentShipmentSerializer
     permission_classes = [IsStaffOrParcelCustomer]
 
+    def _for_staff(self) -> bool:
+        return IsOperationsOrSellerStaff().has_permission(self.request, self)
+
     def get_object(self):
-        if is_staff_member(self.request.user):
+        if self._for_staff():
             return self.visible_shipment(self.kwargs["pk"])
         shipment = selectors.shipment_of_customer(self.request.user.id, self.kwargs["pk"])
         if shipment is None:
@@ -120,7 +123,7 @@ class ShipmentDetailView(_StaffView, generics.RetrieveAPIView):
         return shipment
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "customer": not is_staff_member(self.request.user)}
+        return {**super().get_serializer_context(), "customer": not self._for_staff()}
 
 
 def _pdf(field, filename: str) -> FileResponse:
