@@ -270,6 +270,8 @@ EASYPOST = {
 CATALOG_LIST_VERSION_CHECK_SECONDS = env.float("CATALOG_LIST_VERSION_CHECK_SECONDS", default=1.0)
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=15))
+# How long a guest's signed order link (checkout answer, confirmation email) keeps working.
+GUEST_ORDER_LINK_MAX_AGE_DAYS = env.int("GUEST_ORDER_LINK_MAX_AGE_DAYS", default=90)
 # VAT / sales tax per destination country (orders: carts and checkout); 0 where none is listed.
 ORDERS_TAX_RATES = {"DE": "0.19", "GB": "0.20", "FR": "0.20", "NL": "0.21", "IT": "0.22", "ES": "0.21", "PL": "0.23"}
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))

@@ -23,6 +23,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # The dummy payment provider's 3-D Secure page (its own, not part of the API).
+    path("dummy-provider/", include("flowmart.payments.dummy_page")),
     path("health/live/", health.live, name="health-live"),
     path("health/ready/", health.ReadyView.as_view(), name="health-ready"),
     path("", include("django_prometheus.urls")),

@@ -22,10 +22,11 @@ class ApiError(exceptions.APIException):
     default_code = "bad_request"
     default_detail = "The request cannot be processed."
 
-    def __init__(self, message: str | None = None, code: str | None = None, fields: dict | None = None):
+    def __init__(self, message: str | None = None, code: str | None = None, fields: dict | None = None, **extra):
         super().__init__(message or self.default_detail, code or self.default_code)
         self.code = code or self.default_code
         self.fields = fields
+        self.extra = extra  # further members of the error object, e.g. `available` of insufficient_stock
 
 
 class Conflict(ApiError):
@@ -46,6 +47,15 @@ class Forbidden(ApiError):
 class OutOfStock(ApiError):
     status_code = status.HTTP_409_CONFLICT
     default_code = "out_of_stock"
+    default_detail = "Not enough stock."
+
+
+class InsufficientStock(ApiError):
+    """More units than can be sold: the error object also carries the `sku` and the quantity
+    `available` (API.md), and at checkout every short line in `shortages`."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "insufficient_stock"
     default_detail = "Not enough stock."
 
 
@@ -76,10 +86,11 @@ _CODES = {
 }
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(code: str, message: str, fields: dict | None = None, **extra) -> dict:
     error = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    error.update(extra)
     return {"error": error}
 
 
@@ -97,7 +108,12 @@ def _messages(value) -> list:
             flat.extend(_messages(item) if isinstance(item, list | dict) else [str(item)])
         return flat
     if isinstance(value, dict):
-        return [f"{key}: {msg}" for key, inner in value.items() for msg in _messages(inner)]
+        # A nested serializer's own problems belong to the field itself, not to "non_field_errors".
+        return [
+            msg if key == "non_field_errors" else f"{key}: {msg}"
+            for key, inner in value.items()
+            for msg in _messages(inner)
+        ]
     return [str(value)]
 
 
@@ -119,7 +135,7 @@ def exception_handler(exc, context):
         headers["Retry-After"] = str(int(exc.wait))
 
     if isinstance(exc, ApiError):
-        body = error_body(exc.code, str(exc.detail), exc.fields)
+        body = error_body(exc.code, str(exc.detail), exc.fields, **exc.extra)
     elif isinstance(exc, exceptions.ValidationError):
         body = error_body("validation_error", "The request is invalid.", _flatten(exc.detail))
     else:

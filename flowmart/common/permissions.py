@@ -40,10 +40,18 @@ NOT_FOUND = "`not_found`: no such object, or it belongs to another seller (selle
 
 
 def staff_schema(
-    *, who: str, responses: dict, operations_only: bool = False, denied: str = DENIED, not_found: str = NOT_FOUND, **kw
+    *,
+    who: str,
+    responses: dict,
+    operations_only: bool = False,
+    denied: str = DENIED,
+    not_found: str = NOT_FOUND,
+    customers: str = "",
+    **kw,
 ):
     """extend_schema for a staff endpoint: what each role gets (`who`, in the description and
-    as `x-roles`) and the 401/403/404 answers with the error body, next to `responses`."""
+    as `x-roles`) and the 401/403/404 answers with the error body, next to `responses`.
+    `customers` says what a customer gets from an endpoint that also serves them their own."""
     roles = [OPERATIONS] if operations_only else [OPERATIONS, SELLER_STAFF]
     errors = {
         401: OpenApiResponse(ErrorSerializer, description=NOT_AUTHENTICATED),
@@ -52,6 +60,8 @@ def staff_schema(
     if not_found:
         errors[404] = OpenApiResponse(ErrorSerializer, description=not_found)
     description = f"**Staff only** (roles: {', '.join(roles)}). {who}"
+    if customers:
+        description = f"**Staff** (roles: {', '.join(roles)}) **and customers, their own**. {who} {customers}"
     return extend_schema(
         description=description, responses={**responses, **errors}, extensions={"x-roles": roles}, **kw
     )

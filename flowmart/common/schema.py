@@ -20,7 +20,8 @@ DESCRIPTIONS = {
     403: "permission_denied: authenticated, but not allowed to do this.",
     404: "not_found: no such resource, or it belongs to someone else (also a page past the end of a list).",
     405: "method_not_allowed.",
-    409: "conflict, out_of_stock or insufficient_stock: the resource's state does not allow this.",
+    409: "conflict, out_of_stock, insufficient_stock (with `sku` and `available`) or cart_checked_out (with "
+    "`order_id`): the resource's state does not allow this.",
     413: "payload_too_large: the body is over the limit (MAX_REQUEST_BODY_BYTES).",
     415: "unsupported_media_type: the body is not application/json.",
     422: "idempotency_key_reused: the Idempotency-Key was used with another request.",
@@ -31,6 +32,12 @@ OPEN = (permissions.AllowAny, permissions.IsAuthenticated, permissions.IsAuthent
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
+class ShortageSerializer(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.IntegerField(help_text="units in the cart")
+    available = serializers.IntegerField(help_text="units that can be sold")
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="snake_case, e.g. validation_error, not_found, conflict")
     message = serializers.CharField(help_text="for people; never echoes what was refused")
@@ -39,6 +46,14 @@ class ErrorDetailSerializer(serializers.Serializer):
         required=False,
         help_text="validation errors only: the problems of each field",
     )
+    sku = serializers.CharField(required=False, help_text="insufficient_stock: the SKU that is short")
+    available = serializers.IntegerField(
+        required=False, help_text="insufficient_stock: how many units of `sku` can be sold right now"
+    )
+    shortages = ShortageSerializer(
+        many=True, required=False, help_text="insufficient_stock at checkout: every line that is short"
+    )
+    order_id = serializers.IntegerField(required=False, help_text="cart_checked_out: the order the cart became")
 
 
 class ErrorSerializer(serializers.Serializer):

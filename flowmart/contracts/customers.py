@@ -84,3 +84,12 @@ class PasswordChanged(Event):
     locale: str
     how: str
     first_name: str = ""
+
+
+@event
+class CustomerSignedIn(Event):
+    """A customer logged in (or registered) carrying a guest cart's token (X-Cart-Token):
+    orders merges that cart into the customer's."""
+
+    customer_id: int
+    cart_token: str

@@ -23,13 +23,14 @@ class OrderConfirmed(Event):
 
     order_id: int
     order_number: str
-    customer_id: int
+    customer_id: int | None  # None: a guest's order (customer_email is how to reach them)
     customer_email: str
     lines: tuple[OrderLine, ...]
     shipping_address: Address
     shipping_method: str
     total: Money
     subscription_id: int | None = None
+    guest_order_url: str = ""  # a guest's signed link to the order (PUBLIC_BASE_URL + guest_order_path)
 
 
 @event
@@ -38,7 +39,7 @@ class PaymentInitiated(Event):
 
     order_id: int
     order_number: str
-    customer_id: int
+    customer_id: int | None  # None: a guest (payments screens it by email, card and address)
     customer_email: str
     customer_since: datetime | None
     amount: Money
@@ -100,8 +101,48 @@ class OrderStatusChanged(Event):
 
     order_id: int
     order_number: str
-    customer_id: int
+    customer_id: int | None
     customer_email: str
     status: str
     previous_status: str
     cancellation_reason: str | None = None
+
+
+# --- Guest orders -------------------------------------------------------------------------
+# A guest's order is shown to whoever holds its signed link (no account, no password). The
+# token is part of the published language: orders makes and reads it, notifications puts the
+# link in the guest's messages. Signed with SECRET_KEY (django.core.signing), so it cannot be
+# made for another order; it names the email so a claimed order's link still shows only it.
+GUEST_ORDER_SALT = "flowmart.orders.guest-order"
+
+
+def guest_order_token(order_id: int, email: str) -> str:
+    from django.core import signing
+
+    return signing.dumps({"o": order_id, "e": email.lower()}, salt=GUEST_ORDER_SALT, compress=True)
+
+
+def read_guest_order_token(token: str, max_age_seconds: int | None = None) -> tuple[int, str] | None:
+    """(order id, email) of a valid token, None for anything forged, mangled or too old."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=GUEST_ORDER_SALT, max_age=max_age_seconds)
+        return int(data["o"]), str(data["e"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def guest_order_path(order_id: int, email: str) -> str:
+    """The API path of a guest's order (on PUBLIC_BASE_URL)."""
+    return f"/api/v1/guest-orders/{guest_order_token(order_id, email)}/"
+
+
+@event
+class OrderClaimed(Event):
+    """A guest's order found its account (the customer registered with the order's email):
+    from now on it is that customer's, in every context that keeps an owner."""
+
+    order_id: int
+    customer_id: int
+    email: str

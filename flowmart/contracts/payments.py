@@ -45,11 +45,15 @@ class PaymentProcessed(Event):
 
 @event
 class PaymentActionRequired(Event):
-    """The customer must authenticate (3-D Secure); the order stays awaiting_payment."""
+    """The customer must authenticate (3-D Secure); the order stays awaiting_payment.
+    The client either sends the customer to `next_action_url` (the dummy provider's page,
+    a bank's redirect) or hands `client_secret` to Stripe.js (handleNextAction)."""
 
     order_id: int
     payment_id: int
     next_action_url: str | None = None
+    client_secret: str | None = None
+    provider: str = ""
 
 
 @event

@@ -1,5 +1,7 @@
 """Shipping events: shipment lifecycle, returns and the shipping rate table."""
 
+from datetime import datetime
+
 from flowmart.common.money import Money
 from flowmart.events.base import Event, event, value
 
@@ -56,17 +58,22 @@ class ShipmentDispatched(Event):
     tracking_url: str = ""
 
 
+# The carrier's tracking updates: `location` is where it scanned the parcel and `at` when the
+# carrier says it happened (None from publishers older than these fields: occurred_at then).
 @event
 class ShipmentInTransit(Event):
     shipment_id: int
     order_id: int
     location: str = ""
+    at: datetime | None = None
 
 
 @event
 class ShipmentDelivered(Event):
     shipment_id: int
     order_id: int
+    location: str = ""
+    at: datetime | None = None
 
 
 @event
@@ -74,6 +81,8 @@ class DeliveryFailed(Event):
     shipment_id: int
     order_id: int
     reason: str
+    location: str = ""
+    at: datetime | None = None
 
 
 @event

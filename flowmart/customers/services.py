@@ -18,6 +18,7 @@ from flowmart.contracts.customers import (
     CustomerAddressSaved,
     CustomerContactChanged,
     CustomerRegistered,
+    CustomerSignedIn,
 )
 from flowmart.events import publish
 
@@ -49,14 +50,16 @@ def register_customer(*, email: str, password: str, first_name: str = "", last_n
     return user, raw
 
 
-def issue_token(request, *, email: str, password: str) -> str:
-    """Exchange credentials for a new Bearer token; any mismatch is the same 401."""
+def issue_token(request, *, email: str, password: str, cart_token: str = "") -> str:
+    """Exchange credentials for a new Bearer token; any mismatch is the same 401. A guest
+    cart's token sent along is handed over (orders merges the cart)."""
     user = authenticate(request, username=email.strip().lower(), password=password)
     if user is None:
         raise AuthenticationFailed("Invalid email or password.")
     with transaction.atomic():
         _, raw = ApiToken.issue(user)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        hand_over_guest_cart(user.pk, cart_token)
     return raw
 
 
@@ -190,3 +193,13 @@ def create_staff_user(*, email: str, password: str, role: str, first_name: str =
             return grant_role(user, role)
     except IntegrityError:
         raise Conflict(f"{email} has an account already.", fields={"email": [EMAIL_TAKEN]}) from None
+
+
+def hand_over_guest_cart(customer_id: int, cart_token: str) -> None:
+    """The customer signed in (or registered) with a guest cart's X-Cart-Token: orders merges
+    that cart into theirs. Customers never looks at carts; it only says who holds the token."""
+    token = (cart_token or "").strip()
+    if not token or len(token) > 64:
+        return
+    with transaction.atomic():
+        publish(CustomerSignedIn(customer_id=customer_id, cart_token=token))

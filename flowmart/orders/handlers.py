@@ -5,7 +5,12 @@ Each handler translates one event into one service call. Names are stable
 """
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
-from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
+from flowmart.contracts.customers import (
+    CustomerAddressDeleted,
+    CustomerAddressSaved,
+    CustomerRegistered,
+    CustomerSignedIn,
+)
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
 from flowmart.contracts.payments import (
     PaymentActionRequired,
@@ -27,7 +32,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
-from .services import changes, lifecycle, projections, renewals, returns, shipments
+from .services import changes, guests, lifecycle, projections, renewals, returns, shipments
 
 
 def keep_variant(ev: ProductPublished) -> None:
@@ -92,7 +97,7 @@ def on_payment_held(ev: PaymentHeldForReview) -> None:
 
 
 def on_payment_action_required(ev: PaymentActionRequired) -> None:
-    lifecycle.payment_needs_action(ev.order_id)
+    lifecycle.payment_needs_action(ev.order_id, ev.next_action_url, ev.client_secret, ev.provider)
 
 
 def on_payment_refunded(ev: PaymentRefunded) -> None:
@@ -115,23 +120,36 @@ def on_shipment_created(ev: ShipmentCreated) -> None:
         warehouse=ev.warehouse_code,
         carrier=ev.carrier,
         tracking_number=ev.tracking_number,
+        tracking_url=ev.tracking_url,
     )
 
 
 def on_shipment_dispatched(ev: ShipmentDispatched) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "dispatched", warehouse=ev.warehouse_code)
+    shipments.shipment_changed(
+        ev.order_id,
+        ev.shipment_id,
+        "dispatched",
+        place=ev.warehouse_code,
+        at=ev.occurred_at,
+        warehouse=ev.warehouse_code,
+        carrier=ev.carrier,
+        tracking_number=ev.tracking_number,
+        tracking_url=ev.tracking_url,
+    )
 
 
 def on_shipment_in_transit(ev: ShipmentInTransit) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "in_transit")
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "in_transit", place=ev.location, at=ev.at or ev.occurred_at)
 
 
 def on_shipment_delivered(ev: ShipmentDelivered) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivered")
+    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivered", place=ev.location, at=ev.at or ev.occurred_at)
 
 
 def on_delivery_failed(ev: DeliveryFailed) -> None:
-    shipments.shipment_changed(ev.order_id, ev.shipment_id, "delivery_failed", reason=ev.reason)
+    shipments.shipment_changed(
+        ev.order_id, ev.shipment_id, "delivery_failed", reason=ev.reason, place=ev.location, at=ev.at or ev.occurred_at
+    )
 
 
 def on_shipment_voided(ev: ShipmentVoided) -> None:
@@ -154,7 +172,17 @@ def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
     renewals.subscription_cancelled(ev.subscription_id)
 
 
+def merge_guest_cart(ev: CustomerSignedIn) -> None:
+    guests.merge_guest_cart(ev.customer_id, ev.cart_token)
+
+
+def claim_guest_orders(ev: CustomerRegistered) -> None:
+    guests.claim_guest_orders(ev.customer_id, ev.email)
+
+
 SUBSCRIBERS = {
+    CustomerSignedIn: [merge_guest_cart],
+    CustomerRegistered: [claim_guest_orders],
     ProductPublished: [keep_variant],
     VariantPriceChanged: [keep_price],
     ProductRetired: [retire_variants],

@@ -84,10 +84,14 @@ class Cart(models.Model):
         OPEN = "open"
         CLOSED = "closed"
 
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)  # None: a guest's cart
+    # A guest's cart is theirs by this secret (X-Cart-Token); a customer's has none.
+    token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     shipping_country = models.CharField(max_length=2, blank=True)
     shipping_method = models.CharField(max_length=50, blank=True)
+    # The order this cart became at checkout (then the cart is closed).
+    order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,13 +141,16 @@ class IdempotencyKey(models.Model):
 
 class Order(models.Model):
     number = models.CharField(max_length=20, unique=True, null=True)
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)  # None: a guest's (until claimed)
     customer_email = models.EmailField(db_index=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     cancellation_reason = models.CharField(max_length=30, null=True, blank=True)
     payment_status = models.CharField(max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
     # The status a payment dispute put on hold; empty unless a dispute holds the order.
     held_from = models.CharField(max_length=20, blank=True)
+    # What the customer must do for the payment (3-D Secure): {type, redirect_url | client_secret};
+    # null when nothing is asked (PaymentActionRequired sets it, the payment's outcome clears it).
+    next_action = models.JSONField(null=True, blank=True)
     currency = CurrencyField()
     subtotal = AmountField()
     shipping = AmountField()
@@ -225,6 +232,7 @@ class OrderShipment(models.Model):
     warehouse = models.CharField(max_length=50, blank=True)
     carrier = models.CharField(max_length=50, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -232,6 +240,22 @@ class OrderShipment(models.Model):
 
     def __str__(self):
         return f"shipment {self.shipment_id} ({self.status})"
+
+
+class OrderTrackingEvent(models.Model):
+    """One step of a parcel as the customer follows it (dispatched, in transit at a place,
+    delivered, delivery failed), from shipping's events; each event is written once (inbox)."""
+
+    shipment = models.ForeignKey(OrderShipment, on_delete=models.CASCADE, related_name="tracking_events")
+    status = models.CharField(max_length=20)
+    place = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.status} {self.place} {self.at}"
 
 
 class OrderAmendment(models.Model):

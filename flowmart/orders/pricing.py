@@ -107,6 +107,46 @@ def _band(rates: list[dict], country: str, weight: int, currency: str | None) ->
     return None
 
 
+# Why a method does not serve a parcel, most specific last: `explain()` reports, per method,
+# the first that applies, and for the whole answer the one shared by most methods.
+NO_METHODS = "no_methods"  # the shop publishes no shipping methods at all
+NO_ZONE = "no_zone"  # the method ships neither to this country nor "everywhere else"
+TOO_HEAVY = "too_heavy"  # it ships there, but no rate takes this weight
+NO_RATE_IN_CURRENCY = "no_rate_in_currency"  # rates for this weight exist, in another currency than the cart's
+
+
+def unavailable_reason(rates: list[dict], country: str, weight: int, currency: str | None) -> str | None:
+    """None when the method serves the parcel, else one of the reasons above."""
+    rows = [r for r in rates if r["country"] == country] or [r for r in rates if r["country"] == "*"]
+    if not rows:
+        return NO_ZONE
+    heavy_enough = [r for r in rows if r["max_weight_grams"] >= weight]
+    if not heavy_enough:
+        return TOO_HEAVY
+    if currency is not None and not any(r["price"]["currency"] == currency for r in heavy_enough):
+        return NO_RATE_IN_CURRENCY
+    return None
+
+
+def explain(methods: list[dict], country: str, weight: int, currency: str | None = None) -> dict:
+    """The offers plus why every other method does not fit, and one `reason` when none does."""
+    offers = quote_methods(methods, country, weight, currency)
+    unavailable = []
+    for method in methods:
+        why = unavailable_reason(method["rates"], country, weight, currency)
+        if why is not None:
+            unavailable.append({"code": method["code"], "name": method["name"], "reason": why})
+    reason = None
+    if not methods:
+        reason = NO_METHODS
+    elif not offers:
+        counts = {}
+        for row in unavailable:
+            counts[row["reason"]] = counts.get(row["reason"], 0) + 1
+        reason = max(counts, key=lambda r: (counts[r], r == TOO_HEAVY)) if counts else NO_ZONE
+    return {"methods": offers, "reason": reason, "unavailable": unavailable, "weight_grams": weight}
+
+
 def quote_methods(methods: list[dict], country: str, weight: int, currency: str | None = None) -> list[dict]:
     """[{code, name, carrier, price: Money, estimated_days}] the table offers for this parcel."""
     offers = []

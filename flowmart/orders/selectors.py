@@ -1,6 +1,8 @@
 """Reads of the orders context. Every lookup is scoped to the calling customer, so
 another customer's cart or order is simply not found (404)."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
@@ -8,24 +10,52 @@ from rest_framework.exceptions import NotFound
 from flowmart.common.money import Money
 
 from . import pricing
-from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable
+from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
-def cart_of(customer_id: int, cart_id, *, lock: bool = False) -> Cart:
-    carts = Cart.objects.select_for_update() if lock else Cart.objects
+@dataclass(frozen=True)
+class Guest:
+    """A shopper without an account, known only by their cart's token (X-Cart-Token)."""
+
+    token: str
+
+
+Owner = int | Guest  # a customer's id, or a guest
+
+
+def owned_carts(owner: Owner) -> QuerySet[Cart]:
+    if isinstance(owner, Guest):
+        return Cart.objects.filter(token=owner.token, customer_id__isnull=True)
+    return Cart.objects.filter(customer_id=owner)
+
+
+def cart_of(owner: Owner, cart_id, *, lock: bool = False) -> Cart:
+    carts = owned_carts(owner)
+    if lock:
+        carts = carts.select_for_update()
     try:
-        return carts.get(pk=int(cart_id), customer_id=customer_id)
+        return carts.get(pk=int(cart_id))
     except (Cart.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such cart.") from None
 
 
-def open_cart_of(customer_id: int) -> Cart | None:
-    return Cart.objects.filter(customer_id=customer_id, status=Cart.Status.OPEN).first()
+def open_cart_of(owner: Owner | None) -> Cart | None:
+    if owner is None:
+        return None
+    return owned_carts(owner).filter(status=Cart.Status.OPEN).first()
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
     """The cart's lines with their current catalogue data, in one query."""
     return list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+
+
+def availability(skus) -> dict[str, int]:
+    """Units that can be sold per SKU, from orders' projection of inventory's levels; a SKU
+    inventory never reported has none."""
+    skus = list(skus)
+    known = dict(SkuAvailability.objects.filter(sku__in=skus).values_list("sku", "available"))
+    return {sku: max(known.get(sku, 0), 0) for sku in skus}
 
 
 def cart_currency(items: list[CartItem]) -> str:
@@ -53,18 +83,18 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
     return pricing.price(lines, currency, shipping, pricing.tax_rate(cart.shipping_country))
 
 
-def shipping_offers(customer_id: int, country: str) -> list[dict]:
-    """Methods and prices for the caller's open cart (an empty parcel if there is none)."""
-    cart = open_cart_of(customer_id)
+def shipping_offers(cart: Cart | None, country: str) -> dict:
+    """Methods and prices for the cart (an empty parcel if there is none), and why the others
+    do not fit (pricing.explain)."""
     items = cart_items(cart) if cart else []
     currency = cart_currency(items) if items else None
-    return pricing.quote_methods(rate_methods(), country, cart_weight(items), currency)
+    return pricing.explain(rate_methods(), country, cart_weight(items), currency)
 
 
 def orders_of(customer_id: int) -> QuerySet[Order]:
     return Order.objects.filter(customer_id=customer_id).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
-        "shipments",
+        "shipments__tracking_events",
         "timeline",
         Prefetch("returns", queryset=OrderReturn.objects.order_by("id")),
     )
@@ -75,3 +105,25 @@ def order_of(customer_id: int, order_id) -> Order:
         return orders_of(customer_id).get(pk=int(order_id))
     except (Order.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such order.") from None
+
+
+def return_of(customer_id: int, return_id: str) -> OrderReturn:
+    ret = (
+        OrderReturn.objects.select_related("order").filter(return_id=return_id, order__customer_id=customer_id).first()
+    )
+    if ret is None:
+        raise NotFound("No such return.")
+    return ret
+
+
+def guest_order(token: str) -> Order:
+    """The order a guest's signed link names (API.md: 404 for anything else)."""
+    from flowmart.contracts.orders import read_guest_order_token
+
+    found = read_guest_order_token(token, max_age_seconds=settings.GUEST_ORDER_LINK_MAX_AGE_DAYS * 86400)
+    order = None
+    if found is not None:
+        order = Order.objects.filter(pk=found[0], customer_email__iexact=found[1]).first()
+    if order is None:
+        raise NotFound("No such order.")
+    return order_of(order.customer_id, order.pk)

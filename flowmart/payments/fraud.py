@@ -58,6 +58,12 @@ def gather_inputs(payment: Payment, method: PaymentMethodInfo, cfg: dict) -> dic
     since = timezone.now() - timedelta(minutes=cfg["WINDOW_MINUTES"])
     recent = Payment.objects.filter(created_at__gte=since).exclude(pk=payment.pk)
     age_days = (timezone.now() - payment.customer_since).days if payment.customer_since else None
+    # A guest has no account: their email stands for the customer in the velocity rules.
+    same_customer = (
+        {"customer_id": payment.customer_id}
+        if payment.customer_id is not None
+        else {"customer_id__isnull": True, "customer_email__iexact": payment.customer_email}
+    )
     return {
         "customer_id": payment.customer_id,
         "amount": str(payment.amount),
@@ -69,10 +75,8 @@ def gather_inputs(payment: Payment, method: PaymentMethodInfo, cfg: dict) -> dic
         "card_fingerprint": method.fingerprint,
         "client_ip": payment.client_ip,
         "provider_risk_signal": method.risk_signal,
-        "customer_orders_in_window": recent.filter(customer_id=payment.customer_id).count(),
-        "customer_failed_in_window": recent.filter(
-            customer_id=payment.customer_id, status=Payment.Status.FAILED
-        ).count(),
+        "customer_orders_in_window": recent.filter(**same_customer).count(),
+        "customer_failed_in_window": recent.filter(**same_customer, status=Payment.Status.FAILED).count(),
         "card_orders_in_window": recent.filter(card_fingerprint=method.fingerprint).count()
         if method.fingerprint
         else 0,

@@ -2,7 +2,7 @@
 Each handler does one thing; the logic lives in services.saga."""
 
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
-from flowmart.contracts.orders import OrderAmended, OrderCancelled, PaymentInitiated, RefundRequested
+from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, PaymentInitiated, RefundRequested
 from flowmart.contracts.subscriptions import UserSubscriptionStarted
 
 from .services import saga
@@ -38,7 +38,12 @@ def save_method_for_renewals(event: UserSubscriptionStarted) -> None:
     saga.subscription_started(event)
 
 
+def note_order_owner(event: OrderClaimed) -> None:
+    saga.order_claimed(event.order_id, event.customer_id)
+
+
 SUBSCRIBERS: dict = {
+    OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
     InventoryAdjusted: [note_stock_reserved],
     OutOfStock: [note_out_of_stock],

@@ -7,7 +7,7 @@ import logging
 
 from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
 from flowmart.contracts.inventory import InventoryAdjusted
-from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderConfirmed, ReturnRequested
+from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, OrderConfirmed, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed
 
 from . import services
@@ -66,8 +66,13 @@ def keep_seller_staff(event: SellerStaffChanged) -> None:
         logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
 
 
+def note_order_owner(event: OrderClaimed) -> None:
+    services.record_owner(event.order_id, event.customer_id)
+
+
 SUBSCRIBERS = {
     OrderConfirmed: [note_order_destination],
+    OrderClaimed: [note_order_owner],
     OrderAmended: [note_order_amendment],
     InventoryAdjusted: [note_order_allocations],
     PaymentProcessed: [create_shipments_when_paid],

@@ -140,6 +140,9 @@ class ShippingOrder(models.Model):
 
     order_id = models.BigIntegerField(unique=True)
     order_number = models.CharField(max_length=40, blank=True)
+    # Whose parcels these are (OrderConfirmed; OrderClaimed when a guest's order finds its
+    # account): the customer sees them at GET /shipping/shipments/{id}/. Null for a guest.
+    customer_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     customer_email = models.EmailField(blank=True)
     shipping_address = models.JSONField(null=True, blank=True)
     shipping_method = models.CharField(max_length=30, blank=True)

@@ -22,6 +22,8 @@ from .models import (
     Shipment,
     ShipmentLine,
     ShippingMethod,
+    ShippingOrder,
+    TrackingEvent,
     Zone,
 )
 
@@ -175,3 +177,15 @@ def returns_for_staff(scope: StaffScope) -> QuerySet[Return]:
     if not scope.everything:
         returns = returns.filter(Exists(ReturnSku.objects.filter(ret=OuterRef("pk"), sku__in=scope.skus())))
     return returns
+
+
+def shipment_of_customer(customer_id: int, pk: int) -> Shipment | None:
+    """The customer's own shipment (through shipping's copy of the order's owner), with the
+    tracking updates that were applied; another customer's is simply not found."""
+    owned = ShippingOrder.objects.filter(customer_id=customer_id).values("order_id")
+    applied = TrackingEvent.objects.filter(applied=True).order_by("occurred_at", "id")
+    return (
+        Shipment.objects.filter(pk=pk, order_id__in=owned)
+        .prefetch_related("lines", Prefetch("tracking_events", queryset=applied))
+        .first()
+    )

@@ -133,7 +133,8 @@ def ground(case, world: World) -> None:
     for field, value in (("sku", "FLOW-RED"), ("warehouse", "US-EAST")):
         if field in body:
             body[field] = value
-    for line in body.get("lines") or []:
+    lines = body.get("lines")
+    for line in lines if isinstance(lines, list) else []:
         if isinstance(line, dict) and "sku" in line:
             line["sku"] = "FLOW-RED"
 

@@ -3,6 +3,7 @@ response comes back first and the client polls the order until the saga settles.
 
 import pytest
 
+from flowmart.orders.models import SkuAvailability
 from flowmart.payments.models import Payment
 from tests.support.worker import wait_until
 
@@ -15,7 +16,13 @@ def settled(client, order_id, status):
     return wait_until(lambda: (o := order(client, order_id))["status"] == status and o, timeout=30)
 
 
-def test_checkout_to_delivery_through_a_real_worker(shop, staff, celery_worker):
+@pytest.fixture
+def stock_known(shop, celery_worker):
+    """The cart checks orders' stock projection: wait until the worker has fed it."""
+    wait_until(lambda: SkuAvailability.objects.filter(sku="FLOW-RED", available=10).exists(), timeout=30)
+
+
+def test_checkout_to_delivery_through_a_real_worker(shop, staff, celery_worker, stock_known):
     buyer = register()
     placed = checkout(buyer, {"FLOW-RED": 2})
     assert placed["status"] in ("pending", "awaiting_payment", "paid")
@@ -35,8 +42,9 @@ def test_checkout_to_delivery_through_a_real_worker(shop, staff, celery_worker):
     ledgers_balance()
 
 
-def test_out_of_stock_through_a_real_worker(shop, celery_worker):
+def test_out_of_stock_through_a_real_worker(shop, celery_worker, stock_known):
     buyer = register()
+    SkuAvailability.objects.filter(sku="FLOW-RED").update(available=100)  # a projection behind inventory
     placed = checkout(buyer, {"FLOW-RED": 11})
     cancelled = settled(buyer, placed["order_id"], "cancelled")
     assert cancelled["cancellation_reason"] == "out_of_stock"

@@ -13,6 +13,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
 
@@ -160,9 +161,11 @@ class FakeStripe:
 
     def _create_intent(self, params: dict) -> tuple[int, dict]:
         pm = params.get("payment_method")
+        intent_id = self.new_id("pi")
         intent = {
-            "id": self.new_id("pi"),
+            "id": intent_id,
             "object": "payment_intent",
+            "client_secret": f"{intent_id}_secret_{uuid.uuid4().hex[:24]}",  # what Stripe.js is handed
             "amount": int(params["amount"]),
             "amount_received": 0,
             "currency": params["currency"],

@@ -27,6 +27,7 @@ def test_every_contract_event_shipping_needs_is_subscribed():
     names = {ev.name for ev in SUBSCRIBERS}
     assert names == {
         "OrderConfirmed",
+        "OrderClaimed",  # a guest's order found its account: its parcels are the customer's
         "OrderAmended",
         "InventoryAdjusted",
         "PaymentProcessed",

@@ -26,6 +26,8 @@ from .serializers import (
 )
 from .throttles import AuthThrottle, RegisterThrottle
 
+CART_TOKEN = "X-Cart-Token"  # a guest cart to hand over at login/registration (API.md)
+
 
 class CredentialsView(APIView):
     """Login and registration ignore any Authorization header (an expired token must not
@@ -49,6 +51,7 @@ class RegisterView(CredentialsView):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user, token = services.register_customer(**data.validated_data)
+        services.hand_over_guest_cart(user.id, request.headers.get(CART_TOKEN, ""))
         return Response({"id": user.id, "email": user.email, "token": token}, status=status.HTTP_201_CREATED)
 
 
@@ -61,7 +64,7 @@ class TokenView(CredentialsView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         with account_attempt(data.validated_data["email"]):
-            token = services.issue_token(request, **data.validated_data)
+            token = services.issue_token(request, **data.validated_data, cart_token=request.headers.get(CART_TOKEN, ""))
         return Response({"token": token})
 
 

@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from flowmart.contracts.orders import guest_order_path
+
 from .. import links
 from ..models import OrderCopy, ShipmentCopy, SubscriptionCopy
 from . import composing
@@ -55,8 +57,16 @@ def _order_context(order: OrderCopy) -> dict:
             "shipping_address": order.shipping_address,
             "shipping_method": order.shipping_method,
         },
-        "order_url": links.order_url(order.order_id),
+        "order_url": _order_link(order),
     }
+
+
+def _order_link(order: OrderCopy) -> str:
+    """A customer's account page; a guest (no account) gets the signed link orders made for
+    their order (flowmart.contracts.orders.guest_order_path), which needs no login."""
+    if order.customer_id is None and order.email:
+        return links.public_url(guest_order_path(order.order_id, order.email))
+    return links.order_url(order.order_id)
 
 
 def _to_order_customer(event, type_name: str, order_id: int, extra: dict | None = None) -> None:

@@ -9,7 +9,16 @@ from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
 from flowmart.contracts.payments import DUMMY_PAYMENT_METHODS, is_payment_method_id
 
-from ..models import CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry
+from .. import selectors
+from ..models import (
+    CartItem,
+    Order,
+    OrderLine,
+    OrderReturn,
+    OrderShipment,
+    OrderTimelineEntry,
+    OrderTrackingEvent,
+)
 
 PAYMENT_METHOD_HINTS = {
     "dummy": "The dummy provider takes one of its test ids: " + ", ".join(DUMMY_PAYMENT_METHODS) + ".",
@@ -23,13 +32,32 @@ class CartItemSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="variant.name")
     unit_price = MoneyField(source="variant.price")
     line_total = serializers.SerializerMethodField()
+    available = serializers.SerializerMethodField(help_text="units of this SKU that can be sold right now")
+    warning = serializers.SerializerMethodField(
+        help_text="set when the line holds more than can be sold (checkout would answer 409 insufficient_stock)"
+    )
 
     class Meta:
         model = CartItem
-        fields = ["id", "sku", "name", "quantity", "unit_price", "line_total"]
+        fields = ["id", "sku", "name", "quantity", "unit_price", "line_total", "available", "warning"]
 
     def get_line_total(self, item) -> dict:
         return (item.variant.price * item.quantity).to_dict()
+
+    def _available(self, item) -> int:
+        known = self.context.get("available")  # the whole cart's, read once (views.cart_body)
+        if known is None or item.variant_id not in known:
+            return selectors.availability([item.variant_id])[item.variant_id]
+        return known[item.variant_id]
+
+    def get_available(self, item) -> int:
+        return self._available(item)
+
+    def get_warning(self, item) -> str | None:
+        available = self._available(item)
+        if item.quantity <= available:
+            return None
+        return f"Only {available} can be sold right now." if available else "Sold out."
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -46,6 +74,9 @@ class CartSerializer(serializers.Serializer):
     """Documents the cart body (built in views.cart_body)."""
 
     id = serializers.IntegerField()
+    token = serializers.CharField(
+        allow_null=True, help_text="guest carts only: send it as X-Cart-Token (null for a customer's cart)"
+    )
     items = CartItemSerializer(many=True)
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
@@ -60,9 +91,46 @@ class ShippingOfferSerializer(serializers.Serializer):
     estimated_days = serializers.IntegerField()
 
 
+class NextActionSerializer(serializers.Serializer):
+    """What the customer must do for the payment (3-D Secure)."""
+
+    type = serializers.ChoiceField(
+        choices=["redirect_to_url", "use_stripe_sdk"],
+        help_text="redirect_to_url: send the customer to `redirect_url`; use_stripe_sdk: give `client_secret` "
+        "to Stripe.js (handleNextAction)",
+    )
+    redirect_url = serializers.URLField(required=False)
+    client_secret = serializers.CharField(required=False)
+
+
+class UnavailableMethodSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    reason = serializers.ChoiceField(choices=["no_zone", "too_heavy", "no_rate_in_currency"])
+
+
+class ShippingExplanationSerializer(serializers.Serializer):
+    """`?explain=true`: the offers and why every other method does not fit."""
+
+    methods = ShippingOfferSerializer(many=True)
+    reason = serializers.ChoiceField(
+        choices=["no_zone", "too_heavy", "no_rate_in_currency", "no_methods"],
+        allow_null=True,
+        help_text="null when some method fits; else why none does (the reason most methods share)",
+    )
+    unavailable = UnavailableMethodSerializer(many=True)
+    weight_grams = serializers.IntegerField(help_text="the cart's weight the methods were quoted for")
+
+
 class CheckoutResponseSerializer(serializers.Serializer):
     order_id = serializers.IntegerField()
     status = serializers.CharField()
+    next_action = NextActionSerializer(
+        allow_null=True, help_text="set while the payment waits for the customer (3-D Secure); null otherwise"
+    )
+    guest_order_url = serializers.URLField(
+        required=False, help_text="guests only: the signed link to this order (GET, no login)"
+    )
 
 
 class AddItemSerializer(serializers.Serializer):
@@ -91,6 +159,12 @@ class CountryQuerySerializer(serializers.Serializer):
 
     def validate_country(self, value):
         return validate_country(value)
+
+
+class ShippingMethodsQuerySerializer(CountryQuerySerializer):
+    explain = serializers.BooleanField(
+        required=False, default=False, help_text="answer an object with why methods do not fit instead of the list"
+    )
 
 
 # --- checkout ---------------------------------------------------------------
@@ -131,6 +205,9 @@ class PaymentSerializer(serializers.Serializer):
 
 class CheckoutSerializer(serializers.Serializer):
     cart_id = serializers.IntegerField()
+    email = serializers.EmailField(
+        required=False, help_text="guests only (required for them): where the order's messages go"
+    )
     shipping_address = AddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False)
     shipping_method = serializers.CharField(max_length=50)
@@ -164,16 +241,32 @@ class OrderLineSerializer(serializers.ModelSerializer):
         return {"id": line.seller_id, "slug": line.seller_slug, "name": line.seller_name}
 
 
+class TrackingStepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderTrackingEvent
+        fields = ["status", "place", "at"]
+
+
 class ShipmentSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="shipment_id")
+    tracking_url = serializers.SerializerMethodField(help_text="the carrier's public tracking page for this parcel")
+    tracking_events = TrackingStepSerializer(many=True, read_only=True)
 
     class Meta:
         model = OrderShipment
-        fields = ["id", "status", "carrier", "tracking_number", "warehouse"]
+        fields = ["id", "status", "carrier", "tracking_number", "tracking_url", "warehouse", "tracking_events"]
+
+    def get_tracking_url(self, shipment) -> str | None:
+        return shipment.tracking_url or None
 
 
 class OrderReturnSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="return_id")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="requested (waiting for the return label), initiated (label issued: send the parcel), "
+        "received (refunded)",
+    )
     refund = serializers.SerializerMethodField()
 
     class Meta:
@@ -197,6 +290,9 @@ class OrderSerializer(serializers.ModelSerializer):
     timeline = TimelineSerializer(many=True, read_only=True)
     returns = OrderReturnSerializer(many=True, read_only=True)
     subscription_id = serializers.IntegerField(read_only=True, allow_null=True)
+    next_action = NextActionSerializer(
+        read_only=True, allow_null=True, help_text="set while the payment waits for the customer (3-D Secure)"
+    )
 
     class Meta:
         model = Order
@@ -212,6 +308,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "payment_status",
             "shipments",
             "timeline",
+            "next_action",
             "created_at",
             "returns",
             "subscription_id",
@@ -231,7 +328,15 @@ class LineRequestSerializer(serializers.Serializer):
 
 
 class AmendSerializer(serializers.Serializer):
-    lines = LineRequestSerializer(many=True, allow_empty=False)
+    lines = LineRequestSerializer(many=True, help_text="the order's new lines; at least one")
+
+    def validate_lines(self, value):
+        if not value:
+            raise serializers.ValidationError(
+                "An order needs at least one line; to drop every line, cancel the order (POST .../cancel/).",
+                code="empty",
+            )
+        return value
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -239,9 +344,12 @@ class ReturnSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-class ReturnResponseSerializer(serializers.Serializer):
+class ReturnResponseSerializer(OrderReturnSerializer):
+    """The return as the order shows it (same `status` word, read after the request committed),
+    plus `return_id` and `order_id`."""
+
     return_id = serializers.CharField()
     order_id = serializers.IntegerField()
-    status = serializers.CharField()
-    lines = serializers.ListField(child=serializers.DictField())
-    reason = serializers.CharField()
+
+    class Meta(OrderReturnSerializer.Meta):
+        fields = ["return_id", "order_id", *OrderReturnSerializer.Meta.fields]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("shipping/methods/", views.ShippingMethodsView.as_view(), name="shipping-methods"),
     path("checkout/", views.CheckoutView.as_view(), name="checkout"),
     path("orders/", views.OrdersView.as_view(), name="orders"),
+    path("guest-orders/<str:token>/", views.GuestOrderView.as_view(), name="guest-order"),
     path("orders/<str:order_id>/", views.OrderView.as_view(), name="order"),
     path("orders/<str:order_id>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
     path("orders/<str:order_id>/amend/", views.OrderAmendView.as_view(), name="order-amend"),

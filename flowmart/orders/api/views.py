@@ -4,8 +4,10 @@ Views only translate HTTP: they validate the shape of a request, call one servic
 or selector with the caller's id, and render the result.
 """
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -25,7 +27,10 @@ def cart_body(cart) -> dict:
     totals = selectors.cart_totals(cart, items)
     return {
         "id": cart.pk,
-        "items": s.CartItemSerializer(items, many=True).data,
+        "token": cart.token,
+        "items": s.CartItemSerializer(
+            items, many=True, context={"available": selectors.availability(i.variant_id for i in items)}
+        ).data,
         "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
         "shipping_country": cart.shipping_country or None,
         "shipping_method": cart.shipping_method or None,
@@ -38,56 +43,144 @@ def valid(serializer_class, data, **kwargs) -> dict:
     return serializer.validated_data
 
 
-class CartsView(APIView):
-    @extend_schema(request=None, responses={201: s.CartSerializer, 200: s.CartSerializer})
+CART_TOKEN = "X-Cart-Token"
+CART_TOKEN_PARAMETER = OpenApiParameter(
+    CART_TOKEN,
+    str,
+    OpenApiParameter.HEADER,
+    description="Guests (no Bearer token): the `token` of their cart, as POST /carts/ answered it.",
+)
+
+
+def cart_owner(request, *, required: bool = True):
+    """The customer's id, or a guest by their cart token; a client with neither is 401."""
+    if request.user and request.user.is_authenticated:
+        return request.user.id
+    token = request.headers.get(CART_TOKEN, "").strip()
+    if token and len(token) <= 64:
+        return selectors.Guest(token)
+    if required:
+        raise NotAuthenticated("Send a Bearer token, or the guest cart's X-Cart-Token.")
+    return None
+
+
+class GuestFriendlyView(APIView):
+    """Carts, quotes and checkout also serve guests (the cart token is their credential)."""
+
+    permission_classes = [AllowAny]
+
+
+class CartsView(GuestFriendlyView):
+    @extend_schema(
+        request=None,
+        parameters=[CART_TOKEN_PARAMETER],
+        responses={201: s.CartSerializer, 200: s.CartSerializer},
+        description="One open cart per customer. Without a Bearer token a guest cart is made and its `token` "
+        "answered: send it as X-Cart-Token from then on (a known token answers its open cart, 200); it is merged "
+        "into the customer's cart when they log in or register with the header.",
+    )
     def post(self, request):
-        cart, created = carts.open_cart(request.user.id)
+        cart, created = carts.open_cart(cart_owner(request, required=False))
         return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class CartView(APIView):
-    @extend_schema(responses=s.CartSerializer)
+class CartView(GuestFriendlyView):
+    @extend_schema(parameters=[CART_TOKEN_PARAMETER], responses=s.CartSerializer)
     def get(self, request, cart_id):
-        return Response(cart_body(selectors.cart_of(request.user.id, cart_id)))
+        return Response(cart_body(selectors.cart_of(cart_owner(request), cart_id)))
 
-    @extend_schema(request=s.CartDestinationSerializer, responses={200: s.CartSerializer, **errors(409)})
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAMETER],
+        request=s.CartDestinationSerializer,
+        responses={200: s.CartSerializer, **errors(409)},
+    )
     def patch(self, request, cart_id):
+        owner = cart_owner(request)
         data = valid(s.CartDestinationSerializer, request.data)
-        cart = carts.set_destination(request.user.id, cart_id, data["shipping_country"], data["shipping_method"])
+        cart = carts.set_destination(owner, cart_id, data["shipping_country"], data["shipping_method"])
         return Response(cart_body(cart))
 
 
-class CartItemsView(APIView):
-    @extend_schema(request=s.AddItemSerializer, responses={201: s.CartItemSerializer, **errors(409)})
+class CartItemsView(GuestFriendlyView):
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAMETER],
+        request=s.AddItemSerializer,
+        responses={201: s.CartItemSerializer, **errors(409)},
+        description="More units than can be sold answer 409 `insufficient_stock` with `sku` and `available`.",
+    )
     def post(self, request, cart_id):
+        owner = cart_owner(request)
         data = valid(s.AddItemSerializer, request.data)
-        item = carts.add_item(request.user.id, cart_id, data["sku"], data["quantity"])
+        item = carts.add_item(owner, cart_id, data["sku"], data["quantity"])
         return Response(s.CartItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
-class CartItemView(APIView):
-    @extend_schema(request=s.ChangeItemSerializer, responses={200: s.CartItemSerializer, **errors(409)})
+class CartItemView(GuestFriendlyView):
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAMETER],
+        request=s.ChangeItemSerializer,
+        responses={200: s.CartItemSerializer, **errors(409)},
+    )
     def patch(self, request, cart_id, item_id):
+        owner = cart_owner(request)
         data = valid(s.ChangeItemSerializer, request.data)
-        item = carts.change_item(request.user.id, cart_id, item_id, data["quantity"])
+        item = carts.change_item(owner, cart_id, item_id, data["quantity"])
         return Response(s.CartItemSerializer(item).data)
 
-    @extend_schema(responses={204: None, **errors(409)})
+    @extend_schema(parameters=[CART_TOKEN_PARAMETER], responses={204: None, **errors(409)})
     def delete(self, request, cart_id, item_id):
-        carts.remove_item(request.user.id, cart_id, item_id)
+        carts.remove_item(cart_owner(request), cart_id, item_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ShippingMethodsView(APIView):
-    @extend_schema(parameters=[s.CountryQuerySerializer], responses=s.ShippingOfferSerializer(many=True))
+REASON_HEADER = "Shipping-Unavailable-Reason"
+
+
+class ShippingMethodsView(GuestFriendlyView):
+    """API.md fixes the answer as the list of offers; why none fits travels beside it, in the
+    `Shipping-Unavailable-Reason` header when the list is empty, and in full (per method) in
+    the object `?explain=true` asks for instead of the list."""
+
+    @extend_schema(
+        parameters=[
+            s.ShippingMethodsQuerySerializer,
+            CART_TOKEN_PARAMETER,
+            OpenApiParameter(
+                REASON_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="Only when no method fits: too_heavy, no_zone, no_rate_in_currency or no_methods.",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="ShippingMethodsAnswer",
+                    serializers=[s.ShippingOfferSerializer(many=True), s.ShippingExplanationSerializer],
+                    resource_type_field_name=None,
+                    many=False,
+                ),
+                description="The offers (a list); with explain=true the object with `reason` and `unavailable`.",
+            )
+        },
+    )
     def get(self, request):
-        country = valid(s.CountryQuerySerializer, request.query_params)["country"]
-        offers = selectors.shipping_offers(request.user.id, country)
-        return Response([{**offer, "price": offer["price"].to_dict()} for offer in offers])
+        query = valid(s.ShippingMethodsQuerySerializer, request.query_params)
+        cart = selectors.open_cart_of(cart_owner(request, required=False))
+        answer = selectors.shipping_offers(cart, query["country"])
+        offers = [{**offer, "price": offer["price"].to_dict()} for offer in answer["methods"]]
+        body = {**answer, "methods": offers} if query["explain"] else offers
+        response = Response(body)
+        if answer["reason"]:
+            response[REASON_HEADER] = answer["reason"]
+        return response
 
 
-class CheckoutView(APIView):
-    throttle_classes = [by_customer("checkout")]  # checkouts per customer (DEFAULT_THROTTLE_RATES)
+class CheckoutView(GuestFriendlyView):
+    # Checkouts per customer, per client address for guests (DEFAULT_THROTTLE_RATES); payments'
+    # fraud rules screen guests too (by email, card and address).
+    throttle_classes = [by_customer("checkout")]
 
     @extend_schema(
         request=s.CheckoutSerializer,
@@ -99,8 +192,11 @@ class CheckoutView(APIView):
                 OpenApiParameter.HEADER,
                 required=True,
                 description="The same key and body replay the first answer; another body with it is 422.",
-            )
+            ),
+            CART_TOKEN_PARAMETER,
         ],
+        description="Customers check out their cart; guests (X-Cart-Token, no Bearer token) also send `email`, "
+        "and the answer carries `guest_order_url`, the signed link to the order (also in the confirmation email).",
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "")
@@ -109,10 +205,17 @@ class CheckoutView(APIView):
                 "An Idempotency-Key header (1–255 characters) is required.",
                 fields={"Idempotency-Key": ["Required, 1–255 characters."]},
             )
+        owner = cart_owner(request)
         data = valid(s.CheckoutSerializer, request.data)
-        user = request.user
-        customer = Customer(id=user.id, email=user.email, joined_at=user.date_joined)
-        code, body = checkout.checkout(customer, key, checkout.request_hash(request.data), data, client_ip(request))
+        if isinstance(owner, selectors.Guest):
+            if not data.get("email"):
+                raise InvalidRequest("Guests give an email address.", fields={"email": ["Required for a guest."]})
+            customer = Customer(id=None, email=data["email"])
+        else:
+            user = request.user
+            customer = Customer(id=user.id, email=user.email, joined_at=user.date_joined)
+        body_hash = checkout.request_hash(request.data)
+        code, body = checkout.checkout(customer, key, body_hash, data, client_ip(request), owner=owner)
         return Response(body, status=code)
 
 
@@ -157,11 +260,18 @@ class OrderReturnsView(APIView):
         selectors.order_of(request.user.id, order_id)  # another customer's order is 404 before any 400
         data = valid(s.ReturnSerializer, request.data)
         ret = changes.request_return(request.user.id, order_id, data["lines"], data["reason"])
-        body = {
-            "return_id": ret.return_id,
-            "order_id": ret.order_id,
-            "status": ret.status,
-            "lines": ret.lines,
-            "reason": ret.reason,
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        # Committed: read it back as the order shows it (in eager mode shipping has issued the label).
+        ret = selectors.return_of(request.user.id, ret.return_id)
+        return Response(s.ReturnResponseSerializer(ret).data, status=status.HTTP_201_CREATED)
+
+
+class GuestOrderView(APIView):
+    """A guest's order through the signed link of their checkout answer and confirmation
+    email (the token is the credential: no login). Anything else is 404."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=s.OrderSerializer)
+    def get(self, request, token):
+        return Response(s.OrderSerializer(selectors.guest_order(token)).data)

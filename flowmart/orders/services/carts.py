@@ -1,31 +1,38 @@
 """Cart commands. Every write locks the cart row first, so two requests adding the
 same SKU at once end as one line with both quantities (and still within 1..100)."""
 
+import secrets
+
 from django.db import IntegrityError, transaction
 
 from flowmart.common.countries import is_country_code
-from flowmart.common.errors import Conflict, InvalidRequest
+from flowmart.common.errors import Conflict, InsufficientStock, InvalidRequest
 
 from .. import pricing, selectors
 from ..models import Cart, CartItem, SellableVariant
+from ..selectors import Owner
 
 MAX_QUANTITY = 100
 
 
-def open_cart(customer_id: int) -> tuple[Cart, bool]:
-    """The customer's open cart, created if there is none (returns it and whether it is new)."""
-    cart = selectors.open_cart_of(customer_id)
+def open_cart(owner: Owner | None) -> tuple[Cart, bool]:
+    """The owner's open cart, created if there is none (returns it and whether it is new).
+    Without an owner (an anonymous client without a cart token) a guest cart is made, with
+    the token that is its key from now on."""
+    cart = selectors.open_cart_of(owner)
     if cart is not None:
         return cart, False
+    if not isinstance(owner, int):  # a new guest, or a guest token that names no open cart
+        return Cart.objects.create(customer_id=None, token=secrets.token_urlsafe(32)), True
     try:
         with transaction.atomic():
-            return Cart.objects.create(customer_id=customer_id), True
+            return Cart.objects.create(customer_id=owner), True
     except IntegrityError:  # a simultaneous request created it first
-        return selectors.open_cart_of(customer_id), False
+        return selectors.open_cart_of(owner), False
 
 
-def _writable(customer_id: int, cart_id) -> Cart:
-    cart = selectors.cart_of(customer_id, cart_id, lock=True)
+def _writable(owner: Owner, cart_id) -> Cart:
+    cart = selectors.cart_of(owner, cart_id, lock=True)
     if cart.status != Cart.Status.OPEN:
         raise Conflict("This cart is closed.")
     return cart
@@ -45,10 +52,21 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
+def check_stock(sku: str, quantity: int) -> None:
+    """A line may not hold more than can be sold now (409 insufficient_stock, with how many can)."""
+    available = selectors.availability([sku])[sku]
+    if quantity > available:
+        raise InsufficientStock(
+            f"Only {available} of {sku} can be sold right now." if available else f"{sku} is sold out.",
+            sku=sku,
+            available=available,
+        )
+
+
 @transaction.atomic
-def add_item(customer_id: int, cart_id, sku: str, quantity: int) -> CartItem:
+def add_item(owner: Owner, cart_id, sku: str, quantity: int) -> CartItem:
     """Add units of a SKU; an existing line of that SKU grows instead of a second line."""
-    cart = _writable(customer_id, cart_id)
+    cart = _writable(owner, cart_id)
     variant = _sellable(sku)
     items = selectors.cart_items(cart)
     if any(item.variant.currency != variant.currency for item in items):
@@ -59,28 +77,32 @@ def add_item(customer_id: int, cart_id, sku: str, quantity: int) -> CartItem:
     existing = next((item for item in items if item.variant_id == variant.sku), None)
     if existing is not None:
         _check_quantity(existing.quantity + quantity)
+        check_stock(variant.sku, existing.quantity + quantity)
         existing.quantity += quantity
         existing.save(update_fields=["quantity"])
         existing.variant = variant
         return existing
     _check_quantity(quantity)
+    check_stock(variant.sku, quantity)
     cart.save(update_fields=["updated_at"])
     return CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
 
 
 @transaction.atomic
-def change_item(customer_id: int, cart_id, item_id, quantity: int) -> CartItem:
-    cart = _writable(customer_id, cart_id)
+def change_item(owner: Owner, cart_id, item_id, quantity: int) -> CartItem:
+    cart = _writable(owner, cart_id)
     _check_quantity(quantity)
     item = _item(cart, item_id)
+    if quantity > item.quantity:  # lowering a line that is short is always allowed
+        check_stock(item.variant_id, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
     return item
 
 
 @transaction.atomic
-def remove_item(customer_id: int, cart_id, item_id) -> None:
-    cart = _writable(customer_id, cart_id)
+def remove_item(owner: Owner, cart_id, item_id) -> None:
+    cart = _writable(owner, cart_id)
     _item(cart, item_id).delete()
 
 
@@ -94,9 +116,9 @@ def _item(cart: Cart, item_id) -> CartItem:
 
 
 @transaction.atomic
-def set_destination(customer_id: int, cart_id, country: str, method: str) -> Cart:
+def set_destination(owner: Owner, cart_id, country: str, method: str) -> Cart:
     """Remember where the cart goes, so its totals include shipping and tax before checkout."""
-    cart = _writable(customer_id, cart_id)
+    cart = _writable(owner, cart_id)
     country = (country or "").upper()
     if country and not is_country_code(country):
         raise InvalidRequest("Unknown country.", fields={"shipping_country": ["Not an ISO 3166-1 alpha-2 code."]})

@@ -13,11 +13,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from flowmart.common.errors import IdempotencyKeyReused, InvalidRequest
+from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
 from .. import pricing, selectors
-from ..models import CartItem, CustomerAddress, IdempotencyKey, Order
-from .placing import Customer, LineSpec, Payment, place_order
+from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
+from ..selectors import Guest, Owner
+from .placing import Customer, LineSpec, Payment, guest_order_url, place_order
 
 # Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
@@ -35,17 +36,34 @@ def request_hash(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()).hexdigest()
 
 
-def checkout(customer: Customer, key: str, body_hash: str, data: dict, client_ip: str | None) -> tuple[int, dict]:
-    """Returns (HTTP status, body). `data` is the validated request body."""
+GUEST_KEYS = 0  # guests' keys live under customer id 0, each scoped by its cart token
+
+
+def _key_scope(owner: Owner, key: str) -> tuple[int, str]:
+    """(customer id, key) the claim is stored under: a guest's key is hashed with their cart
+    token, so two guests using the same Idempotency-Key never meet."""
+    if isinstance(owner, Guest):
+        return GUEST_KEYS, "guest-" + hashlib.sha256(f"{owner.token}:{key}".encode()).hexdigest()
+    return owner, key
+
+
+def checkout(
+    customer: Customer, key: str, body_hash: str, data: dict, client_ip: str | None, owner: Owner | None = None
+) -> tuple[int, dict]:
+    """Returns (HTTP status, body). `data` is the validated request body; `owner` is whose
+    cart it is (the customer's id by default, or a Guest with their cart token)."""
+    owner = customer.id if owner is None else owner
     with transaction.atomic():
-        claim = _claim(customer.id, key, body_hash)
+        claim = _claim(*_key_scope(owner, key), body_hash)
         if claim.response_status is not None:
             if claim.request_hash != body_hash:
                 raise IdempotencyKeyReused()
             return claim.response_status, _current(claim.response_body)
-        order = _order_from_cart(customer, data, client_ip)
+        order = _order_from_cart(customer, owner, data, client_ip)
         claim.response_status, claim.order = 201, order
         claim.response_body = {"order_id": order.pk, "status": order.status}
+        if order.customer_id is None:
+            claim.response_body["guest_order_url"] = guest_order_url(order)
         claim.save(update_fields=["response_status", "response_body", "order"])
     # Committed: in eager mode the saga has already moved the order on.
     return 201, _current(claim.response_body)
@@ -59,15 +77,20 @@ def _claim(customer_id: int, key: str, body_hash: str) -> IdempotencyKey:
 
 
 def _current(body: dict) -> dict:
-    """The stored response with the order's status as it stands now."""
-    status = Order.objects.filter(pk=body["order_id"]).values_list("status", flat=True).first()
-    return {**body, "status": status or body["status"]}
+    """The stored response with the order's status (and what the payment asks of the
+    customer, 3-D Secure) as they stand now."""
+    now = Order.objects.filter(pk=body["order_id"]).values("status", "next_action").first() or {}
+    return {**body, "status": now.get("status") or body["status"], "next_action": now.get("next_action")}
 
 
-def _address(customer_id: int, data: dict) -> dict:
+def _address(customer_id: int | None, data: dict) -> dict:
     """The inline address, or the customer's saved one from orders' address-book copy."""
     if "shipping_address" in data:
         return dict(data["shipping_address"])
+    if customer_id is None:
+        raise InvalidRequest(
+            "Guests send the address itself.", fields={"shipping_address_id": ["Only customers have an address book."]}
+        )
     saved = CustomerAddress.objects.filter(
         address_id=data["shipping_address_id"], customer_id=customer_id, deleted=False
     ).first()
@@ -78,8 +101,14 @@ def _address(customer_id: int, data: dict) -> dict:
     return {field: saved.address.get(field) or "" for field in ADDRESS_FIELDS}
 
 
-def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> Order:
-    cart = selectors.cart_of(customer.id, data["cart_id"], lock=True)
+def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: str | None) -> Order:
+    cart = selectors.cart_of(owner, data["cart_id"], lock=True)
+    if cart.status == Cart.Status.CLOSED:
+        raise Conflict(
+            f"This cart was already checked out (order {cart.order_id}); use a new cart.",
+            code="cart_checked_out",
+            order_id=cart.order_id,
+        )
     items = selectors.cart_items(cart)
     if not items:
         raise InvalidRequest("The cart is empty.", fields={"cart_id": ["The cart is empty."]})
@@ -88,6 +117,7 @@ def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> O
         raise InvalidRequest(
             "Some items are no longer for sale.", fields={"cart_id": [f"Not for sale: {', '.join(gone)}."]}
         )
+    _check_stock(items)
     currency = items[0].variant.currency
     if any(item.variant.currency != currency for item in items):
         raise InvalidRequest("A cart holds one currency.", fields={"cart_id": ["The cart mixes currencies."]})
@@ -117,5 +147,27 @@ def _order_from_cart(customer: Customer, data: dict, client_ip: str | None) -> O
     ]
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
     order = place_order(customer, lines, address, method, payment)
+    # The cart becomes the order: emptied and closed (a repeat checkout of it is told so), and
+    # the customer's next POST /carts/ opens a new one.
     CartItem.objects.filter(cart=cart).delete()
+    cart.status, cart.order = Cart.Status.CLOSED, order
+    cart.save(update_fields=["status", "order", "updated_at"])
     return order
+
+
+def _check_stock(items: list[CartItem]) -> None:
+    """Checkout re-checks what the cart was allowed to hold: stock may have sold meanwhile."""
+    available = selectors.availability(item.variant_id for item in items)
+    short = [
+        {"sku": item.variant_id, "quantity": item.quantity, "available": available[item.variant_id]}
+        for item in items
+        if item.quantity > available[item.variant_id]
+    ]
+    if short:
+        first = short[0]
+        raise InsufficientStock(
+            "Not enough stock for " + ", ".join(f"{s['sku']} ({s['available']} available)" for s in short) + ".",
+            sku=first["sku"],
+            available=first["available"],
+            shortages=short,
+        )

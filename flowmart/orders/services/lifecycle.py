@@ -46,7 +46,11 @@ def move(order: Order, target: str, cause: str, reason: str | None = None) -> bo
     order.status = target
     if target == OrderStatus.CANCELLED:
         order.cancellation_reason = reason
-    order.save(update_fields=["status", "cancellation_reason", "payment_status", "held_from", "updated_at"])
+    if target not in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
+        order.next_action = None  # paid, held or cancelled: nothing is asked of the customer any more
+    order.save(
+        update_fields=["status", "cancellation_reason", "payment_status", "held_from", "next_action", "updated_at"]
+    )
     note(order, f"{target}: {cause}")
     events = [
         OrderStatusChanged(
@@ -122,8 +126,9 @@ def _payment_succeeded(order: Order, payment_id: int, amount: Money) -> None:
         return
     if order.status in CHANGEABLE:
         order.payment_status = PaymentStatus.PAID
+        order.next_action = None
     if not move(order, OrderStatus.PAID, "payment succeeded") and order.status in CHANGEABLE:
-        order.save(update_fields=["payment_status", "updated_at"])
+        order.save(update_fields=["payment_status", "next_action", "updated_at"])
 
 
 @transaction.atomic
@@ -135,6 +140,10 @@ def amendment_payment(
     if order is not None:
         outcome = "succeeded" if succeeded else f"failed ({failure_code or 'unknown'})"
         note(order, f"extra charge of {amount} for amendment {amendment_id} {outcome}")
+        if succeeded and order.payment_status in (PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED):
+            # The customer paid the amended total: what was given back before no longer describes it.
+            order.payment_status = PaymentStatus.PAID
+            order.save(update_fields=["payment_status", "updated_at"])
 
 
 @transaction.atomic
@@ -144,12 +153,27 @@ def payment_held(order_id: int, score: int) -> None:
         move(order, OrderStatus.ON_HOLD, f"payment held for fraud review (score {score})")
 
 
+def next_action(redirect_url: str | None, client_secret: str | None, provider: str) -> dict | None:
+    """API.md's `next_action`: Stripe.js takes the client secret (`use_stripe_sdk`); every other
+    provider (the dummy's page, a bank's redirect) sends the customer to a URL."""
+    if client_secret and provider == "stripe":
+        return {"type": "use_stripe_sdk", "client_secret": client_secret}
+    if redirect_url:
+        return {"type": "redirect_to_url", "redirect_url": redirect_url}
+    if client_secret:
+        return {"type": "use_stripe_sdk", "client_secret": client_secret}
+    return None
+
+
 @transaction.atomic
-def payment_needs_action(order_id: int) -> None:
+def payment_needs_action(
+    order_id: int, redirect_url: str | None = None, client_secret: str | None = None, provider: str = ""
+) -> None:
     order = locked(order_id)
     if order is not None and order.payment_status == PaymentStatus.PENDING:
         order.payment_status = PaymentStatus.REQUIRES_ACTION
-        order.save(update_fields=["payment_status", "updated_at"])
+        order.next_action = next_action(redirect_url, client_secret, provider)
+        order.save(update_fields=["payment_status", "next_action", "updated_at"])
         note(order, "payment needs customer authentication")
 
 
@@ -159,6 +183,13 @@ def payment_refunded(order_id: int, amount: Money, reason: str, fully_refunded: 
     if order is None:
         return
     order.refunded += amount.amount
+    if reason == AMENDMENT_REFUND and not fully_refunded:
+        # The order's total went down by what came back: the customer has paid exactly what the
+        # order now costs, so it stays paid (partially_refunded is for money back on goods kept
+        # from the customer: returns, refunds at the provider).
+        order.save(update_fields=["refunded", "updated_at"])
+        note(order, f"refunded {amount} ({reason})")
+        return
     whole = fully_refunded or order.refunded >= order.total
     order.payment_status = PaymentStatus.REFUNDED if whole else PaymentStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["refunded", "payment_status", "updated_at"])
@@ -166,6 +197,8 @@ def payment_refunded(order_id: int, amount: Money, reason: str, fully_refunded: 
     if fully_refunded:
         _stop_fulfilment(order, reason)
 
+
+AMENDMENT_REFUND = "order_amended"  # payments' reason for the refund of an amendment's decrease
 
 STOPPABLE = frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT, OrderStatus.ON_HOLD, OrderStatus.PAID})
 

@@ -8,9 +8,11 @@ small number of statements (lines are bulk-inserted), whatever the cart size.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+
 from flowmart.common.money import Money
 from flowmart.contracts.common import Address
-from flowmart.contracts.orders import OrderConfirmed, OrderLine, PaymentInitiated
+from flowmart.contracts.orders import OrderConfirmed, OrderLine, PaymentInitiated, guest_order_path
 from flowmart.events import publish
 
 from .. import pricing
@@ -20,9 +22,16 @@ from ..models import OrderLine as OrderLineRow
 
 @dataclass(frozen=True)
 class Customer:
-    id: int
+    id: int | None  # None: a guest, known by the email given at checkout
     email: str
     joined_at: datetime | None = None
+
+
+def guest_order_url(order: Order) -> str:
+    """A guest's signed link to their order (empty for a customer's order)."""
+    if order.customer_id is not None:
+        return ""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + guest_order_path(order.pk, order.customer_email)
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,7 @@ def place_order(
             shipping_method=method["code"],
             total=totals.total,
             subscription_id=subscription_id,
+            guest_order_url=guest_order_url(order),
         ),
         PaymentInitiated(
             order_id=order.pk,

@@ -8,7 +8,7 @@ has arrived.
 
 from django.db import transaction
 
-from ..models import Order, OrderShipment
+from ..models import Order, OrderShipment, OrderTrackingEvent
 from ..status import OrderStatus
 from .lifecycle import locked, move, note
 
@@ -42,12 +42,20 @@ def _advance(order: Order) -> None:
         move(order, OrderStatus.DELIVERED, "all shipments delivered")
 
 
+TRACKED = frozenset({"dispatched", "in_transit", "delivered", "delivery_failed"})
+
+
 @transaction.atomic
-def shipment_changed(order_id: int, shipment_id: int, status: str, reason: str = "", **details) -> None:
+def shipment_changed(
+    order_id: int, shipment_id: int, status: str, reason: str = "", place: str = "", at=None, **details
+) -> None:
+    """`place` and `at` (where and when, as the carrier says) add a tracking step for the customer."""
     order = locked(order_id)
     if order is None:
         return
-    _record(order, shipment_id, status, **details)
+    shipment = _record(order, shipment_id, status, **details)
+    if status in TRACKED and at is not None:
+        OrderTrackingEvent.objects.create(shipment=shipment, status=status, place=place or "", at=at)
     if status == "delivery_failed":
         note(order, f"delivery of shipment {shipment_id} failed: {reason}")
     _advance(order)

@@ -60,7 +60,8 @@ class ChargeOutcome:
     amount: Money
     charge_id: str = ""
     failure_code: str | None = None
-    next_action_url: str | None = None
+    next_action_url: str | None = None  # where the customer authenticates (a redirect)
+    client_secret: str | None = None  # or: what Stripe.js needs to authenticate in the page
     brand: str = ""
     last4: str = ""
 

@@ -8,7 +8,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from flowmart.common.money import Money
 
@@ -44,6 +46,13 @@ TEST_CARDS = {
     "pm_card_radarBlock": TestCard("visa", "0019", "US", "decline", "fraudulent", risk_signal=True),
 }
 UNKNOWN_CARD = TestCard("", "", "", "decline", "card_declined")
+
+
+def authentication_url(intent_id: str) -> str:
+    """The dummy provider's own 3-D Secure page for an intent (served by this process, so the
+    whole flow can be clicked through locally): what Stripe's hosted page is for Stripe."""
+    path = reverse("dummy-provider-authenticate", kwargs={"intent_id": intent_id})
+    return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
 def _id(prefix: str, key: str) -> str:
@@ -196,9 +205,7 @@ class DummyGateway:
             amount=Money(intent.amount_received if status == "succeeded" else intent.amount, intent.currency),
             charge_id=intent.intent_id.replace("dpi_", "dch_") if status == "succeeded" else "",
             failure_code=intent.failure_code or None,
-            next_action_url=f"https://dummy.flowmart.local/authenticate/{intent.intent_id}"
-            if status == "requires_action"
-            else None,
+            next_action_url=authentication_url(intent.intent_id) if status == "requires_action" else None,
             brand=card.brand,
             last4=card.last4,
         )

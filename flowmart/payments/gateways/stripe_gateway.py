@@ -218,7 +218,13 @@ class StripeGateway:
         if status == "requires_action":
             action = intent.get("next_action") or {}
             url = (action.get("redirect_to_url") or {}).get("url")
-            return ChargeOutcome(status="requires_action", intent_id=intent["id"], amount=amount, next_action_url=url)
+            return ChargeOutcome(
+                status="requires_action",
+                intent_id=intent["id"],
+                amount=amount,
+                next_action_url=url,
+                client_secret=intent.get("client_secret"),
+            )
         if status == "requires_payment_method":
             error = intent.get("last_payment_error")
             return ChargeOutcome(

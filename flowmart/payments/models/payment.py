@@ -37,7 +37,7 @@ class Payment(models.Model):
 
     order_id = models.BigIntegerField(unique=True)
     order_number = models.CharField(max_length=40, blank=True)
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(db_index=True, null=True, blank=True)  # None: a guest (see customer_email)
     customer_email = models.EmailField(blank=True)
     customer_since = models.DateTimeField(null=True, blank=True)
     amount = AmountField()

@@ -81,7 +81,8 @@ def _customer_ref(payment: Payment, gateway: Gateway) -> tuple[str, str, bool]:
         saved = SavedPaymentMethod.objects.filter(subscription_id=payment.subscription_id).first()
         if saved is not None and saved.provider == payment.provider:
             return saved.provider_customer_id, saved.payment_method, True
-    if payment.provider != "stripe":
+    if payment.provider != "stripe" or payment.customer_id is None:
+        # the dummy keeps no customers; a guest has no account to keep a Stripe customer for
         return "", payment.payment_method, False
     # Stripe: charge on a customer with setup_future_usage so an amendment can be charged off-session.
     earlier = (
@@ -197,7 +198,11 @@ def _requires_action(payment: Payment, attempt: PaymentAttempt, outcome: ChargeO
         payment.save()
         publish(
             PaymentActionRequired(
-                order_id=payment.order_id, payment_id=payment.pk, next_action_url=outcome.next_action_url
+                order_id=payment.order_id,
+                payment_id=payment.pk,
+                next_action_url=outcome.next_action_url,
+                client_secret=outcome.client_secret,
+                provider=payment.provider,
             )
         )
 

@@ -238,3 +238,9 @@ def subscription_started(event) -> None:
             "provider_customer_id": ref,
         },
     )
+
+
+def order_claimed(order_id: int, customer_id: int) -> None:
+    """A guest's order found its account: its payment is that customer's from now on."""
+    with transaction.atomic():
+        Payment.objects.filter(order_id=order_id, customer_id__isnull=True).update(customer_id=customer_id)

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from flowmart.shipping.carriers import UnknownCarrier, get_carrier
 from flowmart.shipping.models import Return, Shipment, ShipmentLine, TrackingEvent
 from flowmart.shipping.services import tracking
 from flowmart.shipping.services.returns import return_label_url
@@ -13,15 +14,22 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
 
 
 class TrackingEventSerializer(serializers.ModelSerializer):
+    place = serializers.CharField(source="location", help_text="where the carrier scanned the parcel (may be empty)")
+    at = serializers.DateTimeField(source="occurred_at", help_text="when the carrier says it happened")
+
     class Meta:
         model = TrackingEvent
-        fields = ["event_id", "status", "occurred_at", "location", "reason", "applied"]
+        fields = ["status", "place", "at", "event_id", "occurred_at", "location", "reason", "applied"]
 
 
 class FulfilmentShipmentSerializer(serializers.ModelSerializer):
+    """A shipment as staff see it, and as its customer sees it (`customer` in the context: no
+    label, only the tracking updates that were applied)."""
+
     warehouse = serializers.CharField(source="warehouse_code")
     lines = ShipmentLineSerializer(many=True)
     label_url = serializers.SerializerMethodField()
+    tracking_url = serializers.SerializerMethodField(help_text="the carrier's public page for this parcel")
     tracking_events = TrackingEventSerializer(many=True)
 
     class Meta:
@@ -33,6 +41,7 @@ class FulfilmentShipmentSerializer(serializers.ModelSerializer):
             "carrier",
             "method",
             "tracking_number",
+            "tracking_url",
             "warehouse",
             "lines",
             "label_url",
@@ -45,7 +54,15 @@ class FulfilmentShipmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_label_url(self, obj) -> str | None:
-        return reverse("shipping-shipment-label", kwargs={"pk": obj.pk}) if obj.label else None
+        if self.context.get("customer") or not obj.label:
+            return None  # labels are printed by staff
+        return reverse("shipping-shipment-label", kwargs={"pk": obj.pk})
+
+    def get_tracking_url(self, obj) -> str | None:
+        try:
+            return get_carrier(obj.carrier).tracking_url(obj.tracking_number) if obj.tracking_number else None
+        except UnknownCarrier:
+            return None
 
 
 class ReturnParcelSerializer(serializers.ModelSerializer):

@@ -93,12 +93,37 @@ class ShipmentListView(_StaffView, generics.ListAPIView):
         return _order_filter(selectors.shipments_for_staff(self.scope).order_by("-id"), self.request)
 
 
-@staff_schema(who=f"Operations: any shipment. {SELLER_SHIPMENTS}", responses={200: FulfilmentShipmentSerializer})
+class IsStaffOrParcelCustomer(IsOperationsOrSellerStaff):
+    """Staff as for every shipment endpoint; any signed-in customer too, whom the view shows
+    only their own parcels (another's is 404, as API.md asks)."""
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated)
+
+
+@staff_schema(
+    who=f"Operations: any shipment. {SELLER_SHIPMENTS}",
+    customers="Customers: their own shipment, with the carrier's `tracking_url` and the applied `tracking_events` "
+    "(status, place, at), no label; another customer's is 404.",
+    responses={200: FulfilmentShipmentSerializer},
+)
 class ShipmentDetailView(_StaffView, generics.RetrieveAPIView):
     serializer_class = FulfilmentShipmentSerializer
+    permission_classes = [IsStaffOrParcelCustomer]
+
+    def _for_staff(self) -> bool:
+        return IsOperationsOrSellerStaff().has_permission(self.request, self)
 
     def get_object(self):
-        return self.visible_shipment(self.kwargs["pk"])
+        if self._for_staff():
+            return self.visible_shipment(self.kwargs["pk"])
+        shipment = selectors.shipment_of_customer(self.request.user.id, self.kwargs["pk"])
+        if shipment is None:
+            raise NotFound("No such shipment.")
+        return shipment
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "customer": not self._for_staff()}
 
 
 def _pdf(field, filename: str) -> FileResponse:

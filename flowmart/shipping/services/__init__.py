@@ -1,6 +1,14 @@
 """Commands that change shipping state, each in one transaction that publishes its events."""
 
-from .fulfilment import cancel_order, mark_paid, record_amended_lines, record_order, record_release, record_reservation
+from .fulfilment import (
+    cancel_order,
+    mark_paid,
+    record_amended_lines,
+    record_order,
+    record_owner,
+    record_release,
+    record_reservation,
+)
 from .parcels import keep_sku_weights
 from .rates import (
     current_revision,
@@ -37,6 +45,7 @@ __all__ = [
     "return_label_url",
     "record_amended_lines",
     "record_order",
+    "record_owner",
     "record_release",
     "record_reservation",
     "record_tracking_update",

@@ -40,6 +40,7 @@ def record_order(event: OrderConfirmed) -> None:
         if order.confirmed_at is not None:
             return
         order.order_number = event.order_number
+        order.customer_id = order.customer_id or event.customer_id  # a claim may have come first
         order.customer_email = event.customer_email
         order.shipping_address = dataclasses.asdict(event.shipping_address)
         order.shipping_method = event.shipping_method
@@ -193,3 +194,11 @@ def _void(shipment: Shipment) -> None:
     shipment.status = Shipment.Status.VOIDED
     shipment.save(update_fields=["status"])
     publish(ShipmentVoided(shipment_id=shipment.pk, order_id=shipment.order_id))
+
+
+def record_owner(order_id: int, customer_id: int) -> None:
+    """OrderClaimed: a guest's order (and so its parcels) now belongs to this customer."""
+    with transaction.atomic():
+        order = locked_order(order_id)
+        order.customer_id = customer_id
+        order.save(update_fields=["customer_id"])

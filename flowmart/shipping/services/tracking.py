@@ -152,9 +152,14 @@ def _mark_applied(shipment: Shipment, event: TrackingEvent) -> None:
 
 
 def _announcement(shipment: Shipment, event: TrackingEvent):
-    ids = {"shipment_id": shipment.pk, "order_id": shipment.order_id}
+    ids = {
+        "shipment_id": shipment.pk,
+        "order_id": shipment.order_id,
+        "location": event.location,
+        "at": event.occurred_at,
+    }
     if event.status == S.IN_TRANSIT:
-        return ShipmentInTransit(**ids, location=event.location)
+        return ShipmentInTransit(**ids)
     if event.status == S.DELIVERED:
         return ShipmentDelivered(**ids)
     return DeliveryFailed(**ids, reason=event.reason or "delivery attempt failed")

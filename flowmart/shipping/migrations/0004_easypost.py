@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shipping', '0002_seller_scoping'),
+        ('shipping', '0003_shipment_owners'),
     ]
 
     operations = [
