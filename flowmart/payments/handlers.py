@@ -3,7 +3,7 @@ Each handler does one thing; the logic lives in services.saga."""
 
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, PaymentInitiated, RefundRequested
-from flowmart.contracts.subscriptions import UserSubscriptionStarted
+from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 
 from .services import saga
 
@@ -38,6 +38,11 @@ def save_method_for_renewals(event: UserSubscriptionStarted) -> None:
     saga.subscription_started(event)
 
 
+def save_changed_method(event: SubscriptionChanged) -> None:
+    if event.change == "payment_method" and event.payment_method:
+        saga.subscription_started(event)
+
+
 SUBSCRIBERS: dict = {
     PaymentInitiated: [hold_payment_request],
     InventoryAdjusted: [note_stock_reserved],
@@ -46,4 +51,5 @@ SUBSCRIBERS: dict = {
     OrderAmended: [settle_amendment],
     RefundRequested: [refund_on_request],
     UserSubscriptionStarted: [save_method_for_renewals],
+    SubscriptionChanged: [save_changed_method],
 }

@@ -22,6 +22,8 @@ CARDS = {
     "pm_card_gb": ("visa", "0002", "GB", None),
     "pm_card_chargeDeclined": ("visa", "0002", "US", ("card_declined", "generic_decline")),
     "pm_card_chargeDeclinedInsufficientFunds": ("visa", "9995", "US", ("card_declined", "insufficient_funds")),
+    "pm_card_chargeDeclinedLostCard": ("visa", "9987", "US", ("card_declined", "lost_card")),
+    "pm_card_chargeDeclinedStolenCard": ("visa", "9979", "US", ("card_declined", "stolen_card")),
     "pm_card_radarBlock": ("visa", "0019", "US", ("card_declined", "fraudulent")),
     "pm_card_authenticationRequired": ("visa", "3184", "US", "3ds"),
 }
