@@ -169,8 +169,9 @@ def _stock_short(attempt: RenewalAttempt, order_id: int, now: datetime) -> None:
     _settle(attempt, "out_of_stock", now, "out_of_stock")
     renewal, sub = attempt.renewal, attempt.renewal.subscription
     renewal.order_id, renewal.failure_code = order_id, "out_of_stock"
+    # Daily from the due moment (retry k at due + k days), on the billing calendar, not the wall clock.
     until = renewal.due_at + timedelta(days=settings.SUBSCRIPTIONS["STOCK_RETRY_DAYS"])
-    retry_at = now + timedelta(days=1)
+    retry_at = renewal.due_at + timedelta(days=renewal.attempts)
     if retry_at > until or sub.status == A.CANCELLED:
         renewal.status, renewal.reason, renewal.next_retry_at, retry_at = R.SKIPPED, "out_of_stock", None, None
     else:
