@@ -1,7 +1,9 @@
 """A local fake of the Stripe HTTP API, enough for FlowMart's Stripe gateway through
 the real SDK: /v1/payment_intents (create+confirm, retrieve, cancel, list),
 /v1/refunds (create, list), /v1/customers (create), /v1/payment_methods (retrieve,
-attach). It honours Idempotency-Key (same key → the same stored response), Stripe's
+attach: recorded in `attached`; a declining card is refused as Stripe does). Each intent's
+create parameters are kept (`intent_params`), so off-session renewals can be checked.
+It honours Idempotency-Key (same key → the same stored response), Stripe's
 test payment-method ids, and can simulate "timed out after charging" (the request is
 processed and stored, then the answer is withheld past the client's timeout) and 5xx.
 """
@@ -47,6 +49,8 @@ class FakeStripe:
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.customers: dict[str, dict] = {}
+        self.intent_params: dict[str, dict] = {}  # intent id → the create request's params (off_session, confirm...)
+        self.attached: list[tuple[str, str]] = []  # (payment method, customer) attach calls that succeeded
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, idempotency key)
         self.timeouts_after_processing: dict[str, int] = {}  # path → next N POSTs: process, then withhold the answer
@@ -150,6 +154,7 @@ class FakeStripe:
                     return 402, {"error": error}
                 if status == 200:
                     pm["customer"] = params.get("customer")
+                    self.attached.append((parts[1], params.get("customer")))
                 return status, pm
         return 404, _error("invalid_request_error", "resource_missing", f"no route {route}")
 
@@ -178,6 +183,7 @@ class FakeStripe:
             "created": int(time.time()),
         }
         self.intents[intent["id"]] = intent
+        self.intent_params[intent["id"]] = dict(params)
         if params.get("confirm") != "true":
             return 200, intent
         outcome = CARDS.get(pm, (None, None, None, ("card_declined", "generic_decline")))[3]
