@@ -173,6 +173,8 @@ SUBSCRIPTIONS = {
     # Customers per billing-run transaction (the due set is streamed in chunks of this size).
     "CHUNK_SIZE": env.int("SUBSCRIPTIONS_CHUNK_SIZE", default=500),
     "DEFAULT_TIME_ZONE": env.str("SUBSCRIPTIONS_DEFAULT_TIME_ZONE", default="UTC"),
+    # SubscriptionRenewalUpcoming (the customer's reminder) this many days before a renewal; 0: none.
+    "REMINDER_DAYS": env.int("SUBSCRIPTIONS_REMINDER_DAYS", default=3),
 }
 
 # --- Event dispatcher -----------------------------------------------------

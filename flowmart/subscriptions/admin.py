@@ -102,7 +102,9 @@ class SubscriptionAdmin(StaffScoped):
 
     @admin.action(description="Cancel selected subscriptions (reason: operations)")
     def cancel(self, request, queryset):
-        self._each(request, queryset, lambda pk: lifecycle.cancel(None, pk, "operations", by_operations=True), "cancelled")
+        self._each(
+            request, queryset, lambda pk: lifecycle.cancel(None, pk, "operations", by_operations=True), "cancelled"
+        )
 
 
 @admin.register(Renewal)

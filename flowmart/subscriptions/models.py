@@ -48,6 +48,9 @@ class CustomerAddress(models.Model):
     address = models.JSONField()
     deleted = models.BooleanField(default=False)
 
+    def __str__(self):
+        return f"address {self.address_id} of customer {self.customer_id}"
+
 
 class SellerStaff(SellerStaffBase):
     """Which sellers each seller-staff user works for: they see subscriptions of their products."""
@@ -106,6 +109,7 @@ class Subscription(models.Model):
     next_cycle = models.PositiveIntegerField(default=2)
     next_billing_at = models.DateTimeField()
     paused_until = models.DateTimeField(null=True, blank=True)
+    reminded_cycle = models.PositiveIntegerField(default=0, help_text="the last cycle a reminder was sent for")
     shipping_address = models.JSONField()
     shipping_method = models.CharField(max_length=50)
     provider = models.CharField(max_length=20)
@@ -139,6 +143,9 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer_id", "key"], name="sub_idempotency_key_once")]
+
+    def __str__(self):
+        return self.key
 
 
 class Renewal(models.Model):

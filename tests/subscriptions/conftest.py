@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from flowmart.subscriptions.models import Plan, Subscription
-from tests.flows.conftest import ADDRESS_US, RELAXED_FRAUD, register, shop  # noqa: F401 - fixtures
+from tests.flows.conftest import ADDRESS_US, RELAXED_FRAUD, register, shop
 
 __all__ = ["ADDRESS_US", "register", "shop"]
 
@@ -22,7 +22,7 @@ def _relaxed_fraud(settings):
 
 
 @pytest.fixture
-def plans(shop):  # noqa: F811
+def plans(shop):
     """Monthly 10 % on FLOW-RED, every 2 weeks 15 % on FLOW-RED, monthly 5 % on FLOW-BLUE."""
     return {
         "red_monthly": make_plan("FLOW-RED", "month", 1, 10),

@@ -84,7 +84,9 @@ def test_bad_input_is_a_clear_400_and_writes_nothing(plans):
         ({"payment": {"provider": "dummy", "payment_method": "pm_nope"}}, "payment"),
         ({"shipping_address_id": 5}, "shipping_address"),
     ]:
-        response = buyer.post("/api/v1/subscriptions/", {**base, **bad}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
+        response = buyer.post(
+            "/api/v1/subscriptions/", {**base, **bad}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex
+        )
         assert response.status_code == 400, (bad, response.content)
         assert field in response.json()["error"]["fields"], response.json()
     assert not Subscription.objects.exists() and not Order.objects.exists()

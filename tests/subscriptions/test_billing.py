@@ -60,7 +60,9 @@ def test_same_day_renewals_to_one_address_are_one_order_with_each_plans_discount
     blue = subscribe(buyer, plans["blue_monthly"], quantity=2)["id"]
     other = register()  # another customer due the same day: an order of their own
     subscribe(other, plans["red_monthly"])
-    out = billing_run(max(next_billing(red), next_billing(blue), Subscription.objects.order_by("-id")[0].next_billing_at))
+    out = billing_run(
+        max(next_billing(red), next_billing(blue), Subscription.objects.order_by("-id")[0].next_billing_at)
+    )
     assert "3 renewal(s) in 2 order(s)" in out
     orders = Order.objects.filter(customer_id=Subscription.objects.get(pk=red).customer_id, renewal_cycle=2)
     order = orders.get()
@@ -94,7 +96,9 @@ def test_the_whole_dunning_ladder_ends_in_cancellation(plans):
     sub = Subscription.objects.get(pk=sub_id)
     assert (sub.status, sub.cancellation_reason) == ("cancelled", "payment_failed")
     attempts = RenewalAttempt.objects.filter(renewal=renewal).order_by("number")
-    assert [(a.number, a.status, a.failure_code) for a in attempts] == [(n, "failed", "card_declined") for n in range(1, 6)]
+    assert [(a.number, a.status, a.failure_code) for a in attempts] == [
+        (n, "failed", "card_declined") for n in range(1, 6)
+    ]
     keys = PaymentAttempt.objects.filter(payment__subscription_id=sub_id, payment__renewal_cycle=2)
     assert {k.idempotency_key for k in keys} == {f"flowmart-sub-{sub_id}-cycle-2-attempt-{n}" for n in range(1, 6)}
     failed = events("SubscriptionRenewalFailed", subscription_id=sub_id)

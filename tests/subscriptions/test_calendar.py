@@ -9,7 +9,10 @@ from flowmart.subscriptions.calendar import billing_at, cycle_at, first_cycle_no
 
 def sub(anchor, tz="UTC", interval="month", count=1, anchor_cycle=1):
     return SimpleNamespace(
-        anchor_at=anchor, time_zone=tz, anchor_cycle=anchor_cycle, plan=SimpleNamespace(interval=interval, interval_count=count)
+        anchor_at=anchor,
+        time_zone=tz,
+        anchor_cycle=anchor_cycle,
+        plan=SimpleNamespace(interval=interval, interval_count=count),
     )
 
 

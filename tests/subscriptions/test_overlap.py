@@ -83,7 +83,10 @@ def test_three_runs_at_once_bill_each_cycle_once_and_still_group(plans):
     assert len(seen) == total and set(seen.values()) == {1}
     assert Renewal.objects.filter(cycle=2).count() == total
     # Both of a customer's same-day renewals went out together, whichever run took them.
-    sizes = Counter(len(p["lines"]) for p in OutboxEvent.objects.filter(name="SubscriptionRenewalDue").values_list("payload", flat=True))
+    sizes = Counter(
+        len(p["lines"])
+        for p in OutboxEvent.objects.filter(name="SubscriptionRenewalDue").values_list("payload", flat=True)
+    )
     assert sizes == {2: 400}
     assert not Subscription.objects.filter(next_billing_at__lte=as_of).exists()
     assert sum(int(out.split(": ")[1].split(" ")[0]) for out, _ in outputs) == total  # the runs shared the work

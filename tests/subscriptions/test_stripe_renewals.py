@@ -45,7 +45,10 @@ def test_stripe_renewal_needing_authentication_goes_to_dunning_with_a_link(plans
         format="json",
     )
     assert response.status_code == 200
-    assert ("pm_card_authenticationRequired", SavedPaymentMethod.objects.get(subscription_id=sub_id).provider_customer_id) in stripe_on.attached
+    assert (
+        "pm_card_authenticationRequired",
+        SavedPaymentMethod.objects.get(subscription_id=sub_id).provider_customer_id,
+    ) in stripe_on.attached
     due = next_billing(sub_id)
     billing_run(due)
     renewal = Renewal.objects.get(subscription_id=sub_id, cycle=2)
@@ -61,6 +64,10 @@ def test_stripe_renewal_needing_authentication_goes_to_dunning_with_a_link(plans
     )
     renewal.refresh_from_db()
     assert (renewal.status, renewal.attempts) == ("paid", 2)
-    keys = set(PaymentAttempt.objects.filter(payment__subscription_id=sub_id, payment__renewal_cycle=2).values_list("idempotency_key", flat=True))
+    keys = set(
+        PaymentAttempt.objects.filter(payment__subscription_id=sub_id, payment__renewal_cycle=2).values_list(
+            "idempotency_key", flat=True
+        )
+    )
     assert keys == {f"flowmart-sub-{sub_id}-cycle-2-attempt-{n}" for n in (1, 2)}
     assert Subscription.objects.get(pk=sub_id).status == "active"

@@ -81,7 +81,9 @@ class SubscribeSerializer(serializers.Serializer):
     shipping_method = serializers.CharField(max_length=50, default="standard")
     payment = PaymentSerializer()
     time_zone = serializers.CharField(
-        max_length=64, required=False, help_text="IANA zone the calendar runs in (default SUBSCRIPTIONS_DEFAULT_TIME_ZONE)"
+        max_length=64,
+        required=False,
+        help_text="IANA zone the calendar runs in (default SUBSCRIPTIONS_DEFAULT_TIME_ZONE)",
     )
 
     def validate_time_zone(self, value):

@@ -46,7 +46,9 @@ def with_address(customer_id: int, data: dict) -> dict:
         address_id=data["shipping_address_id"], customer_id=customer_id, deleted=False
     ).first()
     if saved is None:
-        raise InvalidRequest("Unknown address.", fields={"shipping_address_id": ["No such address in your address book."]})
+        raise InvalidRequest(
+            "Unknown address.", fields={"shipping_address_id": ["No such address in your address book."]}
+        )
     return {**data, "address": {f: saved.address.get(f) or "" for f in ADDRESS_FIELDS}}
 
 

@@ -22,11 +22,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
+
+from flowmart.contracts.subscriptions import SubscriptionRenewalUpcoming
+from flowmart.events import publish
 
 from ..calendar import cycle_at, first_cycle_not_before
 from ..models import Renewal, Subscription, Variant
 from . import dunning, lifecycle
-from .emitting import Due, emit
+from .emitting import Due, emit, renewal_price
 
 logger = logging.getLogger("flowmart.subscriptions")
 ADVISORY_NAMESPACE = 0x53756231  # "Sub1": subscriptions' own advisory-lock space
@@ -43,6 +47,7 @@ class RunStats:
     cancelled: int = 0
     chunks: int = 0
     busy_customers: int = 0  # held by a concurrent run
+    reminded: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -67,6 +72,7 @@ def run(as_of: datetime, chunk_size: int | None = None) -> RunStats:
             stats.busy_customers += len(customers) - len(claimed)
             bill_cycles(claimed, as_of, stats)
         stats.chunks += 1
+    stats.reminded = remind(as_of, chunk_size)
     dunning.retry_due(as_of, stats, chunk_size)
     stats.cancelled += dunning.give_up_due(as_of)
     return stats
@@ -141,3 +147,46 @@ def bill_cycles(customers: list[int], as_of: datetime, stats: RunStats) -> None:
     Subscription.objects.bulk_update(subs, ["next_cycle", "next_billing_at"])
     stats.orders += len(emit(dues, "cycle"))
     stats.renewals += len(dues)
+
+
+def remind(as_of: datetime, chunk_size: int) -> int:
+    """SubscriptionRenewalUpcoming once per cycle, REMINDER_DAYS before it is billed. The
+    conditional UPDATE of `reminded_cycle` under the row lock makes it once across runs."""
+    days = settings.SUBSCRIPTIONS["REMINDER_DAYS"]
+    if days <= 0:
+        return 0
+    horizon, sent, after = as_of + timedelta(days=days), 0, 0
+    while True:
+        with transaction.atomic():
+            subs = list(
+                Subscription.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("plan")
+                .filter(status=A.ACTIVE, next_billing_at__lte=horizon, next_billing_at__gt=as_of, pk__gt=after)
+                .exclude(reminded_cycle=F("next_cycle"))
+                .order_by("pk")[:chunk_size]
+            )
+            if not subs:
+                return sent
+            after = subs[-1].pk
+            variants = {v.sku: v for v in Variant.objects.filter(sku__in={s.plan.sku for s in subs})}
+            events = []
+            for sub in subs:
+                price = renewal_price(sub, variants.get(sub.plan.sku))
+                sub.reminded_cycle = sub.next_cycle
+                if price is not None:
+                    events.append(
+                        SubscriptionRenewalUpcoming(
+                            subscription_id=sub.pk,
+                            customer_id=sub.customer_id,
+                            customer_email=sub.customer_email,
+                            sku=sub.plan.sku,
+                            quantity=sub.quantity,
+                            renews_at=sub.next_billing_at,
+                            amount=price,
+                            plan_name=sub.plan.name,
+                        )
+                    )
+            Subscription.objects.bulk_update(subs, ["reminded_cycle"])
+            if events:
+                publish(*events)
+            sent += len(events)

@@ -266,7 +266,10 @@ def cancel(customer_id: int | None, subscription_id: int, reason: str, by_operat
     if minimum and not by_operations:
         paid = sub.renewals.filter(status=R.PAID).count()
         if paid < minimum:
-            refuse("minimum_cycles", f"This plan needs {minimum} paid deliveries before it can be cancelled ({paid} so far).")
+            refuse(
+                "minimum_cycles",
+                f"This plan needs {minimum} paid deliveries before it can be cancelled ({paid} so far).",
+            )
     cancel_locked(sub, reason, timezone.now())
     return sub
 

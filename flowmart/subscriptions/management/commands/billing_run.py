@@ -33,5 +33,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"billing run at {clock.isoformat()}: {stats.renewals} renewal(s) in {stats.orders} order(s), "
             f"{stats.retries} retry order(s), {stats.skipped} skipped, {stats.resumed} resumed, "
-            f"{stats.cancelled} cancelled, {stats.busy_customers} customer(s) held by another run"
+            f"{stats.cancelled} cancelled, {stats.reminded} reminded, "
+            f"{stats.busy_customers} customer(s) held by another run"
         )
