@@ -340,7 +340,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Several models call their choices "Status"; name the shared ones so `check --deploy` stays warning-free.
-    "ENUM_NAME_OVERRIDES": {"ShipmentStatusEnum": "flowmart.shipping.models.Shipment.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ShipmentStatusEnum": "flowmart.shipping.models.Shipment.Status",
+        "SubscriptionStatusEnum": "flowmart.subscriptions.models.Subscription.Status",
+        "RenewalStatusEnum": "flowmart.subscriptions.models.Renewal.Status",
+    },
     # /api/docs/ loads Swagger UI's JavaScript and CSS from our static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

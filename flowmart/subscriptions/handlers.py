@@ -5,6 +5,7 @@ from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerS
 from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
 from flowmart.contracts.orders import OrderStatusChanged
 from flowmart.contracts.payments import PaymentProcessed
+from flowmart.contracts.shipping import ShippingRatesPublished
 
 from .models import SellerStaff
 from .services import dunning, projections
@@ -30,6 +31,10 @@ def forget_address(ev: CustomerAddressDeleted) -> None:
     projections.address_deleted(ev)
 
 
+def keep_shipping_methods(ev: ShippingRatesPublished) -> None:
+    projections.shipping_rates_published(ev)
+
+
 def keep_seller_staff(ev: SellerStaffChanged) -> None:
     SellerStaff.apply(ev.user_id, ev.seller_ids, ev.occurred_at)
 
@@ -50,6 +55,7 @@ SUBSCRIBERS = {
     VariantPriceChanged: [keep_price],
     ProductRetired: [retire_variants],
     SellerStaffChanged: [keep_seller_staff],
+    ShippingRatesPublished: [keep_shipping_methods],
     CustomerAddressSaved: [keep_address],
     CustomerAddressDeleted: [forget_address],
     PaymentProcessed: [on_renewal_payment],

@@ -52,6 +52,18 @@ class CustomerAddress(models.Model):
         return f"address {self.address_id} of customer {self.customer_id}"
 
 
+class ShippingMethod(models.Model):
+    """Subscriptions' copy of the shipping method codes (ShippingRatesPublished, a whole snapshot):
+    a subscription may only name a method that exists, as checkout does."""
+
+    code = models.CharField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    revision = models.PositiveIntegerField()
+
+    def __str__(self):
+        return self.code
+
+
 class SellerStaff(SellerStaffBase):
     """Which sellers each seller-staff user works for: they see subscriptions of their products."""
 

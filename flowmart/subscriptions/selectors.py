@@ -29,9 +29,10 @@ def subscription_of(customer_id: int | None, subscription_id, lock: bool = False
     if customer_id is not None:
         found = found.filter(customer_id=customer_id)
     try:
-        sub = found.filter(pk=int(subscription_id)).first()
+        pk = int(subscription_id)
     except (TypeError, ValueError):
-        sub = None
+        pk = 0
+    sub = found.filter(pk=pk).first() if 0 < pk < 2**63 else None
     if sub is None:
         raise Http404("No such subscription.")
     return sub

@@ -83,6 +83,7 @@ def test_bad_input_is_a_clear_400_and_writes_nothing(plans):
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
         ({"payment": {"provider": "dummy", "payment_method": "pm_nope"}}, "payment"),
         ({"shipping_address_id": 5}, "shipping_address"),
+        ({"shipping_method": "teleport"}, "shipping_method"),
     ]:
         response = buyer.post(
             "/api/v1/subscriptions/", {**base, **bad}, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex

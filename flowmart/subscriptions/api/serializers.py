@@ -37,7 +37,7 @@ class PlanSerializer(serializers.ModelSerializer):
         return plan.variant.name
 
 
-class AddressSerializer(serializers.Serializer):
+class SubscriptionAddressSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     line1 = serializers.CharField(max_length=200)
     line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -53,7 +53,7 @@ class AddressSerializer(serializers.Serializer):
         return value
 
 
-class PaymentSerializer(serializers.Serializer):
+class SubscriptionPaymentSerializer(serializers.Serializer):
     provider = serializers.ChoiceField(choices=["dummy", "stripe"])
     payment_method = serializers.CharField(max_length=255, trim_whitespace=False)
 
@@ -76,10 +76,10 @@ class PaymentSerializer(serializers.Serializer):
 class SubscribeSerializer(serializers.Serializer):
     plan_id = serializers.IntegerField()
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    shipping_address = AddressSerializer(required=False)
+    shipping_address = SubscriptionAddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False)
     shipping_method = serializers.CharField(max_length=50, default="standard")
-    payment = PaymentSerializer()
+    payment = SubscriptionPaymentSerializer()
     time_zone = serializers.CharField(
         max_length=64,
         required=False,
@@ -102,10 +102,12 @@ class SubscribeSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100, required=False)
     plan_id = serializers.IntegerField(required=False, help_text="another interval, or another variant of the product")
-    shipping_address = AddressSerializer(required=False)
+    shipping_address = SubscriptionAddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False)
     shipping_method = serializers.CharField(max_length=50, required=False)
-    payment = PaymentSerializer(required=False, help_text="a new card; a past-due renewal is retried at once")
+    payment = SubscriptionPaymentSerializer(
+        required=False, help_text="a new card; a past-due renewal is retried at once"
+    )
 
     def validate(self, attrs):
         if "shipping_address" in attrs and "shipping_address_id" in attrs:

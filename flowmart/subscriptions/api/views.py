@@ -12,7 +12,7 @@ from flowmart.common.errors import InvalidRequest
 from flowmart.common.schema import errors
 
 from .. import selectors
-from ..models import CustomerAddress
+from ..models import CustomerAddress, ShippingMethod
 from ..services import lifecycle
 from ..services.emitting import ADDRESS_FIELDS, renewal_price
 from . import serializers as s
@@ -34,6 +34,13 @@ def valid(serializer_class, data, **kwargs) -> dict:
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def known_method(data: dict) -> dict:
+    method = data.get("shipping_method")
+    if method and not ShippingMethod.objects.filter(code=method).exists():
+        raise InvalidRequest("Unknown shipping method.", fields={"shipping_method": [f"No method {method!r}."]})
+    return data
 
 
 def with_address(customer_id: int, data: dict) -> dict:
@@ -112,7 +119,7 @@ class SubscriptionsView(generics.ListAPIView):
                 "An Idempotency-Key header (1–255 characters) is required.",
                 fields={"Idempotency-Key": ["Required, 1–255 characters."]},
             )
-        data = with_address(request.user.id, valid(s.SubscribeSerializer, request.data))
+        data = with_address(request.user.id, known_method(valid(s.SubscribeSerializer, request.data)))
         data.setdefault("time_zone", settings.SUBSCRIPTIONS["DEFAULT_TIME_ZONE"])
         body_hash = lifecycle.request_hash(request.data)
         sub = lifecycle.start(request.user.id, request.user.email, key, body_hash, data)
@@ -132,7 +139,7 @@ class SubscriptionView(APIView):
     )
     def patch(self, request, subscription_id):
         selectors.subscription_of(request.user.id, subscription_id)  # 404 before any 400
-        data = with_address(request.user.id, valid(s.ChangeSerializer, request.data))
+        data = with_address(request.user.id, known_method(valid(s.ChangeSerializer, request.data)))
         sub = lifecycle.change(request.user.id, subscription_id, data)
         return Response(render(sub, detail=True))
 
@@ -157,13 +164,15 @@ def action_view(name: str, perform, serializer=None, doc: str = ""):
         description=f"{doc} {CONFLICT_CODES}",
         operation_id=f"subscriptions_{name.replace('-', '_')}",
     )
-    view = type(
+
+    def post(self, request, subscription_id):  # its own function: the schema decorator marks it
+        return ActionView.post(self, request, subscription_id)
+
+    return type(
         f"{name.title().replace('-', '')}View",
         (ActionView,),
-        {"action": name, "request_serializer": serializer, "perform": staticmethod(perform)},
+        {"action": name, "request_serializer": serializer, "perform": staticmethod(perform), "post": schema(post)},
     )
-    view.post = schema(view.post)
-    return view
 
 
 PauseView = action_view(

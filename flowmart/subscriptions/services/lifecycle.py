@@ -225,10 +225,9 @@ def change(customer_id: int | None, subscription_id: int, data: dict) -> Subscri
         _changed(sub, "quantity")
     if "plan_id" in data and data["plan_id"] != sub.plan_id:
         _change_plan(sub, data["plan_id"])
-    if "address" in data:
-        sub.shipping_address = data["address"]
-        if data.get("shipping_method"):
-            sub.shipping_method = data["shipping_method"]
+    if "address" in data or "shipping_method" in data:
+        sub.shipping_address = data.get("address", sub.shipping_address)
+        sub.shipping_method = data.get("shipping_method", sub.shipping_method)
         _changed(sub, "address")
     if "payment" in data:
         sub.provider, sub.payment_method = data["payment"]["provider"], data["payment"]["payment_method"]

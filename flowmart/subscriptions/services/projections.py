@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from ..models import CustomerAddress, Plan, Variant
+from ..models import CustomerAddress, Plan, ShippingMethod, Variant
 
 
 @transaction.atomic
@@ -46,3 +46,16 @@ def address_saved(ev) -> None:
 
 def address_deleted(ev) -> None:
     CustomerAddress.objects.filter(address_id=ev.address_id).update(deleted=True)
+
+
+@transaction.atomic
+def shipping_rates_published(ev) -> None:
+    """The method codes of the newest rate table (an older revision arriving late is ignored)."""
+    newest = ShippingMethod.objects.select_for_update().order_by("-revision").values_list("revision", flat=True).first()
+    if newest is not None and newest > ev.revision:
+        return
+    ShippingMethod.objects.exclude(code__in=[m.code for m in ev.methods]).delete()
+    for method in ev.methods:
+        ShippingMethod.objects.update_or_create(
+            code=method.code, defaults={"name": method.name, "revision": ev.revision}
+        )
