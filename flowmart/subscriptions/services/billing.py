@@ -16,6 +16,7 @@ kill at any point:
   a run killed halfway leaves whole chunks done and the rest still due for the next run.
 """
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -90,25 +91,58 @@ def claim_customers(customers: list[int]) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def _rows(columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[str, list]:
+    """`WITH v AS (...)` over `rows`: one JSON parameter on PostgreSQL (quoting one string is
+    cheap; thousands of bound values are not), VALUES elsewhere (SQLite)."""
+    names = [name for name, _ in columns]
+    if connection.vendor == "postgresql":
+        spec = ", ".join(f"{name} {kind}" for name, kind in columns)
+        data = json.dumps([dict(zip(names, row, strict=True)) for row in rows], default=str)
+        return f"WITH v AS (SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x({spec})) ", [data]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(names)) + ")"] * len(rows))
+    return f"WITH v({', '.join(names)}) AS (VALUES {values}) ", [value for row in rows for value in row]
+
+
 def insert_renewals(rows: list[tuple[int, int, datetime, str]]) -> dict[tuple[int, int], int]:
     """INSERT (subscription, cycle, due_at, status) ... ON CONFLICT DO NOTHING; returns
     {(subscription, cycle): renewal id} of the rows this statement inserted."""
     if not rows:
         return {}
     table = Renewal._meta.db_table
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(rows))
-    params = []
-    for sub_id, cycle, due_at, status in rows:
-        billing = status == Renewal.Status.BILLING
-        params += [sub_id, cycle, due_at, status, 1 if billing else 0, "", "" if billing else "missed", due_at, due_at]
+    columns = [("subscription_id", "bigint"), ("cycle", "integer"), ("due_at", "timestamptz"), ("status", "text"),
+               ("attempts", "integer"), ("reason", "text")]  # fmt: skip
+    data = [
+        (sub_id, cycle, due_at, status, 1 if status == Renewal.Status.BILLING else 0,
+         "" if status == Renewal.Status.BILLING else "missed")
+        for sub_id, cycle, due_at, status in rows
+    ]  # fmt: skip
+    source, params = _rows(columns, data)
     sql = (
-        f"INSERT INTO {table} (subscription_id, cycle, due_at, status, attempts, failure_code, reason, "
-        f"created_at, updated_at) VALUES {values} "
-        "ON CONFLICT (subscription_id, cycle) DO NOTHING RETURNING subscription_id, cycle, id"
+        f"{source}INSERT INTO {table} (subscription_id, cycle, due_at, status, attempts, failure_code, reason, "
+        "created_at, updated_at) SELECT subscription_id, cycle, due_at, status, attempts, '', reason, due_at, due_at "
+        "FROM v WHERE true ON CONFLICT (subscription_id, cycle) DO NOTHING RETURNING subscription_id, cycle, id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(row[0], row[1]): row[2] for row in cursor.fetchall()}
+
+
+def move_on(subs: list[Subscription]) -> None:
+    """Write the subscriptions' next cycle in one UPDATE ... FROM (Django's bulk_update builds
+    a CASE per row and costs more than the rest of the chunk)."""
+    if not subs:
+        return
+    table = Subscription._meta.db_table
+    source, params = _rows(
+        [("id", "bigint"), ("next_cycle", "integer"), ("next_billing_at", "timestamptz")],
+        [(sub.pk, sub.next_cycle, sub.next_billing_at) for sub in subs],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{source}UPDATE {table} SET next_cycle = v.next_cycle, next_billing_at = v.next_billing_at "
+            f"FROM v WHERE {table}.id = v.id",
+            params,
+        )
 
 
 def bill_cycles(customers: list[int], as_of: datetime, stats: RunStats) -> None:
@@ -144,7 +178,7 @@ def bill_cycles(customers: list[int], as_of: datetime, stats: RunStats) -> None:
             stats.skipped += 1
         else:
             dues.append(Due(sub=sub, renewal_id=renewal_id, cycle=cycle, attempt=1, moment=due_at))
-    Subscription.objects.bulk_update(subs, ["next_cycle", "next_billing_at"])
+    move_on(subs)
     stats.orders += len(emit(dues, "cycle"))
     stats.renewals += len(dues)
 

@@ -199,7 +199,7 @@ def retry_due(as_of: datetime, stats, chunk_size: int) -> None:
             stats.retries += len(new_attempts(renewals, as_of, "retry"))
 
 
-def new_attempts(renewals: list[Renewal], moment: datetime, kind: str) -> list[RenewalBatch]:
+def new_attempts(renewals: list[Renewal], moment: datetime, kind: str) -> list[int]:
     """Bill these renewals again now (caller holds their row locks)."""
     dues = []
     for renewal in renewals:

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
+from flowmart.common.bulk import copy_insert
 from flowmart.common.money import Money
 from flowmart.contracts.common import Address
 from flowmart.contracts.subscriptions import RenewalLine, SubscriptionRenewalDue
 from flowmart.events import publish
 
 from ..calendar import local_day
-from ..models import HUNDRED, RenewalAttempt, RenewalBatch, Subscription, Variant
+from ..models import HUNDRED, RenewalAttempt, RenewalBatch, Subscription, Variant, key_of
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
 
@@ -42,31 +44,38 @@ def group_key(due: Due) -> tuple:
     return (sub.customer_id, day, address, sub.shipping_method, sub.provider, sub.payment_method)
 
 
-def emit(dues: list[Due], kind: str) -> list[RenewalBatch]:
-    """Group, write one batch per group and one attempt per renewal, publish one event per batch."""
+def emit(dues: list[Due], kind: str) -> list[int]:
+    """Group, write one batch per group and one attempt per renewal, publish one event per
+    batch; returns the batch ids. Rows are written with COPY on PostgreSQL (flowmart.common.bulk)."""
     groups: dict[tuple, list[Due]] = defaultdict(list)
     for due in dues:
         groups[group_key(due)].append(due)
     if not groups:
         return []
-    batches = RenewalBatch.objects.bulk_create(
-        [RenewalBatch(customer_id=members[0].sub.customer_id, kind=kind) for members in groups.values()]
+    now = timezone.now()
+    members = list(groups.values())
+    batch_ids = copy_insert(
+        RenewalBatch,
+        ["customer_id", "kind", "outcome", "failure_code", "created_at"],
+        [(group[0].sub.customer_id, kind, "placed", "", now) for group in members],
     )
-    RenewalAttempt.objects.bulk_create(
+    copy_insert(
+        RenewalAttempt,
+        ["renewal_id", "number", "batch_id", "status", "failure_code", "created_at"],
         [
-            RenewalAttempt(renewal_id=due.renewal_id, number=due.attempt, batch=batch)
-            for batch, members in zip(batches, groups.values(), strict=True)
-            for due in members
-        ]
+            (due.renewal_id, due.attempt, batch_id, "pending", "", now)
+            for batch_id, group in zip(batch_ids, members, strict=True)
+            for due in group
+        ],
     )
-    publish(*(_event(batch, members) for batch, members in zip(batches, groups.values(), strict=True)))
-    return batches
+    publish(*(_event(key_of(batch_id), group) for batch_id, group in zip(batch_ids, members, strict=True)))
+    return batch_ids
 
 
-def _event(batch: RenewalBatch, members: list[Due]) -> SubscriptionRenewalDue:
+def _event(renewal_key: str, members: list[Due]) -> SubscriptionRenewalDue:
     sub = members[0].sub
     return SubscriptionRenewalDue(
-        renewal_key=batch.key,
+        renewal_key=renewal_key,
         customer_id=sub.customer_id,
         customer_email=sub.customer_email,
         lines=tuple(
