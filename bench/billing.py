@@ -9,7 +9,7 @@ subscriptions, then the end-to-end renewal saga throughput (dummy provider).
       in this process (orders → inventory → payments → shipping, notifications...), one
       delivery transaction per subscriber as a worker does: renewals paid per second.
 
-    python -m bench billing        # BENCH_BILLING_SUBS=100000, BENCH_BILLING_SAGA=1000
+    python -m bench billing        # BENCH_BILLING_SUBS=100000, BENCH_BILLING_SAGA=200
 
 Its own database (flowmart_bench_billing, dropped and migrated each run) and Redis number
 (BENCH_BILLING_REDIS_URL, default db 11, flushed before and after).
@@ -28,7 +28,7 @@ DB_NAME = "flowmart_bench_billing"
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_BILLING_REDIS_URL", "redis://127.0.0.1:6379/11")
 SUBS = int(os.environ.get("BENCH_BILLING_SUBS", "100000"))
-SAGA = int(os.environ.get("BENCH_BILLING_SAGA", "1000"))
+SAGA = int(os.environ.get("BENCH_BILLING_SAGA", "200"))
 TARGETS = {"renewals_per_second": 2000, "peak_rss_mb": 250}
 LOAD_AT_START = os.getloadavg()
 
