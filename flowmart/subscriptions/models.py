@@ -136,6 +136,8 @@ class Subscription(models.Model):
         indexes = [
             # The billing run's due set, walked customer by customer.
             models.Index(fields=["customer_id", "next_billing_at"], condition=Q(status="active"), name="sub_due_idx"),
+            # The reminders' window (next_billing_at within REMINDER_DAYS).
+            models.Index(fields=["next_billing_at"], condition=Q(status="active"), name="sub_next_billing_idx"),
             models.Index(fields=["paused_until"], condition=Q(status="paused"), name="sub_pause_idx"),
         ]
         constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="sub_quantity_gte_1")]
