@@ -55,6 +55,8 @@ def payment_processed(renewal_key: str | None, order_id: int, succeeded: bool, f
     if batch is None:
         return
     attempts = _pending(batch)
+    if not attempts:
+        return  # settled before: a stale or repeated outcome changes nothing
     now = timezone.now()
     batch.order_id = order_id
     batch.outcome, batch.failure_code = ("paid", "") if succeeded else ("failed", failure_code or "")
