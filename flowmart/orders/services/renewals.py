@@ -79,8 +79,8 @@ def _line(variant: SellableVariant, line) -> LineSpec:
 @transaction.atomic
 def subscription_cancelled(subscription_id: int) -> None:
     """Renewal orders not yet paid are cancelled with the subscription (a grouped order
-    holding another, still active subscription's line is cancelled too: that line is
-    given a new attempt by subscriptions on the next billing run)."""
+    holding another, still active subscription's line is cancelled too: subscriptions records
+    that line's cycle as skipped, reason order_customer_request)."""
     orders = Order.objects.select_for_update().filter(
         pk__in=OrderLine.objects.filter(subscription_id=subscription_id).values("order_id"),
         status__in=[OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT],
