@@ -152,6 +152,29 @@ CELERY_BEAT_SCHEDULE = {
     # seller's first alert within a minute.
     "notifications-stock-digests": {"task": "flowmart.notifications.tasks.send_stock_digests", "schedule": 60.0},
     "notifications-dead-deliveries": {"task": "flowmart.notifications.tasks.report_dead_deliveries", "schedule": 60.0},
+    # Safe to fire twice at once (two beats, a manual run): see flowmart/subscriptions/services/billing.py.
+    "subscriptions-billing-run": {
+        "task": "flowmart.subscriptions.tasks.billing_run",
+        "schedule": env.float("SUBSCRIPTIONS_BILLING_RUN_SECONDS", default=300.0),
+    },
+}
+
+# --- Subscribe & Save -------------------------------------------------------
+SUBSCRIPTIONS = {
+    # Dunning: days after a renewal's due moment when a failed payment is retried; after the
+    # last one fails, the subscription is cancelled (reason payment_failed).
+    "DUNNING_RETRY_DAYS": [int(d) for d in env.list("SUBSCRIPTIONS_DUNNING_RETRY_DAYS", default=["1", "3", "5", "7"])],
+    # Decline codes after which no automatic retry is made (the customer must change the card).
+    "HARD_DECLINES": env.list(
+        "SUBSCRIPTIONS_HARD_DECLINES", default=["lost_card", "stolen_card", "do_not_honor", "pickup_card", "fraudulent"]
+    ),
+    # A stock-short renewal is retried daily for this many days after it was due, then skipped.
+    "STOCK_RETRY_DAYS": env.int("SUBSCRIPTIONS_STOCK_RETRY_DAYS", default=3),
+    # Customers per billing-run transaction (the due set is streamed in chunks of this size).
+    "CHUNK_SIZE": env.int("SUBSCRIPTIONS_CHUNK_SIZE", default=500),
+    "DEFAULT_TIME_ZONE": env.str("SUBSCRIPTIONS_DEFAULT_TIME_ZONE", default="UTC"),
+    # SubscriptionRenewalUpcoming (the customer's reminder) this many days before a renewal; 0: none.
+    "REMINDER_DAYS": env.int("SUBSCRIPTIONS_REMINDER_DAYS", default=3),
 }
 
 # --- Event dispatcher -----------------------------------------------------
@@ -339,7 +362,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Several models call their choices "Status"; name the shared ones so `check --deploy` stays warning-free.
-    "ENUM_NAME_OVERRIDES": {"ShipmentStatusEnum": "flowmart.shipping.models.Shipment.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ShipmentStatusEnum": "flowmart.shipping.models.Shipment.Status",
+        "SubscriptionStatusEnum": "flowmart.subscriptions.models.Subscription.Status",
+        "RenewalStatusEnum": "flowmart.subscriptions.models.Renewal.Status",
+    },
     # /api/docs/ loads Swagger UI's JavaScript and CSS from our static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

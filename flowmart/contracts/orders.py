@@ -49,6 +49,11 @@ class PaymentInitiated(Event):
     item_count: int
     client_ip: str | None = None
     subscription_id: int | None = None  # renewal orders are charged off-session
+    # A subscription renewal order: its SubscriptionRenewalDue's key, and the cycle and attempt of
+    # its first line, which make the provider's idempotency key (subscription, cycle, attempt).
+    renewal_key: str | None = None
+    renewal_cycle: int | None = None
+    renewal_attempt: int | None = None
 
 
 @event
@@ -106,6 +111,7 @@ class OrderStatusChanged(Event):
     status: str
     previous_status: str
     cancellation_reason: str | None = None
+    renewal_key: str | None = None  # set on subscription renewal orders
 
 
 # --- Guest orders -------------------------------------------------------------------------

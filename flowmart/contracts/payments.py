@@ -16,6 +16,8 @@ DUMMY_PAYMENT_METHODS = (
     "pm_card_chargeDeclinedInsufficientFunds",
     "pm_card_authenticationRequired",
     "pm_card_radarBlock",
+    "pm_card_chargeDeclinedLostCard",
+    "pm_card_chargeDeclinedStolenCard",
 )
 STRIPE_PAYMENT_METHOD_ID = re.compile(r"^(?:pm|card|src)_[A-Za-z0-9_]{1,250}$")
 
@@ -41,6 +43,7 @@ class PaymentProcessed(Event):
     failure_code: str | None = None
     subscription_id: int | None = None
     amendment_id: str | None = None  # set when this is the extra charge of an OrderAmended
+    renewal_key: str | None = None  # a subscription renewal order's key (PaymentInitiated.renewal_key)
 
 
 @event

@@ -5,7 +5,7 @@ tells the customer about each step."""
 from datetime import datetime
 
 from flowmart.common.money import Money
-from flowmart.events.base import Event, event
+from flowmart.events.base import Event, event, value
 
 from .common import Address
 
@@ -39,22 +39,48 @@ class UserSubscriptionCancelled(Event):
     customer_email: str = ""
 
 
-@event
-class SubscriptionRenewalDue(Event):
-    """Orders creates the renewal order (plan discount applied) through the usual saga.
-    (The subscriptions issue reshapes this into one event per grouped renewal order.)"""
+@value
+class RenewalLine:
+    """One subscription's cycle inside a grouped renewal order, with its plan's discount."""
 
     subscription_id: int
     cycle: int
-    customer_id: int
-    customer_email: str
+    attempt: int
     sku: str
     quantity: int
     discount_percent: int
+
+
+@event
+class SubscriptionRenewalDue(Event):
+    """Orders creates ONE renewal order for `lines` through the usual saga: one customer's
+    renewals due the same day to the same address (and payment method) are one order, one
+    charge, one shipment, each line with its own plan's discount (delivery-day grouping).
+    `renewal_key` names this billing attempt of these lines; orders makes one order per key.
+
+    Version 2. Version 1 carried one subscription's cycle (subscription_id, cycle, sku,
+    quantity, discount_percent); `upgrade` reads such a payload still in flight as a
+    one-line renewal of attempt 1."""
+
+    version = 2
+
+    renewal_key: str
+    customer_id: int
+    customer_email: str
+    lines: tuple[RenewalLine, ...]
     shipping_address: Address
     shipping_method: str
     provider: str
     payment_method: str
+
+    @classmethod
+    def upgrade(cls, data: dict) -> dict:
+        if data.get("version", 1) >= 2:
+            return data
+        line = {k: data[k] for k in ("subscription_id", "cycle", "sku", "quantity", "discount_percent")}
+        rest = {k: v for k, v in data.items() if k not in line}
+        key = f"{data['subscription_id']}-{data['cycle']}-1"
+        return {**rest, "version": 2, "renewal_key": key, "lines": [{**line, "attempt": 1}]}
 
 
 @event

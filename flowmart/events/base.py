@@ -71,9 +71,18 @@ class Event:
     def from_dict(cls, data: dict[str, Any]) -> Event:
         """Rebuild an event; called on `Event` it picks the class from `data["name"]`."""
         target = cls if cls is not Event else event_class(data["name"])
+        if data.get("version", target.version) != target.version:
+            data = target.upgrade(data)
         hints = _type_hints(target)
         kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(target) if f.name in data}
         return target(**kwargs)
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Rewrite a payload of an older `version` (still in the outbox or in flight) into the
+        current shape. A contract that changes incompatibly bumps `version` and overrides this,
+        so its handlers only ever see the current shape."""
+        return data
 
     def payload(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""

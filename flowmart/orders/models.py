@@ -166,14 +166,14 @@ class Order(models.Model):
     payment_provider = models.CharField(max_length=20)
     subscription_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     renewal_cycle = models.PositiveIntegerField(null=True, blank=True)
+    # A renewal order: the key of its SubscriptionRenewalDue (one order per key, checked by the
+    # database); its lines name each (subscription, cycle, attempt) they bill.
+    renewal_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["subscription_id", "renewal_cycle"], name="one_order_per_renewal"),
-        ]
 
     def __str__(self):
         return self.number or f"order {self.pk}"
@@ -202,9 +202,18 @@ class OrderLine(models.Model):
     seller_slug = models.CharField(max_length=100, blank=True)
     seller_name = models.CharField(max_length=200, blank=True)
     returned_quantity = models.PositiveIntegerField(default=0)
+    subscription_id = models.BigIntegerField(null=True, blank=True)
+    renewal_cycle = models.PositiveIntegerField(null=True, blank=True)
+    renewal_attempt = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # One order line per billing attempt of a subscription's cycle, whatever runs twice.
+            models.UniqueConstraint(
+                fields=["subscription_id", "renewal_cycle", "renewal_attempt"], name="one_line_per_renewal_attempt"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"

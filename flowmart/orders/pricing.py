@@ -27,6 +27,7 @@ class PricedLine:
     quantity: int
     discount: Money | None = None
     tax: Money | None = None
+    discount_percent: int | None = None  # this line's own (a renewal line's plan); None: the order's
 
     @property
     def line_total(self) -> Money:
@@ -70,14 +71,22 @@ def allocate(amount: Money, weights: list[Money]) -> list[Money]:
 def price(
     lines: list[PricedLine], currency: str, shipping: Money | None, rate: Decimal, discount_percent: int = 0
 ) -> Totals:
-    """Totals for lines at their unit prices; fills each line's discount and tax share."""
+    """Totals for lines at their unit prices; fills each line's discount and tax share.
+    A line with its own `discount_percent` (grouped subscription renewals) is discounted by
+    it; the others by the order's `discount_percent`, split over them."""
     shipping = shipping or Money.zero(currency)
     subtotal = sum_money((line.line_total for line in lines), currency)
-    discount = Money(subtotal.amount * Decimal(discount_percent) / HUNDRED, currency)
+    if any(line.discount_percent is not None for line in lines):
+        for line in lines:
+            percent = discount_percent if line.discount_percent is None else line.discount_percent
+            line.discount = Money(line.line_total.amount * Decimal(percent) / HUNDRED, currency)
+        discount = sum_money((line.discount for line in lines), currency)
+    else:
+        discount = Money(subtotal.amount * Decimal(discount_percent) / HUNDRED, currency)
+        line_totals = [line.line_total for line in lines]
+        for line, line_discount in zip(lines, allocate(discount, line_totals), strict=True):
+            line.discount = line_discount
     tax = Money((subtotal.amount - discount.amount) * rate, currency)
-    line_totals = [line.line_total for line in lines]
-    for line, line_discount in zip(lines, allocate(discount, line_totals), strict=True):
-        line.discount = line_discount
     taxable = [line.line_total - line.discount for line in lines]
     for line, line_tax in zip(lines, allocate(tax, taxable), strict=True):
         line.tax = line_tax

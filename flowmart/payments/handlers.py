@@ -3,7 +3,7 @@ Each handler does one thing; the logic lives in services.saga."""
 
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, PaymentInitiated, RefundRequested
-from flowmart.contracts.subscriptions import UserSubscriptionStarted
+from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 
 from .services import saga
 
@@ -42,6 +42,11 @@ def note_order_owner(event: OrderClaimed) -> None:
     saga.order_claimed(event.order_id, event.customer_id)
 
 
+def save_changed_method(event: SubscriptionChanged) -> None:
+    if event.change == "payment_method" and event.payment_method:
+        saga.subscription_started(event)
+
+
 SUBSCRIBERS: dict = {
     OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
@@ -51,4 +56,5 @@ SUBSCRIBERS: dict = {
     OrderAmended: [settle_amendment],
     RefundRequested: [refund_on_request],
     UserSubscriptionStarted: [save_method_for_renewals],
+    SubscriptionChanged: [save_changed_method],
 }

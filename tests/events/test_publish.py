@@ -77,3 +77,23 @@ def test_eager_mode_runs_every_subscriber_in_process_after_commit():
         assert InboxRecord.objects.filter(event_id=ev.event_id).count() == 3
     assert set(Delivery.objects.values_list("status", "attempts")) == {("done", 1)}
     assert all(d.delivered_at >= d.event.created_at for d in Delivery.objects.select_related("event"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_events_at_once_are_copied_and_delivered_like_one():
+    """From BULK_THRESHOLD events per call the rows are written with COPY: same rows, same
+    deliveries, same rollback, and every subscriber runs after commit."""
+    from flowmart.events.publisher import BULK_THRESHOLD
+
+    events = [ProbeHappened(note=f"bulk-{n}") for n in range(BULK_THRESHOLD + 5)]
+    with pytest.raises(Boom), transaction.atomic():
+        publish(*events)
+        raise Boom
+    assert not OutboxEvent.objects.exists() and not Delivery.objects.exists()
+    with transaction.atomic():
+        publish(*events)
+    rows = list(OutboxEvent.objects.order_by("id"))
+    assert [row.to_event() for row in rows] == events
+    per_event = len(subscribers_for("ProbeHappened"))
+    assert Delivery.objects.count() == per_event * len(events)
+    assert ProbeRecord.objects.filter(note__startswith="bulk-").values("note").distinct().count() == len(events)

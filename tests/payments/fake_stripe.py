@@ -1,7 +1,9 @@
 """A local fake of the Stripe HTTP API, enough for FlowMart's Stripe gateway through
 the real SDK: /v1/payment_intents (create+confirm, retrieve, cancel, list),
 /v1/refunds (create, list), /v1/customers (create), /v1/payment_methods (retrieve,
-attach). It honours Idempotency-Key (same key → the same stored response), Stripe's
+attach: recorded in `attached`; a declining card is refused as Stripe does). Each intent's
+create parameters are kept (`intent_params`), so off-session renewals can be checked.
+It honours Idempotency-Key (same key → the same stored response), Stripe's
 test payment-method ids, and can simulate "timed out after charging" (the request is
 processed and stored, then the answer is withheld past the client's timeout) and 5xx.
 """
@@ -23,6 +25,8 @@ CARDS = {
     "pm_card_gb": ("visa", "0002", "GB", None),
     "pm_card_chargeDeclined": ("visa", "0002", "US", ("card_declined", "generic_decline")),
     "pm_card_chargeDeclinedInsufficientFunds": ("visa", "9995", "US", ("card_declined", "insufficient_funds")),
+    "pm_card_chargeDeclinedLostCard": ("visa", "9987", "US", ("card_declined", "lost_card")),
+    "pm_card_chargeDeclinedStolenCard": ("visa", "9979", "US", ("card_declined", "stolen_card")),
     "pm_card_radarBlock": ("visa", "0019", "US", ("card_declined", "fraudulent")),
     "pm_card_authenticationRequired": ("visa", "3184", "US", "3ds"),
 }
@@ -46,6 +50,8 @@ class FakeStripe:
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.customers: dict[str, dict] = {}
+        self.intent_params: dict[str, dict] = {}  # intent id → the create request's params (off_session, confirm...)
+        self.attached: list[tuple[str, str]] = []  # (payment method, customer) attach calls that succeeded
         self.idempotent: dict[str, tuple[int, dict]] = {}
         self.requests: list[tuple[str, str, str | None]] = []  # (method, path, idempotency key)
         self.timeouts_after_processing: dict[str, int] = {}  # path → next N POSTs: process, then withhold the answer
@@ -149,6 +155,7 @@ class FakeStripe:
                     return 402, {"error": error}
                 if status == 200:
                     pm["customer"] = params.get("customer")
+                    self.attached.append((parts[1], params.get("customer")))
                 return status, pm
         return 404, _error("invalid_request_error", "resource_missing", f"no route {route}")
 
@@ -179,6 +186,7 @@ class FakeStripe:
             "created": int(time.time()),
         }
         self.intents[intent["id"]] = intent
+        self.intent_params[intent["id"]] = dict(params)
         if params.get("confirm") != "true":
             return 200, intent
         outcome = CARDS.get(pm, (None, None, None, ("card_declined", "generic_decline")))[3]

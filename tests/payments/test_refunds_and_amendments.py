@@ -113,7 +113,11 @@ def test_dummy_subscription_renewal_is_charged_off_session_with_the_saved_method
     )
     customer = DummyCustomer.objects.get()
     assert customer.payment_methods == ["pm_card_visa"]
-    send(initiated(708, "pm_card_visa", subscription_id=91, customer_id=9), reserved(708))
+    renewal = {"subscription_id": 91, "renewal_key": "subs-1", "renewal_cycle": 2, "renewal_attempt": 1}
+    send(initiated(708, "pm_card_visa", customer_id=9, **renewal), reserved(708))
     intent = DummyIntent.objects.get()
     assert intent.off_session and intent.customer_ref == customer.customer_ref
-    assert [(e["status"], e["subscription_id"]) for e in published("PaymentProcessed", 708)] == [("succeeded", 91)]
+    assert intent.idempotency_key == "flowmart-sub-91-cycle-2-attempt-1"
+    assert [(e["status"], e["subscription_id"], e["renewal_key"]) for e in published("PaymentProcessed", 708)] == [
+        ("succeeded", 91, "subs-1")
+    ]

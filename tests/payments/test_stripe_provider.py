@@ -131,7 +131,8 @@ def test_off_session_renewal_needing_authentication_fails(stripe_on):
             payment_method="pm_card_authenticationRequired",
         )
     )
-    send(initiated(307, "pm_card_authenticationRequired", provider="stripe", subscription_id=78), reserved(307))
+    renewal = {"subscription_id": 78, "renewal_key": "subs-2", "renewal_cycle": 2, "renewal_attempt": 1}
+    send(initiated(307, "pm_card_authenticationRequired", provider="stripe", **renewal), reserved(307))
     assert [(e["status"], e["failure_code"]) for e in published("PaymentProcessed", 307)] == [
         ("failed", "authentication_required")
     ]

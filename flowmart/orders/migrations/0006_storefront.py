@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0004_order_dispute_hold'),
+        ('orders', '0005_renewal_lines'),
     ]
 
     operations = [

@@ -61,6 +61,7 @@ def move(order: Order, target: str, cause: str, reason: str | None = None) -> bo
             status=target,
             previous_status=previous,
             cancellation_reason=order.cancellation_reason,
+            renewal_key=order.renewal_key,
         )
     ]
     if target == OrderStatus.CANCELLED:

@@ -46,6 +46,8 @@ class LineSpec:
     seller_id: int
     seller_slug: str = ""
     seller_name: str = ""
+    discount_percent: int | None = None  # a renewal line's plan discount; None: the order's
+    renewal: tuple[int, int, int] | None = None  # (subscription_id, cycle, attempt) of a renewal line
 
 
 @dataclass(frozen=True)
@@ -79,12 +81,16 @@ def place_order(
     discount_percent: int = 0,
     subscription_id: int | None = None,
     renewal_cycle: int | None = None,
+    renewal_key: str | None = None,
     cause: str = "order placed",
 ) -> Order:
     """Write the order (status pending) and start the saga. Call inside a transaction."""
     currency = lines[0].unit_price.currency
     rate = pricing.tax_rate(address["country"])
-    priced = [pricing.PricedLine(sku=s.sku, unit_price=s.unit_price, quantity=s.quantity) for s in lines]
+    priced = [
+        pricing.PricedLine(sku=s.sku, unit_price=s.unit_price, quantity=s.quantity, discount_percent=s.discount_percent)
+        for s in lines
+    ]
     totals = pricing.price(priced, currency, method["price"], rate, discount_percent)
     order = Order.objects.create(
         customer_id=customer.id,
@@ -103,6 +109,7 @@ def place_order(
         payment_provider=payment.provider,
         subscription_id=subscription_id,
         renewal_cycle=renewal_cycle,
+        renewal_key=renewal_key,
     )
     order.number = order_number(order.pk)
     Order.objects.filter(pk=order.pk).update(number=order.number)
@@ -120,6 +127,7 @@ def place_order(
                 seller_id=spec.seller_id,
                 seller_slug=spec.seller_slug,
                 seller_name=spec.seller_name,
+                **_renewal_fields(spec),
             )
             for spec, p in zip(lines, totals.lines, strict=True)
         ]
@@ -154,6 +162,16 @@ def place_order(
             item_count=sum(s.quantity for s in lines),
             client_ip=payment.client_ip,
             subscription_id=subscription_id,
+            renewal_key=renewal_key,
+            renewal_cycle=lines[0].renewal[1] if lines[0].renewal else None,
+            renewal_attempt=lines[0].renewal[2] if lines[0].renewal else None,
         ),
     )
     return order
+
+
+def _renewal_fields(spec: LineSpec) -> dict:
+    if spec.renewal is None:
+        return {}
+    subscription_id, cycle, attempt = spec.renewal
+    return {"subscription_id": subscription_id, "renewal_cycle": cycle, "renewal_attempt": attempt}

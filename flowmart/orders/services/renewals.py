@@ -1,4 +1,9 @@
-"""Subscription renewals become ordinary orders that go through the same saga."""
+"""Subscription renewals become ordinary orders that go through the same saga.
+
+One SubscriptionRenewalDue is one order: the customer's renewals due the same day to the
+same address, each line with its own plan's discount, one charge, one shipment. The
+order's `renewal_key` (unique) and its lines' (subscription, cycle, attempt) (unique)
+make a redelivered or re-emitted event a no-op, checked by the database."""
 
 import dataclasses
 import logging
@@ -9,7 +14,7 @@ from flowmart.common.money import Money
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue
 
 from .. import pricing, selectors
-from ..models import Order, SellableVariant
+from ..models import Order, OrderLine, SellableVariant
 from ..status import CancellationReason, OrderStatus
 from .lifecycle import cancel
 from .placing import Customer, LineSpec, Payment, place_order
@@ -19,50 +24,66 @@ logger = logging.getLogger("flowmart.orders")
 
 @transaction.atomic
 def renewal_due(ev: SubscriptionRenewalDue) -> Order | None:
-    """One order per (subscription, cycle), priced now, with the plan's discount."""
-    existing = Order.objects.filter(subscription_id=ev.subscription_id, renewal_cycle=ev.cycle).first()
+    """One order per renewal key, priced now, each line with its plan's discount."""
+    existing = Order.objects.filter(renewal_key=ev.renewal_key).first()
     if existing is not None:
         return existing
-    variant = SellableVariant.objects.filter(sku=ev.sku, active=True).first()
-    if variant is None:
-        logger.error("renewal %s/%s: SKU %s is not for sale; no order", ev.subscription_id, ev.cycle, ev.sku)
+    variants = {v.sku: v for v in SellableVariant.objects.filter(sku__in=[line.sku for line in ev.lines], active=True)}
+    lines = []
+    for line in ev.lines:
+        variant = variants.get(line.sku)
+        if variant is None:
+            logger.error("renewal %s: SKU %s is not for sale; line left out", ev.renewal_key, line.sku)
+            continue
+        lines.append(_line(variant, line))
+    if not lines:
         return None
+    currency = lines[0].unit_price.currency
     address = dataclasses.asdict(ev.shipping_address)
-    weight = variant.weight_grams * ev.quantity
-    method = pricing.quote(selectors.rate_methods(), ev.shipping_method, address["country"], weight, variant.currency)
+    weight = sum(line.weight_grams * line.quantity for line in lines)
+    method = pricing.quote(selectors.rate_methods(), ev.shipping_method, address["country"], weight, currency)
     if method is None:
-        logger.warning(
-            "renewal %s/%s: method %s not quoted; shipped free", ev.subscription_id, ev.cycle, ev.shipping_method
-        )
-        method = {"code": ev.shipping_method, "carrier": "", "price": Money.zero(variant.currency)}
-    line = LineSpec(
+        logger.warning("renewal %s: method %s not quoted; shipped free", ev.renewal_key, ev.shipping_method)
+        method = {"code": ev.shipping_method, "carrier": "", "price": Money.zero(currency)}
+    first = ev.lines[0]
+    percents = {line.discount_percent for line in ev.lines}
+    return place_order(
+        Customer(id=ev.customer_id, email=ev.customer_email),
+        lines,
+        address,
+        method,
+        Payment(provider=ev.provider, payment_method=ev.payment_method),
+        discount_percent=percents.pop() if len(percents) == 1 else 0,
+        subscription_id=first.subscription_id,
+        renewal_cycle=first.cycle,
+        renewal_key=ev.renewal_key,
+        cause=f"renewal {ev.renewal_key} ({len(lines)} subscription line(s))",
+    )
+
+
+def _line(variant: SellableVariant, line) -> LineSpec:
+    return LineSpec(
         sku=variant.sku,
         name=variant.name,
-        quantity=ev.quantity,
+        quantity=line.quantity,
         unit_price=variant.price,
         weight_grams=variant.weight_grams,
         seller_id=variant.seller_id,
         seller_slug=variant.seller_slug,
         seller_name=variant.seller_name,
-    )
-    return place_order(
-        Customer(id=ev.customer_id, email=ev.customer_email),
-        [line],
-        address,
-        method,
-        Payment(provider=ev.provider, payment_method=ev.payment_method),
-        discount_percent=ev.discount_percent,
-        subscription_id=ev.subscription_id,
-        renewal_cycle=ev.cycle,
-        cause=f"renewal {ev.cycle} of subscription {ev.subscription_id}",
+        discount_percent=line.discount_percent,
+        renewal=(line.subscription_id, line.cycle, line.attempt),
     )
 
 
 @transaction.atomic
 def subscription_cancelled(subscription_id: int) -> None:
-    """Renewal orders not yet paid are cancelled with the subscription."""
+    """Renewal orders not yet paid are cancelled with the subscription (a grouped order
+    holding another, still active subscription's line is cancelled too: subscriptions records
+    that line's cycle as skipped, reason order_customer_request)."""
     orders = Order.objects.select_for_update().filter(
-        subscription_id=subscription_id, status__in=[OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT]
+        pk__in=OrderLine.objects.filter(subscription_id=subscription_id).values("order_id"),
+        status__in=[OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT],
     )
     for order in orders.order_by("pk"):
         cancel(order, CancellationReason.CUSTOMER_REQUEST, f"subscription {subscription_id} cancelled")

@@ -43,6 +43,8 @@ TEST_CARDS = {
     "pm_card_chargeDeclined": TestCard("visa", "0002", "US", "decline", "card_declined"),
     "pm_card_chargeDeclinedInsufficientFunds": TestCard("visa", "9995", "US", "decline", "insufficient_funds"),
     "pm_card_authenticationRequired": TestCard("visa", "3184", "US", "authenticate"),
+    "pm_card_chargeDeclinedLostCard": TestCard("visa", "9987", "US", "decline", "lost_card"),
+    "pm_card_chargeDeclinedStolenCard": TestCard("visa", "9979", "US", "decline", "stolen_card"),
     "pm_card_radarBlock": TestCard("visa", "0019", "US", "decline", "fraudulent", risk_signal=True),
 }
 UNKNOWN_CARD = TestCard("", "", "", "decline", "card_declined")

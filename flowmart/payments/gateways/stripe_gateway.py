@@ -27,7 +27,7 @@ from .base import (
     RefundOutcome,
 )
 
-DECLINE_CODES = {"insufficient_funds", "fraudulent"}
+DECLINE_CODES = {"insufficient_funds", "fraudulent", "lost_card", "stolen_card", "do_not_honor", "pickup_card"}
 
 
 def to_minor(money: Money) -> int:

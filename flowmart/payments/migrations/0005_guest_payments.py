@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0003_webhook_raw_body'),
+        ('payments', '0004_subscription_renewals'),
     ]
 
     operations = [

@@ -15,6 +15,11 @@ class FailureCode(models.TextChoices):
     AUTHENTICATION_REQUIRED = "authentication_required"
     FRAUDULENT = "fraudulent"
     PROCESSING_ERROR = "processing_error"
+    # Hard declines: the bank will not honour this card again (subscriptions stop retrying).
+    LOST_CARD = "lost_card"
+    STOLEN_CARD = "stolen_card"
+    DO_NOT_HONOR = "do_not_honor"
+    PICKUP_CARD = "pickup_card"
 
 
 class Payment(models.Model):
@@ -45,6 +50,11 @@ class Payment(models.Model):
     provider = models.CharField(max_length=20)
     payment_method = models.CharField(max_length=100)
     subscription_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # A subscription renewal order: its key (echoed on PaymentProcessed) and the cycle and
+    # attempt that make the provider idempotency key per (subscription, cycle, attempt).
+    renewal_key = models.CharField(max_length=64, blank=True)
+    renewal_cycle = models.PositiveIntegerField(null=True, blank=True)
+    renewal_attempt = models.PositiveIntegerField(null=True, blank=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     shipping_country = models.CharField(max_length=2, blank=True)
     item_count = models.PositiveIntegerField(default=0)

@@ -16,7 +16,7 @@ from flowmart.contracts.payments import PaymentActionRequired, PaymentHeldForRev
 from flowmart.events import publish
 
 from .. import fraud, ledger, selectors
-from ..gateways import ChargeOutcome, ChargeRequest, Gateway, ProviderUnavailable, get_gateway
+from ..gateways import ChargeOutcome, ChargeRequest, Gateway, ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, FraudAssessment, Payment, PaymentAttempt, SavedPaymentMethod
 
 logger = logging.getLogger("flowmart.payments")
@@ -35,6 +35,7 @@ def publish_processed(payment: Payment, attempt: PaymentAttempt | None, status: 
             failure_code=failure_code or None,
             subscription_id=payment.subscription_id,
             amendment_id=(attempt.amendment_id or None) if attempt is not None else None,
+            renewal_key=payment.renewal_key or None,
         )
     )
 
@@ -77,10 +78,8 @@ def screen_and_charge(payment: Payment) -> None:
 
 def _customer_ref(payment: Payment, gateway: Gateway) -> tuple[str, str, bool]:
     """(customer ref, payment method, off_session) for this payment's initial charge."""
-    if payment.subscription_id:
-        saved = SavedPaymentMethod.objects.filter(subscription_id=payment.subscription_id).first()
-        if saved is not None and saved.provider == payment.provider:
-            return saved.provider_customer_id, saved.payment_method, True
+    if payment.subscription_id and (payment.renewal_cycle or 0) > 1:
+        return (*saved_method(payment, gateway), True)
     if payment.provider != "stripe" or payment.customer_id is None:
         # the dummy keeps no customers; a guest has no account to keep a Stripe customer for
         return "", payment.payment_method, False
@@ -95,6 +94,41 @@ def _customer_ref(payment: Payment, gateway: Gateway) -> tuple[str, str, bool]:
     return ref, payment.payment_method, False
 
 
+def saved_method(payment: Payment, gateway: Gateway) -> tuple[str, str]:
+    """The subscription's saved method for an off-session renewal charge. The renewal names
+    the method the subscription holds now; if payments has not heard of it yet (the customer
+    just changed it and SubscriptionChanged is still on its way) it is attached here, at once,
+    idempotently, so the retry that a payment-method change triggers uses the new card. A
+    card the provider refuses to save is charged as it is: the decline says why, for dunning.
+    Returns (provider customer ref, payment method)."""
+    saved = SavedPaymentMethod.objects.filter(subscription_id=payment.subscription_id).first()
+    if saved is not None and (saved.provider, saved.payment_method) == (payment.provider, payment.payment_method):
+        return saved.provider_customer_id, saved.payment_method
+    try:
+        ref = gateway.save_payment_method(payment.customer_id, payment.customer_email, payment.payment_method)
+    except ProviderRefused:
+        return gateway.ensure_customer(payment.customer_id, payment.customer_email), payment.payment_method
+    SavedPaymentMethod.objects.update_or_create(
+        subscription_id=payment.subscription_id,
+        defaults={
+            "customer_id": payment.customer_id,
+            "provider": payment.provider,
+            "payment_method": payment.payment_method,
+            "provider_customer_id": ref,
+        },
+    )
+    return ref, payment.payment_method
+
+
+def charge_key(payment: Payment) -> str:
+    """The provider idempotency key of an order's charge; a renewal's is per (subscription,
+    cycle, attempt), so a dunning retry is a new charge and a redelivery is the same one."""
+    if payment.subscription_id and payment.renewal_cycle:
+        attempt = payment.renewal_attempt or 1
+        return f"flowmart-sub-{payment.subscription_id}-cycle-{payment.renewal_cycle}-attempt-{attempt}"
+    return f"flowmart-order-{payment.order_id}-charge"
+
+
 def charge(payment: Payment, gateway: Gateway) -> None:
     """The order's initial charge. Caller holds the row lock."""
     customer_ref, method, off_session = _customer_ref(payment, gateway)
@@ -102,7 +136,7 @@ def charge(payment: Payment, gateway: Gateway) -> None:
     payment.status = S.PROCESSING
     payment.save(update_fields=["provider_customer_id", "status", "updated_at"])
     attempt, _ = PaymentAttempt.objects.get_or_create(
-        idempotency_key=f"flowmart-order-{payment.order_id}-charge",
+        idempotency_key=charge_key(payment),
         defaults={
             "payment": payment,
             "purpose": "charge",

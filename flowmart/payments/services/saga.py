@@ -63,6 +63,9 @@ def payment_initiated(event) -> None:
                 "provider": event.provider,
                 "payment_method": method,
                 "subscription_id": event.subscription_id,
+                "renewal_key": event.renewal_key or "",
+                "renewal_cycle": event.renewal_cycle,
+                "renewal_attempt": event.renewal_attempt,
                 "client_ip": event.client_ip or None,
                 "shipping_country": event.shipping_country or "",
                 "item_count": event.item_count,
@@ -225,7 +228,8 @@ def subscription_started(event) -> None:
         return
     # A transient GatewayError propagates: the delivery is retried, and the provider calls are idempotent.
     try:
-        ref = gateway.save_payment_method(event.customer_id, event.customer_email, event.payment_method)
+        email = getattr(event, "customer_email", "")  # SubscriptionChanged (a new method) carries none
+        ref = gateway.save_payment_method(event.customer_id, email, event.payment_method)
     except ProviderRefused as exc:
         logger.warning("subscription %s: payment method refused by %s: %s", event.subscription_id, event.provider, exc)
         return

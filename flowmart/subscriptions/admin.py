@@ -1,0 +1,174 @@
+"""Subscriptions in the admin. Operations see and manage everything (plans; pause, resume
+and cancel through the services, so each action publishes like the API); a seller's staff
+see, read-only, the subscriptions and plans of their sellers' products (SellerStaff,
+kept from SellerStaffChanged). Every renewal's billing attempts (dunning included) are
+listed with their outcome."""
+
+from django import forms
+from django.contrib import admin, messages
+
+from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common.errors import ApiError
+from flowmart.common.roles import is_operations, is_seller_staff
+
+from .models import Plan, Renewal, RenewalAttempt, Subscription, Variant
+from .services import lifecycle
+
+
+def seller_ids(request) -> list[int]:
+    if not hasattr(request, "_subscriptions_seller_ids"):
+        request._subscriptions_seller_ids = SellerStaffIds.of(request.user)
+    return request._subscriptions_seller_ids
+
+
+class SellerStaffIds:
+    @staticmethod
+    def of(user) -> list[int]:
+        from .models import SellerStaff
+
+        return SellerStaff.seller_ids_of(user)
+
+
+class StaffScoped(ReadOnlyAdmin):
+    """Operations: all rows; seller staff: rows of their sellers' products (`seller_path`)."""
+
+    seller_path = "plan__seller_id"
+
+    def has_module_permission(self, request):
+        return is_operations(request.user) or is_seller_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_operations(request.user):
+            return queryset
+        return queryset.filter(**{f"{self.seller_path}__in": seller_ids(request)})
+
+
+class AttemptInline(admin.TabularInline):
+    model = RenewalAttempt
+    fields = ["number", "status", "failure_code", "batch", "created_at", "settled_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RenewalInline(admin.TabularInline):
+    model = Renewal
+    fields = ["cycle", "status", "due_at", "attempts", "next_retry_at", "failure_code", "reason", "order_id"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-cycle"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(StaffScoped):
+    list_display = ["id", "customer_email", "plan", "quantity", "status", "next_billing_at", "cancellation_reason"]
+    list_filter = ["status", "plan__interval"]
+    search_fields = ["=id", "=customer_id", "customer_email", "plan__sku"]
+    readonly_fields = [f.name for f in Subscription._meta.fields]
+    inlines = [RenewalInline]
+    actions = ["pause", "resume", "cancel"]
+
+    def get_actions(self, request):
+        return super().get_actions(request) if is_operations(request.user) else {}
+
+    def _each(self, request, queryset, perform, verb: str) -> None:
+        done = 0
+        for sub in queryset:
+            try:
+                perform(sub.pk)
+                done += 1
+            except ApiError as exc:
+                self.message_user(request, f"subscription {sub.pk}: {exc.detail}", messages.WARNING)
+        self.message_user(request, f"{done} subscription(s) {verb}.")
+
+    @admin.action(description="Pause selected subscriptions")
+    def pause(self, request, queryset):
+        self._each(request, queryset, lambda pk: lifecycle.pause(None, pk), "paused")
+
+    @admin.action(description="Resume selected subscriptions")
+    def resume(self, request, queryset):
+        self._each(request, queryset, lambda pk: lifecycle.resume(None, pk), "resumed")
+
+    @admin.action(description="Cancel selected subscriptions (reason: operations)")
+    def cancel(self, request, queryset):
+        self._each(
+            request, queryset, lambda pk: lifecycle.cancel(None, pk, "operations", by_operations=True), "cancelled"
+        )
+
+
+@admin.register(Renewal)
+class RenewalAdmin(StaffScoped):
+    seller_path = "subscription__plan__seller_id"
+    list_display = ["subscription", "cycle", "status", "due_at", "attempts", "next_retry_at", "failure_code", "reason"]
+    list_filter = ["status", "failure_code"]
+    search_fields = ["=subscription__id", "=order_id"]
+    readonly_fields = [f.name for f in Renewal._meta.fields]
+    inlines = [AttemptInline]
+
+
+@admin.register(RenewalAttempt)
+class RenewalAttemptAdmin(StaffScoped):
+    """The dunning record: every attempt, its order and why it failed."""
+
+    seller_path = "renewal__subscription__plan__seller_id"
+    list_display = ["renewal", "number", "status", "failure_code", "batch", "created_at", "settled_at"]
+    list_filter = ["status", "failure_code"]
+    search_fields = ["=renewal__subscription__id", "=batch__order_id"]
+
+
+class PlanForm(forms.ModelForm):
+    class Meta:
+        model = Plan
+        fields = ["name", "sku", "interval", "interval_count", "discount_percent", "min_cycles", "active"]
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"]
+        if not Variant.objects.filter(sku=sku).exists():
+            raise forms.ValidationError("No variant with this SKU is known to subscriptions.")
+        return sku
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    """Operations manage plans; seller staff see their products' plans."""
+
+    form = PlanForm
+
+    list_display = ["name", "sku", "interval", "interval_count", "discount_percent", "min_cycles", "active"]
+    list_filter = ["active", "interval"]
+    search_fields = ["name", "sku"]
+
+    def has_module_permission(self, request):
+        return is_operations(request.user) or is_seller_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return is_operations(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_operations(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if is_operations(request.user) else queryset.filter(seller_id__in=seller_ids(request))
+
+    def save_model(self, request, obj, form, change):
+        variant = Variant.objects.get(sku=obj.sku)
+        obj.product_id, obj.seller_id = variant.product_id, variant.seller_id
+        super().save_model(request, obj, form, change)

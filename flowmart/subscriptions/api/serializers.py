@@ -1,0 +1,187 @@
+"""Request and response shapes of Subscribe & Save (see shared API.md, Subscriptions)."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from flowmart.common.countries import is_country_code
+from flowmart.common.guards import CARD_MESSAGE, contains_card_number
+from flowmart.common.serializers import MoneyField
+from flowmart.contracts.payments import DUMMY_PAYMENT_METHODS, is_payment_method_id
+
+from ..calendar import valid_time_zone
+from ..models import Plan, Renewal, RenewalAttempt, Subscription
+
+HINTS = {
+    "dummy": "The dummy provider takes one of its test ids: " + ", ".join(DUMMY_PAYMENT_METHODS) + ".",
+    "stripe": "Must be a Stripe payment method id (pm_..., card_... or src_...).",
+}
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    price = MoneyField(help_text="the variant's price today, before the plan's discount")
+    product_id = serializers.IntegerField()
+    product_name = serializers.SerializerMethodField()
+    variant_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id", "name", "sku", "interval", "interval_count", "discount_percent", "price",
+            "product_id", "product_name", "variant_name", "min_cycles",
+        ]  # fmt: skip
+
+    def get_product_name(self, plan) -> str:
+        return plan.variant.product_name
+
+    def get_variant_name(self, plan) -> str:
+        return plan.variant.name
+
+
+class SubscriptionAddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=2)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate_country(self, value):
+        value = (value or "").strip().upper()
+        if not is_country_code(value):
+            raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+        return value
+
+
+class SubscriptionPaymentSerializer(serializers.Serializer):
+    provider = serializers.ChoiceField(choices=["dummy", "stripe"])
+    payment_method = serializers.CharField(max_length=255, trim_whitespace=False)
+
+    def validate_provider(self, value):
+        if value == "stripe" and not settings.STRIPE_SECRET_KEY:
+            raise serializers.ValidationError("The stripe provider is not configured here.")
+        return value
+
+    def validate_payment_method(self, value):
+        if contains_card_number(value):  # never echoed, stored or logged
+            raise serializers.ValidationError(CARD_MESSAGE)
+        return value
+
+    def validate(self, attrs):
+        if not is_payment_method_id(attrs["provider"], attrs["payment_method"]):
+            raise serializers.ValidationError({"payment_method": [HINTS[attrs["provider"]]]})
+        return attrs
+
+
+class SubscribeSerializer(serializers.Serializer):
+    plan_id = serializers.IntegerField()
+    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    shipping_address = SubscriptionAddressSerializer(required=False)
+    shipping_address_id = serializers.IntegerField(required=False)
+    shipping_method = serializers.CharField(max_length=50, default="standard")
+    payment = SubscriptionPaymentSerializer()
+    time_zone = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="IANA zone the calendar runs in (default SUBSCRIPTIONS_DEFAULT_TIME_ZONE)",
+    )
+
+    def validate_time_zone(self, value):
+        if not valid_time_zone(value):
+            raise serializers.ValidationError("Not an IANA time zone (e.g. Europe/Berlin).")
+        return value
+
+    def validate(self, attrs):
+        if ("shipping_address" in attrs) == ("shipping_address_id" in attrs):
+            raise serializers.ValidationError(
+                {"shipping_address": ["Send either shipping_address or shipping_address_id (one of them)."]}
+            )
+        return attrs
+
+
+class ChangeSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    plan_id = serializers.IntegerField(required=False, help_text="another interval, or another variant of the product")
+    shipping_address = SubscriptionAddressSerializer(required=False)
+    shipping_address_id = serializers.IntegerField(required=False)
+    shipping_method = serializers.CharField(max_length=50, required=False)
+    payment = SubscriptionPaymentSerializer(
+        required=False, help_text="a new card; a past-due renewal is retried at once"
+    )
+
+    def validate(self, attrs):
+        if "shipping_address" in attrs and "shipping_address_id" in attrs:
+            raise serializers.ValidationError({"shipping_address": ["Send shipping_address or shipping_address_id."]})
+        if not attrs:
+            raise serializers.ValidationError({"non_field_errors": ["Nothing to change."]})
+        return attrs
+
+
+class PauseSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(required=False, help_text="resume by itself then (default: until resumed)")
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=["customer_request", "too_much_product", "too_expensive", "not_needed", "other"],
+        default="customer_request",
+    )
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    attempt = serializers.IntegerField(source="number")
+    order_id = serializers.IntegerField(source="batch.order_id", allow_null=True)
+    renewal_key = serializers.CharField(source="batch.key")
+
+    class Meta:
+        model = RenewalAttempt
+        fields = ["attempt", "status", "failure_code", "order_id", "renewal_key", "created_at", "settled_at"]
+
+
+class RenewalSerializer(serializers.ModelSerializer):
+    attempts = AttemptSerializer(source="attempt_rows", many=True)
+
+    class Meta:
+        model = Renewal
+        fields = ["cycle", "status", "due_at", "order_id", "failure_code", "reason", "next_retry_at", "attempts"]
+
+
+class SubscriptionSerializer(serializers.ModelSerializer):
+    plan = serializers.SerializerMethodField()
+    sku = serializers.CharField(source="plan.sku")
+    next_billing_at = serializers.SerializerMethodField()
+    next_renewal_price = serializers.SerializerMethodField(help_text="goods after the plan's discount")
+    payment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Subscription
+        fields = [
+            "id", "status", "plan", "sku", "quantity", "next_billing_at", "next_renewal_price", "paused_until",
+            "time_zone", "shipping_address", "shipping_method", "payment", "cancellation_reason", "created_at",
+        ]  # fmt: skip
+
+    def get_plan(self, sub) -> dict:
+        p = sub.plan
+        return {"id": p.pk, "name": p.name, "interval": p.interval, "interval_count": p.interval_count,
+                "discount_percent": p.discount_percent}  # fmt: skip
+
+    def get_next_billing_at(self, sub) -> str | None:
+        return None if sub.status == Subscription.Status.CANCELLED else sub.next_billing_at.isoformat()
+
+    def get_next_renewal_price(self, sub) -> dict | None:
+        price = self.context.get("prices", {}).get(sub.pk)
+        return price.to_dict() if price is not None else None
+
+    def get_payment(self, sub) -> dict:
+        return {"provider": sub.provider, "payment_method": sub.payment_method}
+
+
+class SubscriptionDetailSerializer(SubscriptionSerializer):
+    renewals = serializers.SerializerMethodField(help_text="newest first, each with its attempts and orders")
+
+    class Meta(SubscriptionSerializer.Meta):
+        fields = [*SubscriptionSerializer.Meta.fields, "renewals"]
+
+    def get_renewals(self, sub) -> list:
+        return RenewalSerializer(self.context.get("renewals", []), many=True).data
