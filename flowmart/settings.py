@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI as static files: /api/docs/ works offline
     "django_prometheus",
+    "django_countries",  # country names for addresses (flowmart.common.countries)
     "flowmart.common",
     "flowmart.events",
     "flowmart.contracts",  # an app only so that every event contract is registered at start-up

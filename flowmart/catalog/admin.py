@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 
 from flowmart.common import roles
-from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
 
 from . import services
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
@@ -29,40 +29,23 @@ def is_seller_staff(request) -> bool:
     return roles.is_seller_staff(request.user)
 
 
-class SellerScopedAdmin(admin.ModelAdmin):
-    """Gives seller staff view/add/change rights on their own rows without Django permissions;
-    `seller_path` is the lookup from the model to its Seller. Operators see every row."""
+class SellerScopedAdmin(SellerScopedMixin, admin.ModelAdmin):
+    """Seller staff view, add and change their own sellers' rows (`seller_path` is the lookup
+    from the model to its Seller); operators see every row. Never deleted: retired (an
+    action that publishes ProductRetired) or deactivated, since a deletion would tell no
+    one and orders and history still refer to the SKUs."""
 
     seller_path = "seller"
+    seller_staff_can = frozenset({"view", "add", "change"})
 
-    def _is_member(self, request) -> bool:
-        return is_seller_staff(request)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if not is_seller_staff(request):
-            return queryset
+    def scope_for_seller(self, request, queryset):
         return queryset.filter(**{f"{self.seller_path}__in": member_seller_ids(request)})
 
     def get_list_filter(self, request):
         hidden = {self.seller_path} if is_seller_staff(request) else set()
         return [f for f in super().get_list_filter(request) if f not in hidden]
 
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or self._is_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or self._is_member(request)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) or self._is_member(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) or self._is_member(request)
-
     def has_delete_permission(self, request, obj=None):
-        # Retired (an action that publishes ProductRetired) or deactivated, never deleted:
-        # a deletion would tell no one, and orders and history still refer to the SKUs.
         return False
 
 

@@ -4,7 +4,7 @@ Each handler translates one event into one service call. Names are stable
 ("orders.<function>"): never rename one once written.
 """
 
-from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
 from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
 from flowmart.contracts.payments import (
@@ -27,7 +27,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
-from .services import changes, lifecycle, projections, renewals, returns, shipments
+from .services import changes, lifecycle, projections, renewals, returns, shipments, staff
 
 
 def keep_variant(ev: ProductPublished) -> None:
@@ -36,6 +36,10 @@ def keep_variant(ev: ProductPublished) -> None:
 
 def keep_price(ev: VariantPriceChanged) -> None:
     projections.apply_price_change(ev)
+
+
+def keep_seller_staff(ev: SellerStaffChanged) -> None:
+    projections.apply_seller_staff(ev)
 
 
 def retire_variants(ev: ProductRetired) -> None:
@@ -97,6 +101,7 @@ def on_payment_action_required(ev: PaymentActionRequired) -> None:
 
 def on_payment_refunded(ev: PaymentRefunded) -> None:
     lifecycle.payment_refunded(ev.order_id, ev.amount, ev.reason, ev.fully_refunded)
+    staff.refund_settled(ev.reference)
 
 
 def on_payment_disputed(ev: PaymentDisputed) -> None:
@@ -157,6 +162,7 @@ def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
 SUBSCRIBERS = {
     ProductPublished: [keep_variant],
     VariantPriceChanged: [keep_price],
+    SellerStaffChanged: [keep_seller_staff],
     ProductRetired: [retire_variants],
     ShippingRatesPublished: [keep_shipping_rates],
     CustomerAddressSaved: [keep_address],
