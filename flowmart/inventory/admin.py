@@ -90,26 +90,13 @@ class StockLevelAdmin(InventoryScoped, admin.ModelAdmin):
 
     @admin.display(description="ledger (latest 20 movements)")
     def ledger(self, obj):
-        rows = StockMovement.objects.filter(sku=obj.sku, warehouse=obj.warehouse).order_by("-id")[:20]
-        return (
-            format_html_join(
-                "",
-                "<li>{:%Y-%m-%d %H:%M} {} on hand {:+d} → {}, reserved {:+d} → {} ({})</li>",
-                (
-                    (
-                        m.created_at,
-                        m.kind,
-                        m.on_hand_delta,
-                        m.on_hand_after,
-                        m.reserved_delta,
-                        m.reserved_after,
-                        m.reason,
-                    )
-                    for m in rows
-                ),
-            )
-            or "—"
-        )
+        movements = StockMovement.objects.filter(sku=obj.sku, warehouse=obj.warehouse).order_by("-id")[:20]
+        rows = [
+            (f"{m.created_at:%Y-%m-%d %H:%M}", m.kind, f"{m.on_hand_delta:+d}", m.on_hand_after)
+            + (f"{m.reserved_delta:+d}", m.reserved_after, m.reason)
+            for m in movements
+        ]
+        return format_html_join("", "<li>{} {}: on hand {} → {}, reserved {} → {} ({})</li>", rows) or "—"
 
     @admin.display(description="available")
     def available(self, obj):
