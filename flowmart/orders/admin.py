@@ -127,9 +127,11 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
 
     @admin.display(description="customer")
     def customer(self, order):
-        return _admin_link(
-            "admin:customers_user_changelist", f"id={order.customer_id}", f"{order.customer_email} (customer page)"
-        )
+        try:
+            url = reverse("admin:customers_user_change", args=[order.customer_id])
+        except NoReverseMatch:
+            return order.customer_email
+        return format_html('<a href="{}">{} (customer page)</a>', url, order.customer_email)
 
     @admin.display(description="payment and fraud review")
     def payment_links(self, order):
