@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from flowmart.common.admin import ReadOnlyAdmin
 
-from . import relay
+from . import dashboard, relay  # noqa: F401 - dashboard: registers its panels
 from .models import Delivery, InboxRecord, OutboxEvent
 
 # The admin index starts with the dispatcher's backlog (a stalled dispatcher is noticed in minutes).

@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 
 from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
 
-from . import selectors, services
+from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
 from .models import Reservation, StockLevel, StockMovement, Warehouse
 
 

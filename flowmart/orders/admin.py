@@ -20,6 +20,7 @@ from flowmart.common.admin import SellerScopedMixin
 from flowmart.common.countries import country_name
 from flowmart.events import story
 
+from . import dashboard  # noqa: F401 - dashboard: registers its panels
 from .admin_actions import OrderActionsMixin
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry, SellerStaff
 from .services.staff import refundable

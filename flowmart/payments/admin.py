@@ -9,7 +9,7 @@ from flowmart.common import display
 from flowmart.common.admin import ReadOnlyAdmin
 from flowmart.common.errors import Conflict
 
-from . import selectors
+from . import dashboard, selectors  # noqa: F401 - dashboard: registers its panels
 from .admin_review import ReviewPageMixin
 from .gateways import GatewayError
 from .models import (

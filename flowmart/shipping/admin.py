@@ -13,7 +13,7 @@ from flowmart.common import roles
 from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
 from flowmart.common.errors import ApiError, Forbidden
 
-from . import selectors, services
+from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
 from .models import Rate, Return, ReturnSku, Shipment, ShipmentLine, ShippingMethod, TrackingEvent, Zone
 
 
