@@ -23,6 +23,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "unfold",  # the admin's theme, sidebar per role and dashboard look (before django.contrib.admin)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -402,5 +403,17 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},  # one line per task is noise; failures are logged by the relay
         "twilio.http_client": {"level": "WARNING"},  # it logs every request and response at INFO
+    },
+}
+
+# The admin's theme (django-unfold): a sidebar per role (flowmart.common.navigation); the
+# index page is the role's dashboard (flowmart.common.dashboard).
+UNFOLD = {
+    "SITE_TITLE": "FlowMart back office",
+    "SITE_HEADER": "FlowMart",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": "flowmart.common.navigation.sidebar",
     },
 }

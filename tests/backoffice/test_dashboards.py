@@ -68,3 +68,12 @@ def test_a_seller_sees_their_sales_parcels_and_low_stock_only(shop):
     few = queries(shop.north)
     more_orders(shop, 40, start=5)
     assert queries(shop.north) == few
+
+
+def test_the_sidebar_follows_the_role(shop):
+    seller = shop.north.get("/admin/").content.decode()
+    ops = shop.ops.get("/admin/").content.decode()
+    for screen in ("orders/orderline", "inventory/stocklevel", "shipping/shipment", "catalog/product"):
+        assert f"/admin/{screen}/" in seller and f"/admin/{screen}/" in ops
+    for screen in ("orders/order", "payments/paymentunderreview", "events/delivery", "customers/user"):
+        assert f"/admin/{screen}/" not in seller and f"/admin/{screen}/" in ops
