@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI as static files: /api/docs/ works offline
     "django_prometheus",
     "django_countries",  # country names for addresses (flowmart.common.countries)
+    "import_export",  # CSV/XLSX import (row-checked, previewed) and export in the admin
     "flowmart.common",
     "flowmart.events",
     "flowmart.contracts",  # an app only so that every event contract is registered at start-up
@@ -417,3 +418,5 @@ UNFOLD = {
         "navigation": "flowmart.common.navigation.sidebar",
     },
 }
+
+IMPORT_EXPORT_USE_TRANSACTIONS = True  # the import preview runs the services and is rolled back

@@ -8,10 +8,11 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 
 from flowmart.common import roles
-from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
 
 from . import services
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+from .resources import ProductResource, VariantResource
 
 
 def member_seller_ids(request) -> list[int]:
@@ -68,7 +69,8 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(SellerScopedAdmin):
+class ProductAdmin(ScopedImportExport, SellerScopedAdmin):
+    resource_classes = [ProductResource]
     list_display = ["name", "seller", "category", "active", "created_at"]
     list_filter = ["active", "category", "seller"]
     search_fields = ["name", "slug", "variants__sku"]
@@ -103,13 +105,14 @@ class ProductAdmin(SellerScopedAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(SellerScopedAdmin):
+class VariantAdmin(ScopedImportExport, SellerScopedAdmin):
+    resource_classes = [VariantResource]
     seller_path = "product__seller"
     list_display = ["sku", "name", "product", "price_amount", "price_currency", "active"]
     list_filter = ["active", "product__seller"]
     search_fields = ["sku", "name", "product__name"]
     list_select_related = ["product"]
-    raw_id_fields = ["product"]
+    autocomplete_fields = ["product"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "product" and is_seller_staff(request):

@@ -4,6 +4,8 @@ every screen a seller's staff may open goes through."""
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from . import roles
 
@@ -79,3 +81,20 @@ class SellerScopedMixin:
     def history_view(self, request, object_id, extra_context=None):
         self._only_own(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+
+class ScopedImportExport(ImportExportMixin):
+    """CSV/XLSX import and export for whoever may change (import) or view (export) the rows;
+    the export is the scoped changelist (its search and filters included) and the resource
+    is told the user, so each imported row is checked against their sellers."""
+
+    import_formats = export_formats = [CSV, XLSX]
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def has_import_permission(self, request):
+        return self.has_change_permission(request) and self.has_add_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)

@@ -8,10 +8,11 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
 
 from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
 from .models import Reservation, StockLevel, StockMovement, Warehouse
+from .resources import StockResource
 
 
 class InventoryScoped(SellerScopedMixin):
@@ -64,8 +65,9 @@ class StockLevelForm(forms.ModelForm):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(InventoryScoped, admin.ModelAdmin):
+class StockLevelAdmin(ScopedImportExport, InventoryScoped, admin.ModelAdmin):
     form = StockLevelForm
+    resource_classes = [StockResource]
     list_display = ["sku", "warehouse", "on_hand", "reserved", "available", "low_stock_threshold", "updated_at"]
     list_filter = ["warehouse"]
     search_fields = ["sku"]
