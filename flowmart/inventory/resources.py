@@ -30,9 +30,10 @@ class StockResource(resources.ModelResource):
     warehouse = fields.Field(
         attribute="warehouse", column_name="warehouse", widget=widgets.ForeignKeyWidget(Warehouse, field="code")
     )
-    receive = fields.Field(column_name="receive", readonly=True, dehydrate_method="_blank")
-    adjust = fields.Field(column_name="adjust", readonly=True, dehydrate_method="_blank")
-    reason = fields.Field(column_name="reason", readonly=True, dehydrate_method="_blank")
+    # Not columns of the stock row: the movement a row asks for, shown in the preview (blank on export).
+    receive = fields.Field(column_name="receive", attribute="import_receive", readonly=True)
+    adjust = fields.Field(column_name="adjust", attribute="import_adjust", readonly=True)
+    reason = fields.Field(column_name="reason", attribute="import_reason", readonly=True)
 
     class Meta:
         model = StockLevel
@@ -45,9 +46,6 @@ class StockResource(resources.ModelResource):
     def __init__(self, user=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
-
-    def _blank(self, level) -> str:
-        return ""
 
     def get_import_fields(self):
         """on_hand and reserved are the ledger's word: exported, never imported."""
@@ -71,9 +69,9 @@ class StockResource(resources.ModelResource):
             raise ValidationError({"receive": "Units received must be positive."})
         if adjust and not reason:
             raise ValidationError({"reason": "An adjustment needs a reason."})
-        instance._movement = (
-            ("receive", receive, reason or "received (import)") if receive else ("adjust", adjust, reason)
-        )
+        reason = reason or ("received (import)" if receive else "")
+        instance._movement = ("receive", receive, reason) if receive else ("adjust", adjust, reason)
+        instance.import_receive, instance.import_adjust, instance.import_reason = receive, adjust, reason
 
     def save_instance(self, instance, is_create, row, **kwargs):
         kind, quantity, reason = instance._movement
