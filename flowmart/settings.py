@@ -24,6 +24,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "unfold",  # the admin's theme, sidebar per role and dashboard look (before django.contrib.admin)
+    "unfold.contrib.import_export",  # the import/export pages in the same theme
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -6,6 +6,7 @@ page publish SellerStaffChanged."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import roles
 from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
@@ -30,7 +31,7 @@ def is_seller_staff(request) -> bool:
     return roles.is_seller_staff(request.user)
 
 
-class SellerScopedAdmin(SellerScopedMixin, admin.ModelAdmin):
+class SellerScopedAdmin(SellerScopedMixin, ModelAdmin):
     """Seller staff view, add and change their own sellers' rows (`seller_path` is the lookup
     from the model to its Seller); operators see every row. Never deleted: retired (an
     action that publishes ProductRetired) or deactivated, since a deletion would tell no
@@ -50,7 +51,7 @@ class SellerScopedAdmin(SellerScopedMixin, admin.ModelAdmin):
         return False
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(TabularInline):
     model = Variant
     extra = 0
     fields = ["sku", "name", "price_amount", "price_currency", "weight_grams", "attributes", "active"]
@@ -125,7 +126,7 @@ class VariantAdmin(ScopedImportExport, SellerScopedAdmin):
         services.record_change(obj.product, before)
 
 
-class SellerMemberInline(admin.TabularInline):
+class SellerMemberInline(TabularInline):
     model = SellerMember
     extra = 0
     fields = ["user_id", "user_email"]
@@ -138,7 +139,7 @@ class SellerMemberInline(admin.TabularInline):
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(ModelAdmin):
     list_display = ["name", "slug", "contact_email"]
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
@@ -167,7 +168,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "slug", "parent"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

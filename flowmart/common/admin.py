@@ -1,16 +1,17 @@
 """Admin building blocks shared by every context: read-only screens, and the seller scoping
 every screen a seller's staff may open goes through."""
 
-from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
+from unfold.admin import ModelAdmin
+from unfold.contrib.import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from . import roles
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """For records that change only through services and events (ledgers, inboxes, audit
     trails): staff may look, never add, edit or delete, since an edit here would publish nothing."""
 
@@ -89,6 +90,7 @@ class ScopedImportExport(ImportExportMixin):
     is told the user, so each imported row is checked against their sellers."""
 
     import_formats = export_formats = [CSV, XLSX]
+    import_form_class, export_form_class = ImportForm, SelectableFieldsExportForm
 
     def get_import_resource_kwargs(self, request, **kwargs):
         return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}

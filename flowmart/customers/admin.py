@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common.countries import country_name
 
@@ -22,7 +23,7 @@ CUSTOMER_RECORDS = [
 ]
 
 
-class AddressInline(admin.TabularInline):
+class AddressInline(TabularInline):
     model = Address
     extra = 0
     fields = ["name", "line1", "line2", "city", "postal_code", "country_name", "phone"]
@@ -72,7 +73,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = ["user", "created_at", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["revoked_at"]
     readonly_fields = ["key_hash"]
@@ -86,7 +87,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(ModelAdmin):
     """Address edits by staff publish like the customer's own, so projections stay right."""
 
     list_display = ["customer", "name", "city", "country"]

@@ -7,6 +7,7 @@ reservations are read-only (orders, payments and shipping drive them through eve
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
+from unfold.admin import ModelAdmin
 
 from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
 
@@ -23,7 +24,7 @@ class InventoryScoped(SellerScopedMixin):
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
+class WarehouseAdmin(ModelAdmin):
     list_display = ["code", "name", "country", "latitude", "longitude"]
     search_fields = ["code", "name"]
     list_filter = ["country"]
@@ -65,7 +66,7 @@ class StockLevelForm(forms.ModelForm):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(ScopedImportExport, InventoryScoped, admin.ModelAdmin):
+class StockLevelAdmin(ScopedImportExport, InventoryScoped, ModelAdmin):
     form = StockLevelForm
     resource_classes = [StockResource]
     list_display = ["sku", "warehouse", "on_hand", "reserved", "available", "low_stock_threshold", "updated_at"]

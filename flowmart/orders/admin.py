@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import display, roles
 from flowmart.common.admin import SellerScopedMixin
@@ -26,7 +27,7 @@ from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment
 from .services.staff import refundable
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
 
@@ -94,7 +95,7 @@ def _admin_link(name: str, query: str, text: str):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
+class OrderAdmin(OrderActionsMixin, ModelAdmin):
     list_display = ["number", "customer_email", "status_badge", "payment_badge", "total_money", "created_at"]
     list_filter = ["status", "payment_status", "cancellation_reason", "shipping_method", "created_at"]
     search_fields = ["number", "customer_email"]
@@ -190,7 +191,7 @@ def _amount(action, order) -> str:
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(SellerScopedMixin, admin.ModelAdmin):
+class OrderLineAdmin(SellerScopedMixin, ModelAdmin):
     """The lines a seller has to fulfil, with what the order and the parcels say."""
 
     list_display = ["order_number", "sku", "name", "quantity", "line_total", "order_status", "ship_to_country"]
@@ -243,7 +244,7 @@ class OrderLineAdmin(SellerScopedMixin, admin.ModelAdmin):
         return False
 
 
-class CartItemInline(admin.TabularInline):
+class CartItemInline(TabularInline):
     model = CartItem
     extra = 0
     fields = ["variant", "quantity", "added_at"]
@@ -251,7 +252,7 @@ class CartItemInline(admin.TabularInline):
 
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(ModelAdmin):
     list_display = ["id", "customer_id", "status", "shipping_country", "shipping_method", "updated_at"]
     list_filter = ["status"]
     search_fields = ["=customer_id", "=id"]

@@ -4,6 +4,7 @@ review queue (approve/reject), refunds, the webhook inbox and the read-only ledg
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import TabularInline
 
 from flowmart.common import display
 from flowmart.common.admin import ReadOnlyAdmin
@@ -26,7 +27,7 @@ from .models import (
 from .services import charging, review, webhooks
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(TabularInline):
     model = PaymentAttempt
     extra = 0
     can_delete = False
@@ -43,7 +44,7 @@ class AttemptInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(TabularInline):
     model = Refund
     extra = 0
     can_delete = False
@@ -51,7 +52,7 @@ class RefundInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(TabularInline):
     model = FraudAssessment
     extra = 0
     can_delete = False

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import roles
 from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
@@ -17,7 +18,7 @@ from . import dashboard, selectors, services  # noqa: F401 - dashboard: register
 from .models import Rate, Return, ReturnSku, Shipment, ShipmentLine, ShippingMethod, TrackingEvent, Zone
 
 
-class RateTableAdmin(admin.ModelAdmin):
+class RateTableAdmin(ModelAdmin):
     """Saves and deletes publish the whole table once, after the inlines are saved too."""
 
     def save_related(self, request, form, formsets, change):
@@ -33,7 +34,7 @@ class RateTableAdmin(admin.ModelAdmin):
         services.delete_rate_table_rows(list(queryset))
 
 
-class RateInline(admin.TabularInline):
+class RateInline(TabularInline):
     model = Rate
     extra = 0
     fields = ["zone", "max_weight_grams", "price_amount", "price_currency"]
@@ -56,7 +57,7 @@ class ZoneAdmin(RateTableAdmin):
         return ", ".join(obj.countries)
 
 
-class ShipmentLineInline(admin.TabularInline):
+class ShipmentLineInline(TabularInline):
     model = ShipmentLine
     extra = 0
     can_delete = False
@@ -79,7 +80,7 @@ class ShipmentLineInline(admin.TabularInline):
         return False
 
 
-class TrackingEventInline(admin.TabularInline):
+class TrackingEventInline(TabularInline):
     model = TrackingEvent
     extra = 0
     can_delete = False
@@ -115,7 +116,7 @@ def _run_each(modeladmin, request, objects, action, verb):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SellerScopedMixin, admin.ModelAdmin):
+class ShipmentAdmin(SellerScopedMixin, ModelAdmin):
     list_display = ["id", "order_id", "warehouse_code", "method", "carrier", "tracking_number", "status", "label_link"]
     list_filter = ["status", "carrier", "warehouse_code"]
     search_fields = ["tracking_number", "=order_id"]
@@ -159,7 +160,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Return)
-class ReturnAdmin(SellerScopedMixin, admin.ModelAdmin):
+class ReturnAdmin(SellerScopedMixin, ModelAdmin):
     list_display = ["return_id", "order_id", "status", "carrier", "tracking_number", "label_link", "created_at"]
     list_filter = ["status", "carrier"]
     search_fields = ["return_id", "tracking_number", "=order_id"]
