@@ -11,7 +11,6 @@ A seller's staff never see an order: they see the order lines of their own selle
 and not the customer's other lines."""
 
 from django.contrib import admin
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
@@ -230,7 +229,8 @@ class OrderLineAdmin(SellerScopedMixin, ModelAdmin):
 
     @admin.display(description="shipments and tracking")
     def parcels(self, line):
-        shipments = line.order.shipments.filter(~Q(status="voided"))
+        """The parcels holding this line's SKU (never another seller's parcel of the same order)."""
+        shipments = [s for s in line.order.shipments.exclude(status="voided") if line.sku in s.skus]
         rows = [(s.shipment_id, s.carrier, s.tracking_number or "—", s.status) for s in shipments]
         return format_html_join("", "<div>shipment {} · {} {} · {}</div>", rows) or "—"
 

@@ -120,6 +120,7 @@ def on_shipment_created(ev: ShipmentCreated) -> None:
         warehouse=ev.warehouse_code,
         carrier=ev.carrier,
         tracking_number=ev.tracking_number,
+        skus=sorted({line.sku for line in ev.lines}),
     )
 
 

@@ -227,6 +227,7 @@ class OrderShipment(models.Model):
     warehouse = models.CharField(max_length=50, blank=True)
     carrier = models.CharField(max_length=50, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
+    skus = models.JSONField(default=list, blank=True, help_text="the SKUs in the parcel (ShipmentCreated)")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -123,3 +123,18 @@ def test_seller_staff_do_not_see_orders_payments_or_customers(shop):
         assert shop.north.get(f"/admin/{path}/").status_code == 403
     index = shop.north.get("/admin/").content.decode()
     assert "Order lines" in index and "Stock levels" in index and "Shipments" in index
+
+
+def test_an_order_line_shows_only_the_parcels_holding_it(shop):
+    from flowmart.orders.models import OrderShipment
+
+    mixed = shop.orders["mixed"]
+    OrderShipment.objects.create(
+        order=mixed, shipment_id=901, status="created", tracking_number="TRK-N", skus=["NORTH-2"]
+    )
+    OrderShipment.objects.create(
+        order=mixed, shipment_id=902, status="created", tracking_number="TRK-A", skus=["ACME-1"]
+    )
+    line = mixed.lines.get(sku="NORTH-2")
+    page = shop.north.get(f"/admin/orders/orderline/{line.pk}/change/").content.decode()
+    assert "TRK-N" in page and "TRK-A" not in page

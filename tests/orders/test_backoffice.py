@@ -132,3 +132,15 @@ def test_the_order_page_reads_like_an_invoice(ops, order, emit):
     assert "<b>OrderConfirmed</b>" in page and "<b>PaymentProcessed</b>" in page  # the event story, by name
     listing = ops.get("/admin/orders/order/").content.decode()
     assert 'data-status="paid"' in listing and f"${placed.total:,.2f}" in listing
+
+
+def test_orders_keeps_which_skus_each_parcel_holds(order, emit):
+    from flowmart.contracts.common import SkuQuantity
+    from flowmart.contracts.shipping import ShipmentCreated
+    from flowmart.orders.models import OrderShipment
+
+    paid(emit, order)
+    lines = (SkuQuantity(sku="TEE-1", quantity=1), SkuQuantity(sku="MUG-1", quantity=2))
+    emit(ShipmentCreated(shipment_id=77, order_id=order, warehouse_code="US-EAST", carrier="postal",
+                         method="standard", tracking_number="TRK77", lines=lines))  # fmt: skip
+    assert OrderShipment.objects.get(shipment_id=77).skus == ["MUG-1", "TEE-1"]
