@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from unfold.admin import ModelAdmin, TabularInline
 
-from flowmart.common import roles
+from flowmart.common import display, roles
 from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
 
 from . import services
@@ -109,7 +109,12 @@ class ProductAdmin(ScopedImportExport, SellerScopedAdmin):
 class VariantAdmin(ScopedImportExport, SellerScopedAdmin):
     resource_classes = [VariantResource]
     seller_path = "product__seller"
-    list_display = ["sku", "name", "product", "price_amount", "price_currency", "active"]
+    list_display = ["sku", "name", "product", "price", "active"]
+
+    @admin.display(description="price", ordering="price_amount")
+    def price(self, variant):
+        return display.money(variant.price_amount, variant.price_currency)
+
     list_filter = ["active", "product__seller"]
     search_fields = ["sku", "name", "product__name"]
     list_select_related = ["product"]

@@ -90,7 +90,12 @@ class ApiTokenAdmin(ModelAdmin):
 class AddressAdmin(ModelAdmin):
     """Address edits by staff publish like the customer's own, so projections stay right."""
 
-    list_display = ["customer", "name", "city", "country"]
+    list_display = ["customer", "name", "city", "country_name"]
+
+    @admin.display(description="country", ordering="country")
+    def country_name(self, address):
+        return country_name(address.country)
+
     list_filter = ["country"]
     search_fields = ["customer__email", "name", "city", "postal_code"]
     raw_id_fields = ["customer"]

@@ -10,6 +10,7 @@ from django.utils.html import format_html_join
 from unfold.admin import ModelAdmin
 
 from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
+from flowmart.common.countries import country_name
 
 from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
 from .models import Reservation, StockLevel, StockMovement, Warehouse
@@ -25,7 +26,12 @@ class InventoryScoped(SellerScopedMixin):
 
 @admin.register(Warehouse)
 class WarehouseAdmin(ModelAdmin):
-    list_display = ["code", "name", "country", "latitude", "longitude"]
+    list_display = ["code", "name", "country_name", "latitude", "longitude"]
+
+    @admin.display(description="country", ordering="country")
+    def country_name(self, warehouse):
+        return country_name(warehouse.country)
+
     search_fields = ["code", "name"]
     list_filter = ["country"]
 

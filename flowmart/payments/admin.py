@@ -157,7 +157,12 @@ class FraudReviewQueueAdmin(ReviewPageMixin, PaymentAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "payment", "reference", "part", "amount", "currency", "reason", "source", "created_at"]
+    list_display = ["id", "payment", "reference", "part", "amount_money", "reason", "source", "created_at"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj):
+        return display.money(obj.amount, obj.currency)
+
     list_filter = ["reason", "source"]
     search_fields = ["reference", "provider_refund_id", "payment__order_id"]
 
@@ -202,7 +207,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdmin):
-    list_display = ["provider_dispute_id", "payment", "amount", "currency", "reason", "created_at"]
+    list_display = ["provider_dispute_id", "payment", "amount_money", "reason", "created_at"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj):
+        return display.money(obj.amount, obj.currency)
 
 
 @admin.register(DummyIntent)
