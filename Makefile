@@ -15,7 +15,7 @@ TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY
 	LOG_FORMAT=plain LOG_LEVEL=WARNING THROTTLE_AUTH_RATE=1000/min THROTTLE_REGISTER_RATE=1000/min \
 	THROTTLE_LOGIN_ACCOUNT_RATE=1000/min THROTTLE_CHECKOUT_RATE=1000/min
 
-.PHONY: install run test worker beat lint bench services check clean
+.PHONY: install run test worker beat lint bench services browser check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,15 @@ run: install
 	$(BIN)/python manage.py demo_data
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install services
+test: install services browser
 	$(TEST_ENV) $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 services:
 	scripts/services
+
+# The machine's Chromium for the end-to-end tests (tests/e2e); never a downloaded browser build.
+browser:
+	scripts/chromium
 
 worker: install
 	$(BIN)/celery -A flowmart worker --loglevel=INFO --concurrency=2

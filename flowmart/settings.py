@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "unfold",  # the admin's theme, sidebar per role and dashboard look (before django.contrib.admin)
+    "unfold.contrib.import_export",  # the import/export pages in the same theme
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -35,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI as static files: /api/docs/ works offline
     "django_prometheus",
+    "django_countries",  # country names for addresses (flowmart.common.countries)
+    "import_export",  # CSV/XLSX import (row-checked, previewed) and export in the admin
     "flowmart.common",
     "flowmart.events",
     "flowmart.contracts",  # an app only so that every event contract is registered at start-up
@@ -452,3 +456,17 @@ LOGGING = {
         "twilio.http_client": {"level": "WARNING"},  # it logs every request and response at INFO
     },
 }
+
+# The admin's theme (django-unfold): a sidebar per role (flowmart.common.navigation); the
+# index page is the role's dashboard (flowmart.common.dashboard).
+UNFOLD = {
+    "SITE_TITLE": "FlowMart back office",
+    "SITE_HEADER": "FlowMart",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": "flowmart.common.navigation.sidebar",
+    },
+}
+
+IMPORT_EXPORT_USE_TRANSACTIONS = True  # the import preview runs the services and is rolled back

@@ -6,12 +6,14 @@ page publish SellerStaffChanged."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from unfold.admin import ModelAdmin, TabularInline
 
-from flowmart.common import roles
-from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common import display, roles
+from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
 
 from . import services
 from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
+from .resources import ProductResource, VariantResource
 
 
 def member_seller_ids(request) -> list[int]:
@@ -29,44 +31,27 @@ def is_seller_staff(request) -> bool:
     return roles.is_seller_staff(request.user)
 
 
-class SellerScopedAdmin(admin.ModelAdmin):
-    """Gives seller staff view/add/change rights on their own rows without Django permissions;
-    `seller_path` is the lookup from the model to its Seller. Operators see every row."""
+class SellerScopedAdmin(SellerScopedMixin, ModelAdmin):
+    """Seller staff view, add and change their own sellers' rows (`seller_path` is the lookup
+    from the model to its Seller); operators see every row. Never deleted: retired (an
+    action that publishes ProductRetired) or deactivated, since a deletion would tell no
+    one and orders and history still refer to the SKUs."""
 
     seller_path = "seller"
+    seller_staff_can = frozenset({"view", "add", "change"})
 
-    def _is_member(self, request) -> bool:
-        return is_seller_staff(request)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if not is_seller_staff(request):
-            return queryset
+    def scope_for_seller(self, request, queryset):
         return queryset.filter(**{f"{self.seller_path}__in": member_seller_ids(request)})
 
     def get_list_filter(self, request):
         hidden = {self.seller_path} if is_seller_staff(request) else set()
         return [f for f in super().get_list_filter(request) if f not in hidden]
 
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or self._is_member(request)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or self._is_member(request)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) or self._is_member(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) or self._is_member(request)
-
     def has_delete_permission(self, request, obj=None):
-        # Retired (an action that publishes ProductRetired) or deactivated, never deleted:
-        # a deletion would tell no one, and orders and history still refer to the SKUs.
         return False
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(TabularInline):
     model = Variant
     extra = 0
     fields = ["sku", "name", "price_amount", "price_currency", "weight_grams", "attributes", "active"]
@@ -85,7 +70,8 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(SellerScopedAdmin):
+class ProductAdmin(ScopedImportExport, SellerScopedAdmin):
+    resource_classes = [ProductResource]
     list_display = ["name", "seller", "category", "active", "created_at"]
     list_filter = ["active", "category", "seller"]
     search_fields = ["name", "slug", "variants__sku"]
@@ -120,13 +106,19 @@ class ProductAdmin(SellerScopedAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(SellerScopedAdmin):
+class VariantAdmin(ScopedImportExport, SellerScopedAdmin):
+    resource_classes = [VariantResource]
     seller_path = "product__seller"
-    list_display = ["sku", "name", "product", "price_amount", "price_currency", "active"]
+    list_display = ["sku", "name", "product", "price", "active"]
+
+    @admin.display(description="price", ordering="price_amount")
+    def price(self, variant):
+        return display.money(variant.price_amount, variant.price_currency)
+
     list_filter = ["active", "product__seller"]
     search_fields = ["sku", "name", "product__name"]
     list_select_related = ["product"]
-    raw_id_fields = ["product"]
+    autocomplete_fields = ["product"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "product" and is_seller_staff(request):
@@ -139,7 +131,7 @@ class VariantAdmin(SellerScopedAdmin):
         services.record_change(obj.product, before)
 
 
-class SellerMemberInline(admin.TabularInline):
+class SellerMemberInline(TabularInline):
     model = SellerMember
     extra = 0
     fields = ["user_id", "user_email"]
@@ -152,7 +144,7 @@ class SellerMemberInline(admin.TabularInline):
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(ModelAdmin):
     list_display = ["name", "slug", "contact_email"]
     search_fields = ["name", "slug", "contact_email"]
     prepopulated_fields = {"slug": ["name"]}
@@ -181,7 +173,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ModelAdmin):
     list_display = ["name", "slug", "parent"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

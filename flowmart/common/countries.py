@@ -1,23 +1,17 @@
-"""ISO 3166-1 alpha-2 country codes, so every context validates addresses the same way.
-
-The full list of officially assigned codes (249), kept as data rather than a dependency.
-"""
+"""ISO 3166-1 alpha-2 country codes and their names, so every context validates and shows
+addresses the same way. The data is django-countries' (kept up to date with ISO by its
+maintainers) instead of a hand-kept list."""
 
 from django.core.exceptions import ValidationError
+from django_countries import countries
+from django_countries.data import COUNTRIES
 
-COUNTRY_CODES = frozenset(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
-    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
-    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
-    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-    VN VU WF WS YE YT ZA ZM ZW
-    """.split()  # noqa: SIM905 - a block of codes reads better than 249 quoted strings
-)
+COUNTRY_CODES = frozenset(COUNTRIES)
+
+
+def country_name(code: str) -> str:
+    """`Germany` for `DE`; the code itself when it is not a country."""
+    return str(countries.name(code)) or code
 
 
 def is_country_code(value: str) -> bool:

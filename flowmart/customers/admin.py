@@ -1,23 +1,42 @@
+"""Customers and staff users. A customer's page is where operations start: their addresses
+(inline, country by name) and links to their orders, payments, messages and subscriptions,
+each in the context that owns them (contexts never read each other's tables)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
+
+from flowmart.common.countries import country_name
 
 from . import services
 from .models import Address, ApiToken, User
 
+# (admin URL name, query on the customer's id, label): what other contexts keep per customer.
+CUSTOMER_RECORDS = [
+    ("admin:orders_order_changelist", "customer_id", "orders"),
+    ("admin:payments_payment_changelist", "customer_id", "payments"),
+    ("admin:notifications_message_changelist", "customer_id", "messages sent"),
+    ("admin:subscriptions_subscription_changelist", "customer_id", "subscriptions"),
+]
 
-class AddressInline(admin.TabularInline):
+
+class AddressInline(TabularInline):
     model = Address
     extra = 0
-    fields = ["name", "line1", "line2", "city", "postal_code", "country", "phone"]
+    fields = ["name", "line1", "line2", "city", "postal_code", "country_name", "phone"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True  # edits go through AddressAdmin, which publishes them
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="country")
+    def country_name(self, address):
+        return country_name(address.country)
 
 
 @admin.register(User)
@@ -31,7 +50,7 @@ class UserAdmin(BaseUserAdmin):
         ("Personal info", {"fields": ("first_name", "last_name", "phone", "locale")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
-        ("Messages", {"fields": ("message_history",)}),
+        ("Orders, payments, messages, subscriptions", {"fields": ("message_history",)}),
     )
     readonly_fields = ["message_history"]
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
@@ -40,18 +59,21 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request, obj, form, change):
         services.save_user(obj)
 
-    @admin.display(description="message history")
+    @admin.display(description="their records")
     def message_history(self, obj):
-        """Every email, SMS and push sent to this customer (the notifications context's admin)."""
-        try:
-            url = reverse("admin:notifications_message_changelist")
-        except NoReverseMatch:  # notifications not installed
-            return "—"
-        return format_html('<a href="{}?customer_id={}">Messages sent to this customer</a>', url, obj.pk)
+        """Links to this customer's orders, payments, messages (every email, SMS and push) and
+        subscriptions, in the admin of the context that keeps them (left out if not installed)."""
+        links = []
+        for name, field, label in CUSTOMER_RECORDS:
+            try:
+                links.append(format_html('<a href="{}?{}={}">{}</a>', reverse(name), field, obj.pk, label))
+            except NoReverseMatch:
+                continue
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "—"
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = ["user", "created_at", "expires_at", "revoked_at", "last_used_at"]
     list_filter = ["revoked_at"]
     readonly_fields = ["key_hash"]
@@ -65,10 +87,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin):
+class AddressAdmin(ModelAdmin):
     """Address edits by staff publish like the customer's own, so projections stay right."""
 
-    list_display = ["customer", "name", "city", "country"]
+    list_display = ["customer", "name", "city", "country_name"]
+
+    @admin.display(description="country", ordering="country")
+    def country_name(self, address):
+        return country_name(address.country)
+
     list_filter = ["country"]
     search_fields = ["customer__email", "name", "city", "postal_code"]
     raw_id_fields = ["customer"]

@@ -1,15 +1,16 @@
 from django.contrib import admin, messages
+from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common.admin import ReadOnlyAdmin
 
-from . import relay
+from . import dashboard, relay  # noqa: F401 - dashboard: registers its panels
 from .models import Delivery, InboxRecord, OutboxEvent
 
 # The admin index starts with the dispatcher's backlog (a stalled dispatcher is noticed in minutes).
 admin.site.index_template = "admin/events/index.html"
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
@@ -29,7 +30,7 @@ class OutboxEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ModelAdmin):
     list_display = ["id", "event_name", "subscriber", "status", "attempts", "next_attempt_at", "short_error"]
     list_filter = ["status", "subscriber"]
     search_fields = ["=event__event_id", "=event__correlation_id", "subscriber"]

@@ -1,20 +1,37 @@
-"""Operations' view of inventory. Stock quantities are never edited directly: the stock
-form receives or adjusts through the services, so every change is a ledger line plus
-an event. Movements are read-only (append-only ledger); reservations are read-only
-(orders, payments and shipping drive them through events)."""
+"""Inventory in the admin, for operations (every SKU) and a seller's staff (their sellers'
+SKUs, from inventory's own SellerSku/SellerStaff projections). Stock quantities are never
+edited directly: the stock form receives or adjusts through the services, so every change
+is a ledger line plus an InventoryAdjusted. Movements are read-only (append-only ledger);
+reservations are read-only (orders, payments and shipping drive them through events)."""
 
 from django import forms
 from django.contrib import admin
+from django.utils.html import format_html_join
+from unfold.admin import ModelAdmin
 
-from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
+from flowmart.common.countries import country_name
 
-from . import services
+from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
 from .models import Reservation, StockLevel, StockMovement, Warehouse
+from .resources import StockResource
+
+
+class InventoryScoped(SellerScopedMixin):
+    """Seller staff see the rows of their sellers' SKUs."""
+
+    def scope_for_seller(self, request, queryset):
+        return queryset.filter(sku__in=selectors.staff_scope(request.user).skus())
 
 
 @admin.register(Warehouse)
-class WarehouseAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "latitude", "longitude"]
+class WarehouseAdmin(ModelAdmin):
+    list_display = ["code", "name", "country_name", "latitude", "longitude"]
+
+    @admin.display(description="country", ordering="country")
+    def country_name(self, warehouse):
+        return country_name(warehouse.country)
+
     search_fields = ["code", "name"]
     list_filter = ["country"]
 
@@ -28,10 +45,17 @@ class StockLevelForm(forms.ModelForm):
     receive_quantity = forms.IntegerField(min_value=1, required=False, help_text="units that arrived")
     adjust_quantity = forms.IntegerField(required=False, help_text="signed correction, e.g. -2 for damaged units")
     reason = forms.CharField(max_length=255, required=False, help_text="required for an adjustment")
+    request = None  # set by StockLevelAdmin.get_form
 
     class Meta:
         model = StockLevel
         fields = ["sku", "warehouse", "low_stock_threshold"]
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"]
+        if self.request is not None and not selectors.staff_scope(self.request.user).owns_all([sku]):
+            raise forms.ValidationError("Not one of your sellers' SKUs.")
+        return sku
 
     def clean(self):
         data = super().clean()
@@ -48,16 +72,40 @@ class StockLevelForm(forms.ModelForm):
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(ScopedImportExport, InventoryScoped, ModelAdmin):
     form = StockLevelForm
+    resource_classes = [StockResource]
     list_display = ["sku", "warehouse", "on_hand", "reserved", "available", "low_stock_threshold", "updated_at"]
     list_filter = ["warehouse"]
-    search_fields = ["=sku"]
+    search_fields = ["sku"]
     list_select_related = ["warehouse"]
-    readonly_fields = ["on_hand", "reserved", "available", "updated_at"]
+    readonly_fields = ["on_hand", "reserved", "available", "updated_at", "open_reservations", "ledger"]
+    seller_staff_can = frozenset({"view", "add", "change"})
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request  # the SKU must be one the user may stock
+        return form
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "sku", "warehouse"] if obj else self.readonly_fields
+        return [*self.readonly_fields, "sku", "warehouse"] if obj else self.readonly_fields[:4]
+
+    @admin.display(description="open reservations")
+    def open_reservations(self, obj):
+        rows = Reservation.objects.filter(sku=obj.sku, warehouse=obj.warehouse, status=Reservation.Status.OPEN)
+        rows = rows.order_by("-created_at")[:20]
+        lines = format_html_join("", "<li>order {} — {} unit(s), expires {}</li>", _reservation_rows(rows))
+        return lines or "—"
+
+    @admin.display(description="ledger (latest 20 movements)")
+    def ledger(self, obj):
+        movements = StockMovement.objects.filter(sku=obj.sku, warehouse=obj.warehouse).order_by("-id")[:20]
+        rows = [
+            (f"{m.created_at:%Y-%m-%d %H:%M}", m.kind, f"{m.on_hand_delta:+d}", m.on_hand_after)
+            + (f"{m.reserved_delta:+d}", m.reserved_after, m.reason)
+            for m in movements
+        ]
+        return format_html_join("", "<li>{} {}: on hand {} → {}, reserved {} → {} ({})</li>", rows) or "—"
 
     @admin.display(description="available")
     def available(self, obj):
@@ -94,8 +142,13 @@ class StockLevelAdmin(admin.ModelAdmin):
         return False
 
 
+def _reservation_rows(rows):
+    for r in rows:
+        yield r.order_id, r.quantity, f"{r.expires_at:%Y-%m-%d %H:%M}" if r.expires_at else "never"
+
+
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(InventoryScoped, ReadOnlyAdmin):
     list_display = [
         "id",
         "created_at",
@@ -110,12 +163,12 @@ class StockMovementAdmin(ReadOnlyAdmin):
         "reference",
     ]
     list_filter = ["kind", "warehouse"]
-    search_fields = ["=sku", "=reference", "=order_id"]
+    search_fields = ["sku", "=reference", "=order_id"]
     list_select_related = ["warehouse"]
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ReadOnlyAdmin):
+class ReservationAdmin(InventoryScoped, ReadOnlyAdmin):
     list_display = ["order_id", "sku", "warehouse", "quantity", "status", "expires_at", "amendment_id", "created_at"]
     list_filter = ["status", "warehouse"]
     search_fields = ["=order_id", "=sku"]

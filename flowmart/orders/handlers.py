@@ -4,7 +4,7 @@ Each handler translates one event into one service call. Names are stable
 ("orders.<function>"): never rename one once written.
 """
 
-from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
 from flowmart.contracts.customers import (
     CustomerAddressDeleted,
     CustomerAddressSaved,
@@ -32,7 +32,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
-from .services import changes, guests, lifecycle, projections, renewals, returns, shipments
+from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff
 
 
 def keep_variant(ev: ProductPublished) -> None:
@@ -41,6 +41,10 @@ def keep_variant(ev: ProductPublished) -> None:
 
 def keep_price(ev: VariantPriceChanged) -> None:
     projections.apply_price_change(ev)
+
+
+def keep_seller_staff(ev: SellerStaffChanged) -> None:
+    projections.apply_seller_staff(ev)
 
 
 def retire_variants(ev: ProductRetired) -> None:
@@ -102,6 +106,7 @@ def on_payment_action_required(ev: PaymentActionRequired) -> None:
 
 def on_payment_refunded(ev: PaymentRefunded) -> None:
     lifecycle.payment_refunded(ev.order_id, ev.amount, ev.reason, ev.fully_refunded)
+    staff.refund_settled(ev.reference)
 
 
 def on_payment_disputed(ev: PaymentDisputed) -> None:
@@ -121,6 +126,7 @@ def on_shipment_created(ev: ShipmentCreated) -> None:
         carrier=ev.carrier,
         tracking_number=ev.tracking_number,
         tracking_url=ev.tracking_url,
+        skus=sorted({line.sku for line in ev.lines}),
     )
 
 
@@ -185,6 +191,7 @@ SUBSCRIBERS = {
     CustomerRegistered: [claim_guest_orders],
     ProductPublished: [keep_variant],
     VariantPriceChanged: [keep_price],
+    SellerStaffChanged: [keep_seller_staff],
     ProductRetired: [retire_variants],
     ShippingRatesPublished: [keep_shipping_rates],
     CustomerAddressSaved: [keep_address],

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from flowmart.common.money import AmountField, CurrencyField, Money
+from flowmart.common.roles import SellerStaffBase
 
 from .status import OrderStatus, PaymentStatus
 
@@ -227,6 +228,7 @@ class OrderTimelineEntry(models.Model):
     class Meta:
         ordering = ["at", "id"]
         verbose_name_plural = "order timeline entries"
+        indexes = [models.Index(fields=["at"], name="timeline_at_idx")]  # the dashboard's last hour
 
     def __str__(self):
         return self.event
@@ -242,6 +244,7 @@ class OrderShipment(models.Model):
     carrier = models.CharField(max_length=50, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     tracking_url = models.URLField(max_length=500, blank=True)
+    skus = models.JSONField(default=list, blank=True, help_text="the SKUs in the parcel (ShipmentCreated)")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -305,3 +308,38 @@ class OrderReturn(models.Model):
 
     def __str__(self):
         return self.return_id
+
+
+class StaffAction(models.Model):
+    """Who did what to an order from the back office, when and why. Django's admin log does
+    not see what services do, and refunds and cancellations must be answerable for.
+    `token` is the form's one-time key: a double submit finds its row and does nothing."""
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel"
+        REFUND = "refund"
+        RELEASE_HOLD = "release_hold"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="staff_actions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    staff = models.CharField(max_length=254, help_text="email of the staff user")
+    reason = models.CharField(max_length=500)
+    amount = AmountField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    settled = models.BooleanField(default=False, help_text="refunds: payments said it is done (PaymentRefunded)")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} by {self.staff}"
+
+
+class SellerStaff(SellerStaffBase):
+    """Which sellers each seller-staff user works for (SellerStaffChanged): their admin
+    shows the order lines of those sellers (OrderLine.seller_id) and nothing else."""
+
+    class Meta(SellerStaffBase.Meta):
+        verbose_name_plural = "seller staff"

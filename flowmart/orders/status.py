@@ -36,6 +36,7 @@ class CancellationReason(models.TextChoices):
     CUSTOMER_REQUEST = "customer_request"
     EXPIRED = "expired"
     PAYMENT_REFUNDED = "payment_refunded"  # refunded in full at the provider before anything shipped
+    OPERATIONS = "operations"  # cancelled by operations staff from the back office (StaffAction says why)
 
 
 S = OrderStatus

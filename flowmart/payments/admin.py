@@ -2,11 +2,16 @@
 review queue (approve/reject), refunds, the webhook inbox and the read-only ledger."""
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from unfold.admin import TabularInline
 
+from flowmart.common import display
 from flowmart.common.admin import ReadOnlyAdmin
 from flowmart.common.errors import Conflict
 
-from . import selectors
+from . import dashboard, selectors  # noqa: F401 - dashboard: registers its panels
+from .admin_review import ReviewPageMixin
 from .gateways import GatewayError
 from .models import (
     Dispute,
@@ -22,7 +27,7 @@ from .models import (
 from .services import charging, review, webhooks
 
 
-class AttemptInline(admin.TabularInline):
+class AttemptInline(TabularInline):
     model = PaymentAttempt
     extra = 0
     can_delete = False
@@ -39,7 +44,7 @@ class AttemptInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(TabularInline):
     model = Refund
     extra = 0
     can_delete = False
@@ -47,11 +52,11 @@ class RefundInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(TabularInline):
     model = FraudAssessment
     extra = 0
     can_delete = False
-    fields = ["score", "outcome", "reasons", "review_decision", "decided_by", "decided_at"]
+    fields = ["score", "outcome", "reasons", "review_decision", "decided_by", "decided_at", "decision_reason"]
     readonly_fields = fields
 
 
@@ -61,15 +66,32 @@ class PaymentAdmin(ReadOnlyAdmin):
         "id",
         "order_id",
         "customer_id",
-        "amount",
-        "currency",
+        "amount_money",
         "provider",
-        "status",
+        "status_badge",
         "failure_code",
-        "captured_amount",
-        "refunded_amount",
+        "captured_money",
+        "refunded_money",
         "created_at",
     ]
+    show_full_result_count = False
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj):
+        return display.money(obj.amount, obj.currency)
+
+    @admin.display(description="captured")
+    def captured_money(self, obj):
+        return display.money(obj.captured_amount, obj.currency)
+
+    @admin.display(description="refunded")
+    def refunded_money(self, obj):
+        return display.money(obj.refunded_amount, obj.currency)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return display.badge(obj.status)
+
     list_filter = ["status", "provider", "failure_code"]
     search_fields = ["order_id", "order_number", "customer_email", "attempts__provider_intent_id"]
     inlines = [AttemptInline, RefundInline, AssessmentInline]
@@ -87,18 +109,37 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentUnderReview)
-class FraudReviewQueueAdmin(PaymentAdmin):
-    """Payments on hold for fraud review; approve charges, reject fails them as fraudulent."""
+class FraudReviewQueueAdmin(ReviewPageMixin, PaymentAdmin):
+    """Payments on hold for fraud review, with the score and the rules that fired; the review
+    page asks a reason; approve charges, reject fails the payment as fraudulent."""
 
     actions = ["approve", "reject"]
+    list_display = ["id", "order_id", "customer_email", "amount_money", "score", "rules", "created_at", "review"]
 
     def get_queryset(self, request):
-        return selectors.review_queue()
+        return selectors.review_queue().prefetch_related("assessments")
+
+    def _assessment(self, payment):
+        return max(payment.assessments.all(), key=lambda a: a.pk, default=None)
+
+    @admin.display(description="score")
+    def score(self, payment):
+        assessment = self._assessment(payment)
+        return assessment.score if assessment else "—"
+
+    @admin.display(description="rules that fired")
+    def rules(self, payment):
+        assessment = self._assessment(payment)
+        return ", ".join(assessment.reasons) if assessment and assessment.reasons else "—"
+
+    @admin.display(description="")
+    def review(self, payment):
+        return format_html('<a href="{}">Review…</a>', reverse("admin:payments_payment_review", args=[payment.pk]))
 
     def _decide(self, request, queryset, decide, verb):
         for payment in queryset:
             try:
-                decide(payment.pk, request.user.get_username())
+                decide(payment.pk, request.user.get_username(), reason="bulk action from the review queue")
                 self.message_user(request, f"payment {payment.pk} {verb}")
             except Conflict as exc:
                 self.message_user(request, str(exc.detail), level=messages.WARNING)
@@ -116,7 +157,12 @@ class FraudReviewQueueAdmin(PaymentAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "payment", "reference", "part", "amount", "currency", "reason", "source", "created_at"]
+    list_display = ["id", "payment", "reference", "part", "amount_money", "reason", "source", "created_at"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj):
+        return display.money(obj.amount, obj.currency)
+
     list_filter = ["reason", "source"]
     search_fields = ["reference", "provider_refund_id", "payment__order_id"]
 
@@ -124,6 +170,7 @@ class RefundAdmin(ReadOnlyAdmin):
 @admin.register(FraudAssessment)
 class FraudAssessmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "payment", "score", "outcome", "reasons", "review_decision", "decided_by", "decided_at"]
+    list_display += ["decision_reason"]
     list_filter = ["outcome", "review_decision"]
 
 
@@ -160,7 +207,11 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdmin):
-    list_display = ["provider_dispute_id", "payment", "amount", "currency", "reason", "created_at"]
+    list_display = ["provider_dispute_id", "payment", "amount_money", "reason", "created_at"]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_money(self, obj):
+        return display.money(obj.amount, obj.currency)
 
 
 @admin.register(DummyIntent)

@@ -1,19 +1,34 @@
-"""Operations admin: the rate table (every save republishes it through the rate
-service), shipments with the dispatch action, the tracking log, returns with receive."""
+"""Shipping in the admin: the rate table for operations (every save republishes it through
+the rate service); shipments with the dispatch action, the tracking log and returns with
+receive for operations and, cut to their sellers' SKUs (shipping's own SellerSku/SellerStaff
+projections), for a seller's staff. Another seller's goods in a shared parcel stay hidden."""
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin, TabularInline
 
-from flowmart.common.admin import ReadOnlyAdmin
-from flowmart.common.errors import ApiError
+from flowmart.common import roles
+from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.errors import ApiError, Forbidden
 
-from . import services
-from .models import CarrierParcel, Rate, Return, Shipment, ShipmentLine, ShippingMethod, TrackingEvent, Zone
+from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
+from .models import (
+    CarrierParcel,
+    Rate,
+    Return,
+    ReturnSku,
+    Shipment,
+    ShipmentLine,
+    ShippingMethod,
+    TrackingEvent,
+    Zone,
+)
 
 
-class RateTableAdmin(admin.ModelAdmin):
+class RateTableAdmin(ModelAdmin):
     """Saves and deletes publish the whole table once, after the inlines are saved too."""
 
     def save_related(self, request, form, formsets, change):
@@ -29,7 +44,7 @@ class RateTableAdmin(admin.ModelAdmin):
         services.delete_rate_table_rows(list(queryset))
 
 
-class RateInline(admin.TabularInline):
+class RateInline(TabularInline):
     model = Rate
     extra = 0
     fields = ["zone", "max_weight_grams", "price_amount", "price_currency"]
@@ -58,25 +73,50 @@ class ZoneAdmin(RateTableAdmin):
         return ", ".join(obj.countries)
 
 
-class ShipmentLineInline(admin.TabularInline):
+class ShipmentLineInline(TabularInline):
     model = ShipmentLine
     extra = 0
     can_delete = False
     readonly_fields = ["sku", "quantity"]
 
+    def get_queryset(self, request):
+        """Seller staff see only their own lines of a parcel."""
+        lines = super().get_queryset(request)
+        if roles.is_seller_staff(request.user):
+            lines = lines.filter(sku__in=selectors.staff_scope(request.user).skus())
+        return lines
+
+    def has_view_permission(self, request, obj=None):
+        return True  # reached only through ShipmentAdmin, which already scopes the parcel
+
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
 
-class TrackingEventInline(admin.TabularInline):
+
+class TrackingEventInline(TabularInline):
     model = TrackingEvent
     extra = 0
     can_delete = False
     readonly_fields = ["event_id", "status", "occurred_at", "location", "reason", "applied", "received_at"]
     fields = readonly_fields
 
+    def has_view_permission(self, request, obj=None):
+        return True  # reached only through ShipmentAdmin, which already scopes the parcel
+
     def has_add_permission(self, request, obj=None):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _acting_for(request):
+    """None for operations; the seller's scope for seller staff (the services check it)."""
+    scope = selectors.staff_scope(request.user)
+    return None if scope.everything else scope
 
 
 def _run_each(modeladmin, request, objects, action, verb):
@@ -92,7 +132,7 @@ def _run_each(modeladmin, request, objects, action, verb):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(admin.ModelAdmin):
+class ShipmentAdmin(SellerScopedMixin, ModelAdmin):
     list_display = ["id", "order_id", "warehouse_code", "method", "carrier", "tracking_number", "status", "label_link"]
     list_filter = ["status", "carrier", "warehouse_code"]
     search_fields = ["tracking_number", "=order_id"]
@@ -111,9 +151,20 @@ class ShipmentAdmin(admin.ModelAdmin):
         url = reverse("shipping-shipment-label", kwargs={"pk": obj.pk})
         return format_html('<a href="{}">PDF</a>', url) if obj.label else "—"
 
+    def scope_for_seller(self, request, queryset):
+        skus = selectors.staff_scope(request.user).skus()
+        return queryset.filter(Exists(ShipmentLine.objects.filter(shipment=OuterRef("pk"), sku__in=skus)))
+
     @admin.action(description="Dispatch selected shipments (hand over to the carrier)")
     def dispatch(self, request, queryset):
-        _run_each(self, request, queryset, lambda s: services.dispatch_shipment(s.pk), "shipment(s) dispatched")
+        scope = _acting_for(request)
+        _run_each(
+            self,
+            request,
+            queryset,
+            lambda s: services.dispatch_shipment(s.pk, acting_for=scope),
+            "shipment(s) dispatched",
+        )
 
 
 @admin.register(TrackingEvent)
@@ -135,7 +186,7 @@ class CarrierParcelAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Return)
-class ReturnAdmin(admin.ModelAdmin):
+class ReturnAdmin(SellerScopedMixin, ModelAdmin):
     list_display = ["return_id", "order_id", "status", "carrier", "tracking_number", "label_link", "created_at"]
     list_filter = ["status", "carrier"]
     search_fields = ["return_id", "tracking_number", "=order_id"]
@@ -152,6 +203,17 @@ class ReturnAdmin(admin.ModelAdmin):
     def label_link(self, obj):
         return format_html('<a href="{}">PDF</a>', services.return_label_url(obj.return_id)) if obj.label else "—"
 
+    def scope_for_seller(self, request, queryset):
+        skus = selectors.staff_scope(request.user).skus()
+        return queryset.filter(Exists(ReturnSku.objects.filter(ret=OuterRef("pk"), sku__in=skus)))
+
     @admin.action(description="Mark selected returns as received (restock and refund)")
     def receive(self, request, queryset):
-        _run_each(self, request, queryset, lambda r: services.receive_return(r.return_id), "return(s) received")
+        scope = _acting_for(request)
+
+        def receive_one(ret):
+            if scope is not None and not scope.owns_all(ret.skus):
+                raise Forbidden(f"Return {ret.return_id} also holds other sellers' goods; operations receive it.")
+            services.receive_return(ret.return_id)
+
+        _run_each(self, request, queryset, receive_one, "return(s) received")

@@ -5,7 +5,7 @@ import importlib
 
 from django.apps import apps
 
-_migration = importlib.import_module("flowmart.customers.migrations.0003_staff_roles")
+_migration = importlib.import_module("flowmart.customers.migrations.0007_backoffice")
 
 
 def install_roles() -> None:

@@ -8,12 +8,12 @@ import logging
 
 from django.db import connection, transaction
 
-from flowmart.contracts.catalog import ProductPublished, ProductRetired, VariantPriceChanged
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
 from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.shipping import ShippingRatesPublished
 
-from ..models import CustomerAddress, SellableVariant, ShippingRateTable, SkuAvailability
+from ..models import CustomerAddress, SellableVariant, SellerStaff, ShippingRateTable, SkuAvailability
 
 logger = logging.getLogger("flowmart.orders")
 
@@ -146,3 +146,10 @@ def apply_address_deleted(ev: CustomerAddressDeleted) -> None:
             }
         ],
     )
+
+
+@transaction.atomic
+def apply_seller_staff(ev: SellerStaffChanged) -> None:
+    """The sellers a staff user works for, which scope their order lines in the admin."""
+    if not SellerStaff.apply(ev.user_id, ev.seller_ids, ev.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", ev.user_id)

@@ -190,6 +190,7 @@ class FraudAssessment(models.Model):
     review_decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     decided_by = models.CharField(max_length=150, default="rules")
     decided_at = models.DateTimeField(default=timezone.now)
+    decision_reason = models.CharField(max_length=500, blank=True, help_text="why the reviewer decided so")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -19,18 +19,20 @@ def _held(payment_id: int) -> Payment:
     return payment
 
 
-def _decide(payment: Payment, decision: str, staff: str) -> None:
+def _decide(payment: Payment, decision: str, staff: str, reason: str) -> None:
+    """Who decided, when and why, kept on the assessment the reviewer saw."""
     assessment = payment.assessments.order_by("-id").first()
     if assessment is not None:
         assessment.review_decision, assessment.decided_by, assessment.decided_at = decision, staff, timezone.now()
-        assessment.save(update_fields=["review_decision", "decided_by", "decided_at"])
+        assessment.decision_reason = reason
+        assessment.save(update_fields=["review_decision", "decided_by", "decided_at", "decision_reason"])
 
 
-def approve(payment_id: int, staff: str) -> Payment:
+def approve(payment_id: int, staff: str, reason: str = "") -> Payment:
     with transaction.atomic():
         payment = _held(payment_id)
         with correlation(payment.correlation_id or None):
-            _decide(payment, FraudAssessment.Decision.APPROVED, staff)
+            _decide(payment, FraudAssessment.Decision.APPROVED, staff, reason)
             cancelled = OrderSignal.objects.filter(
                 order_id=payment.order_id, amendment_id="", kind=OrderSignal.Kind.CANCELLED
             ).exists()
@@ -48,10 +50,10 @@ def approve(payment_id: int, staff: str) -> Payment:
         return payment
 
 
-def reject(payment_id: int, staff: str) -> Payment:
+def reject(payment_id: int, staff: str, reason: str = "") -> Payment:
     with transaction.atomic():
         payment = _held(payment_id)
         with correlation(payment.correlation_id or None):
-            _decide(payment, FraudAssessment.Decision.REJECTED, staff)
+            _decide(payment, FraudAssessment.Decision.REJECTED, staff, reason)
             charging.fail_payment(payment, FailureCode.FRAUDULENT)
         return payment

@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from flowmart.events import relay
 from flowmart.events.base import all_events
-from flowmart.events.models import Delivery, OutboxEvent
+from flowmart.events.models import Delivery
 from flowmart.events.registry import subscribers_for
+from flowmart.events.story import trace
 
 
 def catalogue() -> list[dict]:
@@ -71,20 +72,13 @@ class Command(BaseCommand):
         self.stdout.write(f"{relay.replay(deliveries)} dead deliveries queued again")
 
     def trace(self, correlation_id: str):
-        events = list(
-            OutboxEvent.objects.filter(correlation_id=correlation_id).prefetch_related("deliveries").order_by("id")
-        )
-        if not events:
+        story = trace(correlation_id, limit=None)
+        if not story:
             raise CommandError(f"no events with correlation id {correlation_id}")
-        depth = {}
-        for ev in events:
-            level = depth.get(ev.causation_id, -1) + 1
-            depth[str(ev.event_id)] = level
-            indent = "  " * level
-            arrow = "└─ " if level else ""
-            self.stdout.write(f"{ev.occurred_at:%H:%M:%S.%f} {indent}{arrow}{ev.name} ({ev.publisher}) {ev.event_id}")
-            for d in ev.deliveries.all():
-                note = f" — {d.last_error}" if d.last_error and d.status != "done" else ""
-                self.stdout.write(
-                    f"{'':15} {indent}   → {d.subscriber}: {d.status} after {d.attempts} attempt(s){note}"
-                )
+        for line in story:
+            indent = "  " * line.depth
+            arrow = "└─ " if line.depth else ""
+            self.stdout.write(f"{line.at:%H:%M:%S.%f} {indent}{arrow}{line.name} ({line.publisher}) {line.event_id}")
+            for subscriber, status, attempts, error in line.deliveries:
+                note = f" — {error}" if error else ""
+                self.stdout.write(f"{'':15} {indent}   → {subscriber}: {status} after {attempts} attempt(s){note}")

@@ -1,0 +1,69 @@
+"""Products and variants as CSV/XLSX (django-import-export). Rows are matched by slug (products)
+and SKU (variants), checked against the user's sellers (seller staff may only create and edit
+their own), and saved like an admin edit: the services' `state_of` + `record_change`, so an
+imported price change publishes VariantPriceChanged and a new product ProductPublished."""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from flowmart.common import roles
+
+from . import services
+from .models import Category, Product, Seller, SellerMember, Variant
+
+
+class _SellerChecked(resources.ModelResource):
+    def __init__(self, user=None, **kwargs):
+        super().__init__(**kwargs)
+        self.user = user
+
+    def _allowed(self, seller_id) -> bool:
+        if self.user is None or not roles.is_seller_staff(self.user):
+            return True
+        return SellerMember.objects.filter(user_id=self.user.pk, seller_id=seller_id).exists()
+
+    def _record(self, instance, product, new: bool):
+        before = None if new else services.state_of(product)
+        instance.save()
+        services.record_change(product, before)
+
+
+class ProductResource(_SellerChecked):
+    seller = fields.Field(attribute="seller", column_name="seller", widget=widgets.ForeignKeyWidget(Seller, "slug"))
+    category = fields.Field(
+        attribute="category", column_name="category", widget=widgets.ForeignKeyWidget(Category, "slug")
+    )
+
+    class Meta:
+        model = Product
+        fields = ("slug", "name", "seller", "category", "description", "active")
+        import_id_fields = ("slug",)
+        skip_unchanged = True
+
+    def import_instance(self, instance, row, **kwargs):
+        was = instance.seller_id
+        super().import_instance(instance, row, **kwargs)
+        if not self._allowed(instance.seller_id) or (was and not self._allowed(was)):
+            raise ValidationError({"seller": "Not one of your sellers."})
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        self._record(instance, instance, is_create)
+
+
+class VariantResource(_SellerChecked):
+    product = fields.Field(attribute="product", column_name="product", widget=widgets.ForeignKeyWidget(Product, "slug"))
+
+    class Meta:
+        model = Variant
+        fields = ("sku", "product", "name", "price_amount", "price_currency", "weight_grams", "active")
+        import_id_fields = ("sku",)
+        skip_unchanged = True
+
+    def import_instance(self, instance, row, **kwargs):
+        was = instance.product.seller_id if instance.product_id else None
+        super().import_instance(instance, row, **kwargs)
+        if not self._allowed(instance.product.seller_id) or (was and not self._allowed(was)):
+            raise ValidationError({"product": "Not a product of your sellers."})
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        self._record(instance, instance.product, is_create)

@@ -1,0 +1,76 @@
+"""The admin sidebar per role (django-unfold's SIDEBAR setting): operations get every screen
+they run, seller staff the screens of their own sellers, in the order they work. Links are
+URL names, so the shared kernel still imports no context."""
+
+from django.urls import reverse_lazy
+
+from . import roles
+
+
+def operations(request) -> bool:
+    return roles.is_operations(request.user)
+
+
+def seller_staff(request) -> bool:
+    return roles.is_seller_staff(request.user)
+
+
+def staff(request) -> bool:
+    return roles.is_staff_member(request.user)
+
+
+def _item(title: str, icon: str, url_name: str, who=operations) -> dict:
+    return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": who}
+
+
+def _both(title: str, icon: str, url_name: str) -> dict:
+    return _item(title, icon, url_name, who=staff)
+
+
+NAVIGATION = [
+    {"title": "Overview", "items": [_both("Dashboard", "dashboard", "admin:index")]},
+    {
+        "title": "Sales",
+        "items": [
+            _item("Orders", "shopping_bag", "admin:orders_order_changelist"),
+            _both("Order lines", "list_alt", "admin:orders_orderline_changelist"),
+            _item("Customers", "group", "admin:customers_user_changelist"),
+            _item("Messages", "mail", "admin:notifications_message_changelist"),
+        ],
+    },
+    {
+        "title": "Payments",
+        "items": [
+            _item("Payments", "payments", "admin:payments_payment_changelist"),
+            _item("Fraud review", "gpp_maybe", "admin:payments_paymentunderreview_changelist"),
+            _item("Refunds", "undo", "admin:payments_refund_changelist"),
+        ],
+    },
+    {
+        "title": "Catalogue and stock",
+        "items": [
+            _both("Products", "inventory_2", "admin:catalog_product_changelist"),
+            _both("Variants", "style", "admin:catalog_variant_changelist"),
+            _item("Sellers", "storefront", "admin:catalog_seller_changelist"),
+            _both("Stock", "warehouse", "admin:inventory_stocklevel_changelist"),
+            _both("Stock ledger", "receipt_long", "admin:inventory_stockmovement_changelist"),
+            _both("Reservations", "lock_clock", "admin:inventory_reservation_changelist"),
+        ],
+    },
+    {
+        "title": "Fulfilment",
+        "items": [
+            _both("Shipments", "local_shipping", "admin:shipping_shipment_changelist"),
+            _both("Returns", "assignment_return", "admin:shipping_return_changelist"),
+        ],
+    },
+    {
+        "title": "Platform",
+        "items": [_item("Event deliveries", "sync_alt", "admin:events_delivery_changelist")],
+    },
+]
+
+
+def sidebar(request) -> list[dict]:
+    """SIDEBAR["navigation"]: the groups with at least one item the user may open."""
+    return [group for group in NAVIGATION if any(item["permission"](request) for item in group["items"])]
