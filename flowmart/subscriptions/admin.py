@@ -1,15 +1,17 @@
 """Subscriptions in the admin. Operations see and manage everything (plans; pause, resume
 and cancel through the services, so each action publishes like the API); a seller's staff
 see, read-only, the subscriptions and plans of their sellers' products (SellerStaff,
-kept from SellerStaffChanged). Every renewal's billing attempts (dunning included) are
+kept from SellerStaffChanged), cut by the back office's one scoping rule (SellerScopedMixin:
+another seller's object is 404). Every renewal's billing attempts (dunning included) are
 listed with their outcome."""
 
 from django import forms
 from django.contrib import admin, messages
+from unfold.admin import ModelAdmin, TabularInline
 
-from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
 from flowmart.common.errors import ApiError
-from flowmart.common.roles import is_operations, is_seller_staff
+from flowmart.common.roles import is_operations
 
 from .models import Plan, Renewal, RenewalAttempt, Subscription, Variant
 from .services import lifecycle
@@ -29,25 +31,27 @@ class SellerStaffIds:
         return SellerStaff.seller_ids_of(user)
 
 
-class StaffScoped(ReadOnlyAdmin):
-    """Operations: all rows; seller staff: rows of their sellers' products (`seller_path`)."""
+class OperationsOrSellers(SellerScopedMixin):
+    """Operations see every row (their role, not Django permissions, grants it); seller staff
+    the rows of their sellers' products (`seller_path`)."""
 
     seller_path = "plan__seller_id"
 
-    def has_module_permission(self, request):
-        return is_operations(request.user) or is_seller_staff(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_operations(request.user):
-            return queryset
+    def scope_for_seller(self, request, queryset):
         return queryset.filter(**{f"{self.seller_path}__in": seller_ids(request)})
 
+    def has_module_permission(self, request):
+        return is_operations(request.user) or super().has_module_permission(request)
 
-class AttemptInline(admin.TabularInline):
+    def has_view_permission(self, request, obj=None):
+        return is_operations(request.user) or super().has_view_permission(request, obj)
+
+
+class StaffScoped(OperationsOrSellers, ReadOnlyAdmin):
+    """Read-only screens: subscriptions, renewals and attempts change only through services."""
+
+
+class AttemptInline(TabularInline):
     model = RenewalAttempt
     fields = ["number", "status", "failure_code", "batch", "created_at", "settled_at"]
     readonly_fields = fields
@@ -58,7 +62,7 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
-class RenewalInline(admin.TabularInline):
+class RenewalInline(TabularInline):
     model = Renewal
     fields = ["cycle", "status", "due_at", "attempts", "next_retry_at", "failure_code", "reason", "order_id"]
     readonly_fields = fields
@@ -140,20 +144,15 @@ class PlanForm(forms.ModelForm):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(OperationsOrSellers, ModelAdmin):
     """Operations manage plans; seller staff see their products' plans."""
 
     form = PlanForm
+    seller_path = "seller_id"
 
     list_display = ["name", "sku", "interval", "interval_count", "discount_percent", "min_cycles", "active"]
     list_filter = ["active", "interval"]
     search_fields = ["name", "sku"]
-
-    def has_module_permission(self, request):
-        return is_operations(request.user) or is_seller_staff(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
 
     def has_add_permission(self, request):
         return is_operations(request.user)
@@ -163,10 +162,6 @@ class PlanAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        return queryset if is_operations(request.user) else queryset.filter(seller_id__in=seller_ids(request))
 
     def save_model(self, request, obj, form, change):
         variant = Variant.objects.get(sku=obj.sku)

@@ -53,7 +53,8 @@ def test_seller_staff_see_only_subscriptions_of_their_products(client, two_selle
     assert page.status_code == 200
     ids = set(page.context["cl"].result_list.values_list("pk", flat=True))
     assert ids == {two_sellers["mine"]}
-    assert client.get(f"/admin/subscriptions/subscription/{two_sellers['theirs']}/change/").status_code == 302
+    assert client.get(f"/admin/subscriptions/subscription/{two_sellers['theirs']}/change/").status_code == 404
+    assert client.get(f"/admin/subscriptions/subscription/{two_sellers['theirs']}/history/").status_code == 404
     assert page.context["cl"].model_admin.get_actions(page.wsgi_request) == {}  # seller staff only look
     plans = client.get("/admin/subscriptions/plan/").context["cl"].result_list
     assert {p.sku for p in plans} == {"FLOW-RED", "FLOW-BLUE"}
