@@ -81,7 +81,9 @@ def test_operations_pause_and_cancel_from_the_admin_say_why_and_it_shows_on_the_
     assert cancelled.count() == 2
     assert OutboxEvent.objects.filter(name="UserSubscriptionCancelled").count() == 2
 
-    actions = list(StaffAction.objects.filter(subscription_id=mine).order_by("id").values_list("kind", "staff", "reason"))
+    actions = list(
+        StaffAction.objects.filter(subscription_id=mine).order_by("id").values_list("kind", "staff", "reason")
+    )
     assert actions == [
         ("pause", "ops@x.test", "customer on holiday"),
         ("resume", "ops@x.test", "back home"),
