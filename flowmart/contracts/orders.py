@@ -152,3 +152,36 @@ class OrderClaimed(Event):
     order_id: int
     customer_id: int
     email: str
+
+
+# The messages notifications sends a customer about an order (their `order` context names it),
+# which operations may send again from the order's page. notifications' catalogue holds each
+# (tests/notifications/test_resend_from_order.py checks it).
+ORDER_MESSAGE_TYPES: tuple[tuple[str, str], ...] = (
+    ("order_confirmation", "Order confirmation"),
+    ("payment_failed", "Payment failed"),
+    ("payment_action_required", "Payment needs the customer's action"),
+    ("order_cancelled", "Order cancelled"),
+    ("order_amended", "Order amended"),
+    ("refund_issued", "Refund issued"),
+    ("shipment_dispatched", "Shipment dispatched"),
+    ("shipment_in_transit", "Shipment in transit"),
+    ("shipment_delivered", "Shipment delivered"),
+    ("delivery_failed", "Delivery failed"),
+    ("return_label", "Return label"),
+    ("return_received", "Return received"),
+)
+
+
+@event
+class NotificationResendRequested(Event):
+    """Operations asked, from the order's page, for one of the order's messages to be sent
+    again (the customer lost it, or it bounced). orders keeps who, when and why (its
+    StaffAction); notifications resends its latest message of that type about the order as
+    a new message, once per request (the original keeps its own story)."""
+
+    order_id: int
+    message_type: str  # one of ORDER_MESSAGE_TYPES
+    requested_by: str  # the staff user's email
+    staff_user_id: int | None
+    reason: str

@@ -10,6 +10,8 @@
 """
 
 from django.db import models
+from django.db.models import F
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 
@@ -27,6 +29,11 @@ class OutboxEvent(models.Model):
     class Meta:
         ordering = ["id"]
         verbose_name = "outbox event"
+        indexes = [
+            # An order's event story (story.for_order): the events naming it, oldest first. The
+            # expression is the one `payload__order_id=` compiles to (payload -> 'order_id').
+            models.Index(KeyTransform("order_id", "payload"), F("id"), name="outbox_order_idx"),
+        ]
 
     def __str__(self):
         return f"{self.name} {self.event_id}"

@@ -15,7 +15,7 @@ from flowmart.contracts.customers import (
     PasswordResetRequested,
 )
 from flowmart.contracts.inventory import InventoryAdjusted, LowStock, OutOfStock
-from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderStatusChanged
+from flowmart.contracts.orders import NotificationResendRequested, OrderAmended, OrderConfirmed, OrderStatusChanged
 from flowmart.contracts.payments import (
     PaymentActionRequired,
     PaymentDisputed,
@@ -39,7 +39,7 @@ from flowmart.contracts.subscriptions import (
     UserSubscriptionStarted,
 )
 
-from .services import back_in_stock, customer_messages, projections, staff_messages
+from .services import back_in_stock, customer_messages, order_resends, projections, staff_messages
 
 # --- who is who: copies of other contexts' data ------------------------------------------
 
@@ -188,6 +188,10 @@ def on_payment_disputed(ev: PaymentDisputed) -> None:
     staff_messages.payment_disputed(ev)
 
 
+def on_resend_requested(ev: NotificationResendRequested) -> None:
+    order_resends.resend_for_order(ev)
+
+
 SUBSCRIBERS = {
     CustomerRegistered: [keep_customer],
     CustomerContactChanged: [on_contact_changed],
@@ -200,6 +204,7 @@ SUBSCRIBERS = {
     OrderConfirmed: [keep_order],
     OrderStatusChanged: [on_order_status_changed],
     OrderAmended: [on_order_amended],
+    NotificationResendRequested: [on_resend_requested],
     PaymentProcessed: [on_payment_processed],
     PaymentActionRequired: [on_payment_action_required],
     PaymentRefunded: [on_payment_refunded],

@@ -1,7 +1,8 @@
 """Orders in the back office.
 
 Operations see every order, and act on it from its page (cancel with a reason, full or
-partial refund by amount or per line, release a dispute hold): each action goes through
+partial refund by amount or per line, release a dispute hold, resend one of its messages
+through notifications): each action goes through
 orders' services (lifecycle moves and events, as the saga does) and leaves a StaffAction
 saying who, when and why. The page shows money with its symbol, the address by country
 name, statuses as badges and the order's whole event story.
@@ -18,6 +19,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from flowmart.common import display, roles
 from flowmart.common.admin import SellerScopedMixin
 from flowmart.common.countries import country_name
+from flowmart.contracts.orders import ORDER_MESSAGE_TYPES
 from flowmart.events import story
 
 from . import dashboard  # noqa: F401 - dashboard: registers its panels
@@ -150,7 +152,7 @@ class OrderAdmin(OrderActionsMixin, ModelAdmin):
     @admin.display(description="who did what")
     def staff_action_log(self, order):
         rows = [
-            (f"{a.at:%Y-%m-%d %H:%M}", a.staff, a.get_kind_display(), _amount(a, order), a.reason)
+            (f"{a.at:%Y-%m-%d %H:%M}", a.staff, a.get_kind_display(), _what(a, order), a.reason)
             for a in order.staff_actions.all()[:50]
         ]
         if not rows:
@@ -185,8 +187,12 @@ class OrderAdmin(OrderActionsMixin, ModelAdmin):
         return False
 
 
-def _amount(action, order) -> str:
-    return f" {display.money(action.amount, order.currency)}" if action.amount is not None else ""
+def _what(action, order) -> str:
+    """What the action was about: a refund's amount, a resend's message."""
+    if action.amount is not None:
+        return f" {display.money(action.amount, order.currency)}"
+    message = action.detail.get("message_type")
+    return f" “{dict(ORDER_MESSAGE_TYPES).get(message, message)}”" if message else ""
 
 
 @admin.register(OrderLine)

@@ -1,4 +1,5 @@
-"""The buttons on an order's admin page: cancel, refund and release a dispute hold, each a
+"""The buttons on an order's admin page: cancel, refund, release a dispute hold and resend
+one of the order's messages, each a
 small form (a reason is always asked) handled by orders.services.staff. Only operations may
 use them. Every form carries a one-time token, so a double submit acts once."""
 
@@ -15,6 +16,7 @@ from django.urls import path, reverse
 from flowmart.common import display
 from flowmart.common.errors import ApiError
 from flowmart.common.roles import is_operations
+from flowmart.contracts.orders import ORDER_MESSAGE_TYPES
 
 from .models import Order
 from .services import staff
@@ -53,6 +55,12 @@ class RefundForm(StaffActionForm):
         return data
 
 
+class ResendForm(StaffActionForm):
+    message_type = forms.ChoiceField(
+        choices=ORDER_MESSAGE_TYPES, label="message", help_text="its latest one about this order is sent again"
+    )
+
+
 class OrderActionsMixin:
     change_form_template = "admin/orders/order/change_form.html"
     actions = ["release_dispute_hold"]
@@ -65,6 +73,11 @@ class OrderActionsMixin:
                 "<int:order_id>/release-hold/",
                 self.admin_site.admin_view(self.release_view),
                 name="orders_order_release_hold",
+            ),
+            path(
+                "<int:order_id>/resend-notification/",
+                self.admin_site.admin_view(self.resend_view),
+                name="orders_order_resend_notification",
             ),
         ]
         return own + super().get_urls()
@@ -126,6 +139,21 @@ class OrderActionsMixin:
         form = self._form(request, StaffActionForm)
         run = lambda f: staff.release_hold(order.pk, staff=request.user.email, **_common(f))  # noqa: E731
         return self._act(request, order, form, "Release the dispute hold", run)
+
+    def resend_view(self, request, order_id):
+        order = self._order_for(request, order_id)
+        form = self._form(request, ResendForm)
+
+        def run(f):
+            return staff.resend_notification(
+                order.pk,
+                staff=request.user.email,
+                staff_user_id=request.user.pk,
+                message_type=f.cleaned_data["message_type"],
+                **_common(f),
+            )
+
+        return self._act(request, order, form, "Resend a notification", run)
 
     @admin.action(description="Release the dispute hold (dispute settled)")
     def release_dispute_hold(self, request, queryset):

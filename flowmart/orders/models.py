@@ -319,6 +319,7 @@ class StaffAction(models.Model):
         CANCEL = "cancel"
         REFUND = "refund"
         RELEASE_HOLD = "release_hold"
+        RESEND_NOTIFICATION = "resend_notification", "Resend a notification"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="staff_actions")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -3,18 +3,23 @@ and cancel through the services, so each action publishes like the API); a selle
 see, read-only, the subscriptions and plans of their sellers' products (SellerStaff,
 kept from SellerStaffChanged), cut by the back office's one scoping rule (SellerScopedMixin:
 another seller's object is 404). Every renewal's billing attempts (dunning included) are
-listed with their outcome."""
+listed with their outcome.
+
+Operations' pause, resume and cancel ask for a reason on an intermediate page and leave a
+StaffAction (who, when, why) through services.staff, listed on the subscription's page."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
 from flowmart.common.errors import ApiError
 from flowmart.common.roles import is_operations
 
-from .models import Plan, Renewal, RenewalAttempt, Subscription, Variant
-from .services import lifecycle
+from .models import Plan, Renewal, RenewalAttempt, StaffAction, Subscription, Variant
+from .services import staff
 
 
 def seller_ids(request) -> list[int]:
@@ -74,41 +79,84 @@ class RenewalInline(TabularInline):
         return False
 
 
+class StaffActionInline(TabularInline):
+    """Who paused, resumed or cancelled it from the back office, when and why."""
+
+    model = StaffAction
+    verbose_name_plural = "staff actions (who, when, why)"
+    fields = ["at", "staff", "kind", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 2}), help_text="kept on each subscription"
+    )
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(StaffScoped):
     list_display = ["id", "customer_email", "plan", "quantity", "status", "next_billing_at", "cancellation_reason"]
     list_filter = ["status", "plan__interval"]
     search_fields = ["=id", "=customer_id", "customer_email", "plan__sku"]
     readonly_fields = [f.name for f in Subscription._meta.fields]
-    inlines = [RenewalInline]
+    inlines = [StaffActionInline, RenewalInline]
     actions = ["pause", "resume", "cancel"]
 
     def get_actions(self, request):
         return super().get_actions(request) if is_operations(request.user) else {}
 
-    def _each(self, request, queryset, perform, verb: str) -> None:
+    def get_inlines(self, request, obj):
+        return self.inlines if is_operations(request.user) else [RenewalInline]
+
+    def _with_reason(self, request, queryset, kind: str, title: str):
+        """The intermediate page asking why; on its submit, each subscription is acted on
+        through services.staff (its own transaction and StaffAction)."""
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._each(request, queryset, kind, form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "subscriptions": list(queryset.select_related("plan")),
+            "form": form,
+            "action": kind,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/subscriptions/subscription/staff_action.html", context)
+
+    def _each(self, request, queryset, kind: str, reason: str) -> None:
         done = 0
         for sub in queryset:
             try:
-                perform(sub.pk)
+                staff.act(sub.pk, kind, staff=request.user.email, reason=reason)
                 done += 1
             except ApiError as exc:
                 self.message_user(request, f"subscription {sub.pk}: {exc.detail}", messages.WARNING)
-        self.message_user(request, f"{done} subscription(s) {verb}.")
+        verb = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[kind]
+        self.message_user(request, f"{done} subscription(s) {verb}: {reason}")
 
-    @admin.action(description="Pause selected subscriptions")
+    @admin.action(description="Pause selected subscriptions…")
     def pause(self, request, queryset):
-        self._each(request, queryset, lambda pk: lifecycle.pause(None, pk), "paused")
+        return self._with_reason(request, queryset, "pause", "Pause subscriptions")
 
-    @admin.action(description="Resume selected subscriptions")
+    @admin.action(description="Resume selected subscriptions…")
     def resume(self, request, queryset):
-        self._each(request, queryset, lambda pk: lifecycle.resume(None, pk), "resumed")
+        return self._with_reason(request, queryset, "resume", "Resume subscriptions")
 
-    @admin.action(description="Cancel selected subscriptions (reason: operations)")
+    @admin.action(description="Cancel selected subscriptions… (reason: operations)")
     def cancel(self, request, queryset):
-        self._each(
-            request, queryset, lambda pk: lifecycle.cancel(None, pk, "operations", by_operations=True), "cancelled"
-        )
+        return self._with_reason(request, queryset, "cancel", "Cancel subscriptions")
 
 
 @admin.register(Renewal)

@@ -246,3 +246,25 @@ class RenewalAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.number} of {self.renewal}"
+
+
+class StaffAction(models.Model):
+    """Who paused, resumed or cancelled a subscription from the back office, when and why:
+    the services record nothing of the kind, and Django's admin log does not see them."""
+
+    class Kind(models.TextChoices):
+        PAUSE = "pause"
+        RESUME = "resume"
+        CANCEL = "cancel"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="staff_actions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    staff = models.CharField(max_length=254, help_text="email of the staff user")
+    reason = models.CharField(max_length=500)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} by {self.staff}"

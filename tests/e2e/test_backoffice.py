@@ -1,5 +1,6 @@
 """The back office as people use it, in Chromium: a seller works on their own orders and
-stock (and nothing else); operations refund part of an order and clear a fraud review."""
+stock (and nothing else); operations refund part of an order, clear a fraud review and
+resend an order's confirmation."""
 
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from flowmart.inventory.models import StockLevel, StockMovement
+from flowmart.notifications.models import Message
 from flowmart.orders.models import Order, StaffAction
 from flowmart.payments.models import FraudAssessment, Payment, Refund
 from tests.flows.conftest import RELAXED_FRAUD, checkout, register
@@ -77,3 +79,19 @@ def test_operations_refund_part_of_an_order_and_approve_a_fraud_review(market, s
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.SUCCEEDED
     decided = FraudAssessment.objects.filter(payment=payment).latest("id")
     assert (decided.review_decision, decided.decision_reason) == ("approved", "called the customer")
+
+
+def test_operations_resend_an_orders_confirmation_from_its_page(market, sign_in, live_server):
+    order_id = checkout(register(), {"KETTLE-1": 1})["order_id"]
+    original = Message.objects.get(message_type="order_confirmation", context__order__id=order_id, channel="email")
+    page = sign_in("ops@flowmart.test")
+    page.goto(f"{live_server.url}/admin/orders/order/{order_id}/change/")
+    page.click("text=Resend a notification…")
+    page.select_option("select[name=message_type]", "order_confirmation")
+    page.fill("textarea[name=reason]", "customer lost the email")
+    page.click("input[name=_confirm]")
+    expect(page.locator("body")).to_contain_text("customer lost the email")  # on the order, with who
+    action = StaffAction.objects.get(order_id=order_id)
+    assert (action.kind, action.staff) == ("resend_notification", "ops@flowmart.test")
+    resent = Message.objects.get(resend_of=original)
+    assert (resent.requested_by, resent.status) == ("ops@flowmart.test", "sent")

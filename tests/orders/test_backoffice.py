@@ -144,3 +144,24 @@ def test_orders_keeps_which_skus_each_parcel_holds(order, emit):
     emit(ShipmentCreated(shipment_id=77, order_id=order, warehouse_code="US-EAST", carrier="postal",
                          method="standard", tracking_number="TRK77", lines=lines))  # fmt: skip
     assert OrderShipment.objects.get(shipment_id=77).skus == ["MUG-1", "TEE-1"]
+
+
+def test_resend_a_notification_asks_which_message_and_why(ops, order):
+    url = f"/admin/orders/order/{order}/resend-notification/"
+    assert 'value="shipment_dispatched"' in ops.get(url).content.decode()  # the order's messages to choose from
+    assert ops.post(url, {"token": "r1", "message_type": "password_reset", "reason": "x"}).status_code == 200
+    assert ops.post(url, {"token": "r1", "message_type": "order_confirmation", "reason": " "}).status_code == 200
+    assert not StaffAction.objects.exists() and not published("NotificationResendRequested")
+
+    form = {"token": "r1", "message_type": "refund_issued", "reason": "bounced"}
+    assert ops.post(url, form).status_code == 302
+    assert ops.post(url, form).status_code == 302
+    [asked] = published("NotificationResendRequested", order_id=order)
+    assert (asked["message_type"], asked["requested_by"], asked["reason"]) == (
+        "refund_issued",
+        "ops@flowmart.test",
+        "bounced",
+    )
+    action = StaffAction.objects.get(token="r1")
+    assert (action.kind, action.detail) == ("resend_notification", {"message_type": "refund_issued"})
+    assert asked["staff_user_id"] is not None

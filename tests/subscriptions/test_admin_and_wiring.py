@@ -1,5 +1,6 @@
-"""The admin (seller staff see their products' subscriptions, operations pause and cancel,
-dunning attempts listed), the beat schedule, the reminder, the catalogue and the demo data."""
+"""The admin (seller staff see their products' subscriptions, operations pause, resume and
+cancel saying why, shown on the subscription, dunning attempts listed), the beat schedule,
+the reminder, the catalogue and the demo data."""
 
 import io
 import json
@@ -17,7 +18,7 @@ from flowmart.customers.services import grant_role
 from flowmart.events.models import OutboxEvent
 from flowmart.subscriptions import tasks
 from flowmart.subscriptions.calendar import cycle_at
-from flowmart.subscriptions.models import Plan, Renewal, RenewalAttempt, Subscription
+from flowmart.subscriptions.models import Plan, Renewal, RenewalAttempt, StaffAction, Subscription
 from tests.support.roles import install_roles
 
 from .conftest import billing_run, make_plan, next_billing, register, subscribe
@@ -60,15 +61,48 @@ def test_seller_staff_see_only_subscriptions_of_their_products(client, two_selle
     assert {p.sku for p in plans} == {"FLOW-RED", "FLOW-BLUE"}
 
 
-def test_operations_pause_and_cancel_from_the_admin(client, two_sellers):
+def test_operations_pause_and_cancel_from_the_admin_say_why_and_it_shows_on_the_subscription(client, two_sellers):
     client.force_login(get_user_model().objects.create_superuser(email="ops@x.test", password="x"))
     url = "/admin/subscriptions/subscription/"
-    client.post(url, {"action": "pause", "_selected_action": [two_sellers["mine"]]})
-    assert Subscription.objects.get(pk=two_sellers["mine"]).status == "paused"
-    client.post(url, {"action": "cancel", "_selected_action": [two_sellers["mine"], two_sellers["theirs"]]})
+    mine, theirs = two_sellers["mine"], two_sellers["theirs"]
+    asked = client.post(url, {"action": "pause", "_selected_action": [mine]})
+    assert asked.status_code == 200 and 'name="reason"' in asked.content.decode()  # the page asking why
+    assert Subscription.objects.get(pk=mine).status == "active" and not StaffAction.objects.exists()
+    no_reason = client.post(url, {"action": "pause", "_selected_action": [mine], "apply": "1", "reason": " "})
+    assert no_reason.status_code == 200 and Subscription.objects.get(pk=mine).status == "active"
+
+    client.post(url, {"action": "pause", "_selected_action": [mine], "apply": "1", "reason": "customer on holiday"})
+    assert Subscription.objects.get(pk=mine).status == "paused"
+    client.post(url, {"action": "resume", "_selected_action": [mine], "apply": "1", "reason": "back home"})
+    assert Subscription.objects.get(pk=mine).status == "active"
+    form = {"action": "cancel", "_selected_action": [mine, theirs], "apply": "1", "reason": "chargeback fraud"}
+    client.post(url, form)
     cancelled = Subscription.objects.filter(status="cancelled", cancellation_reason="operations")
     assert cancelled.count() == 2
     assert OutboxEvent.objects.filter(name="UserSubscriptionCancelled").count() == 2
+
+    actions = list(
+        StaffAction.objects.filter(subscription_id=mine).order_by("id").values_list("kind", "staff", "reason")
+    )
+    assert actions == [
+        ("pause", "ops@x.test", "customer on holiday"),
+        ("resume", "ops@x.test", "back home"),
+        ("cancel", "ops@x.test", "chargeback fraud"),
+    ]
+    client.post(url, {"action": "pause", "_selected_action": [theirs], "apply": "1", "reason": "too late"})
+    assert StaffAction.objects.filter(subscription_id=theirs).count() == 1  # a refused action records nothing
+    page = client.get(f"{url}{mine}/change/").content.decode()
+    assert "customer on holiday" in page and "chargeback fraud" in page and "ops@x.test" in page
+
+
+def test_seller_staff_cannot_act_on_subscriptions_nor_see_who_did(client, two_sellers):
+    client.force_login(seller_staff(two_sellers["seller"]))
+    url = "/admin/subscriptions/subscription/"
+    client.post(url, {"action": "cancel", "_selected_action": [two_sellers["mine"]], "apply": "1", "reason": "x"})
+    assert Subscription.objects.get(pk=two_sellers["mine"]).status == "active"
+    assert not StaffAction.objects.exists()
+    page = client.get(f"{url}{two_sellers['mine']}/change/")
+    assert page.status_code == 200 and "staff actions" not in page.content.decode()
 
 
 def test_dunning_attempts_are_listed_in_the_admin(client, plans):

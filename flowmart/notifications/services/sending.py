@@ -173,16 +173,20 @@ def sweep(limit: int = 500) -> dict[str, int]:
     return {"requeued": len(due), "lost": lost}
 
 
-def resend(messages, requested_by: str) -> list[int]:
-    """Operations resends: a new message row for each (the original keeps its own story)."""
+def resend(messages, requested_by: str, key: str | None = None) -> list[int]:
+    """Operations resends: a new message row for each (the original keeps its own story).
+    With `key` (the id of the request's event) a request resends each message once however
+    often its event is delivered: the copy's source_key names it, and message_once holds."""
     created = []
     with transaction.atomic():
         for original in messages.select_for_update():
             if original.status in (S.PENDING, S.SENDING):
                 continue
-            number = original.resends.count() + 1
+            source_key = f"resend:{original.pk}:{key or original.resends.count() + 1}"
+            if key and Message.objects.filter(source_key=source_key).exists():
+                continue
             copy = Message.objects.create(
-                source_key=f"resend:{original.pk}:{number}",
+                source_key=source_key,
                 event_name=original.event_name,
                 correlation_id=original.correlation_id,
                 recipient_key=original.recipient_key,

@@ -1,5 +1,5 @@
 """What operations staff do to an order from the back office: cancel, refund (whole, an
-amount, or per line) and release a dispute hold.
+amount, or per line), release a dispute hold and ask for one of its messages to be resent.
 
 Each goes through the same lifecycle moves and events as the saga (OrderCancelled refunds
 what was paid; RefundRequested asks payments), and leaves a StaffAction row saying who,
@@ -15,7 +15,7 @@ from django.db.models import Sum
 from flowmart.common import display
 from flowmart.common.errors import Conflict, InvalidRequest
 from flowmart.common.money import Money
-from flowmart.contracts.orders import RefundRequested
+from flowmart.contracts.orders import ORDER_MESSAGE_TYPES, NotificationResendRequested, RefundRequested
 from flowmart.events import publish
 
 from .. import pricing
@@ -123,3 +123,27 @@ def release_hold(order_id: int, *, staff: str, reason: str, token: str) -> Staff
         return done
     order = lifecycle.release_dispute_hold(order_id, staff=staff)
     return _record(order, StaffAction.Kind.RELEASE_HOLD, staff, reason, token)
+
+
+@transaction.atomic
+def resend_notification(
+    order_id: int, *, staff: str, staff_user_id: int | None, message_type: str, reason: str, token: str
+) -> StaffAction:
+    """Ask notifications (NotificationResendRequested, in this transaction with the record of
+    who and why) to send the order's latest message of `message_type` again; orders never
+    sees messages, notifications resends through its own service, once per request."""
+    reason = _why(reason)
+    done = StaffAction.objects.filter(token=token).first()
+    if done is not None:
+        return done
+    if message_type not in dict(ORDER_MESSAGE_TYPES):
+        raise InvalidRequest("Not a message about an order.", fields={"message_type": ["Choose a message."]})
+    order = _locked(order_id)
+    publish(
+        NotificationResendRequested(
+            order_id=order.pk, message_type=message_type, requested_by=staff, staff_user_id=staff_user_id, reason=reason
+        )
+    )
+    lifecycle.note(order, f"resend of “{dict(ORDER_MESSAGE_TYPES)[message_type]}” asked by {staff}: {reason}")
+    detail = {"message_type": message_type}
+    return _record(order, StaffAction.Kind.RESEND_NOTIFICATION, staff, reason, token, detail=detail)
