@@ -1,5 +1,9 @@
-"""Value objects shared by several contracts."""
+"""Value objects shared by several contracts, and the request shape of an address that
+customers send to checkout and to subscriptions."""
 
+from rest_framework import serializers
+
+from flowmart.common.countries import is_country_code
 from flowmart.events.base import value
 
 
@@ -18,3 +22,25 @@ class Address:
 class SkuQuantity:
     sku: str
     quantity: int
+
+
+def validate_country(code: str) -> str:
+    code = (code or "").strip().upper()
+    if not is_country_code(code):
+        raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+    return code
+
+
+class AddressSerializer(serializers.Serializer):
+    """An `Address` as a client sends it (checkout, subscriptions): one set of checks."""
+
+    name = serializers.CharField(max_length=200)
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postal_code = serializers.CharField(max_length=20)
+    country = serializers.CharField(max_length=2)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+    def validate_country(self, code):
+        return validate_country(code)

@@ -1,5 +1,9 @@
 import re
 
+from django.conf import settings
+from rest_framework import serializers
+
+from flowmart.common.guards import CARD_MESSAGE, contains_card_number
 from flowmart.common.money import Money
 from flowmart.events.base import Event, event
 
@@ -22,12 +26,43 @@ DUMMY_PAYMENT_METHODS = (
 STRIPE_PAYMENT_METHOD_ID = re.compile(r"^(?:pm|card|src)_[A-Za-z0-9_]{1,250}$")
 
 
+PAYMENT_METHOD_HINTS = {
+    "dummy": "The dummy provider takes one of its test ids: " + ", ".join(DUMMY_PAYMENT_METHODS) + ".",
+    "stripe": "Must be a Stripe payment method id (pm_..., card_... or src_...).",
+}
+
+
 def is_payment_method_id(provider: str, value: str) -> bool:
     if provider == "dummy":
         return value in DUMMY_PAYMENT_METHODS
     if provider == "stripe":
         return bool(STRIPE_PAYMENT_METHOD_ID.match(value))
     return False
+
+
+class PaymentSerializer(serializers.Serializer):
+    """`payment: {provider, payment_method}` as clients send it to checkout and to subscriptions:
+    one shape and one set of checks wherever a customer names how they pay."""
+
+    provider = serializers.ChoiceField(choices=["dummy", "stripe"])
+    payment_method = serializers.CharField(max_length=255, trim_whitespace=False)
+
+    def validate_provider(self, value):
+        if value == "stripe" and not settings.STRIPE_SECRET_KEY:
+            raise serializers.ValidationError("The stripe provider is not configured here.")
+        return value
+
+    def validate_payment_method(self, value):
+        # Never echo the value: it might be card data, which must not be stored or logged.
+        # (The API's input guard refuses card numbers before any view; this is the second lock.)
+        if contains_card_number(value):
+            raise serializers.ValidationError(CARD_MESSAGE)
+        return value
+
+    def validate(self, attrs):
+        if not is_payment_method_id(attrs["provider"], attrs["payment_method"]):
+            raise serializers.ValidationError({"payment_method": [PAYMENT_METHOD_HINTS[attrs["provider"]]]})
+        return attrs
 
 
 @event

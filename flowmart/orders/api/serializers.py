@@ -1,13 +1,11 @@
 """Request and response shapes of carts, checkout and orders (see shared API.md)."""
 
-from django.conf import settings
 from rest_framework import serializers
 
-from flowmart.common.countries import is_country_code
-from flowmart.common.guards import CARD_MESSAGE, contains_card_number
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
-from flowmart.contracts.payments import DUMMY_PAYMENT_METHODS, is_payment_method_id
+from flowmart.contracts.common import AddressSerializer, validate_country
+from flowmart.contracts.payments import PaymentSerializer
 
 from .. import selectors
 from ..models import (
@@ -19,11 +17,6 @@ from ..models import (
     OrderTimelineEntry,
     OrderTrackingEvent,
 )
-
-PAYMENT_METHOD_HINTS = {
-    "dummy": "The dummy provider takes one of its test ids: " + ", ".join(DUMMY_PAYMENT_METHODS) + ".",
-    "stripe": "Must be a Stripe payment method id (pm_..., card_... or src_...).",
-}
 
 
 # --- carts ------------------------------------------------------------------
@@ -147,13 +140,6 @@ class CartDestinationSerializer(serializers.Serializer):
     shipping_method = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
 
 
-def validate_country(value: str) -> str:
-    value = (value or "").strip().upper()
-    if not is_country_code(value):
-        raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
-    return value
-
-
 class CountryQuerySerializer(serializers.Serializer):
     country = serializers.CharField(max_length=2)
 
@@ -168,41 +154,6 @@ class ShippingMethodsQuerySerializer(CountryQuerySerializer):
 
 
 # --- checkout ---------------------------------------------------------------
-class AddressSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=100)
-    postal_code = serializers.CharField(max_length=20)
-    country = serializers.CharField(max_length=2)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-
-    def validate_country(self, value):
-        return validate_country(value)
-
-
-class PaymentSerializer(serializers.Serializer):
-    provider = serializers.ChoiceField(choices=["dummy", "stripe"])
-    payment_method = serializers.CharField(max_length=255, trim_whitespace=False)
-
-    def validate_provider(self, value):
-        if value == "stripe" and not settings.STRIPE_SECRET_KEY:
-            raise serializers.ValidationError("The stripe provider is not configured here.")
-        return value
-
-    def validate_payment_method(self, value):
-        # Never echo the value: it might be card data, which must not be stored or logged.
-        # (The API's input guard refuses card numbers before any view; this is the second lock.)
-        if contains_card_number(value):
-            raise serializers.ValidationError(CARD_MESSAGE)
-        return value
-
-    def validate(self, attrs):
-        if not is_payment_method_id(attrs["provider"], attrs["payment_method"]):
-            raise serializers.ValidationError({"payment_method": [PAYMENT_METHOD_HINTS[attrs["provider"]]]})
-        return attrs
-
-
 class CheckoutSerializer(serializers.Serializer):
     cart_id = serializers.IntegerField()
     email = serializers.EmailField(

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from flowmart.common.client import client_ip
 from flowmart.common.errors import InvalidRequest
+from flowmart.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from flowmart.common.schema import errors
 from flowmart.common.throttling import by_customer
 
@@ -186,25 +187,14 @@ class CheckoutView(GuestFriendlyView):
         request=s.CheckoutSerializer,
         responses={201: s.CheckoutResponseSerializer, **errors(404, 409, 422)},
         parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                {"type": "string", "minLength": 1, "maxLength": 255},
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The same key and body replay the first answer; another body with it is 422.",
-            ),
+            IDEMPOTENCY_KEY_PARAMETER,
             CART_TOKEN_PARAMETER,
         ],
         description="Customers check out their cart; guests (X-Cart-Token, no Bearer token) also send `email`, "
         "and the answer carries `guest_order_url`, the signed link to the order (also in the confirmation email).",
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key", "")
-        if not 1 <= len(key) <= 255:
-            raise InvalidRequest(
-                "An Idempotency-Key header (1–255 characters) is required.",
-                fields={"Idempotency-Key": ["Required, 1–255 characters."]},
-            )
+        key = idempotency_key(request)
         owner = cart_owner(request)
         data = valid(s.CheckoutSerializer, request.data)
         if isinstance(owner, selectors.Guest):

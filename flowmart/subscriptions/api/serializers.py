@@ -1,20 +1,13 @@
 """Request and response shapes of Subscribe & Save (see shared API.md, Subscriptions)."""
 
-from django.conf import settings
 from rest_framework import serializers
 
-from flowmart.common.countries import is_country_code
-from flowmart.common.guards import CARD_MESSAGE, contains_card_number
 from flowmart.common.serializers import MoneyField
-from flowmart.contracts.payments import DUMMY_PAYMENT_METHODS, is_payment_method_id
+from flowmart.contracts.common import AddressSerializer
+from flowmart.contracts.payments import PaymentSerializer
 
 from ..calendar import valid_time_zone
 from ..models import Plan, Renewal, RenewalAttempt, Subscription
-
-HINTS = {
-    "dummy": "The dummy provider takes one of its test ids: " + ", ".join(DUMMY_PAYMENT_METHODS) + ".",
-    "stripe": "Must be a Stripe payment method id (pm_..., card_... or src_...).",
-}
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -37,49 +30,13 @@ class PlanSerializer(serializers.ModelSerializer):
         return plan.variant.name
 
 
-class SubscriptionAddressSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=100)
-    postal_code = serializers.CharField(max_length=20)
-    country = serializers.CharField(max_length=2)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-
-    def validate_country(self, value):
-        value = (value or "").strip().upper()
-        if not is_country_code(value):
-            raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
-        return value
-
-
-class SubscriptionPaymentSerializer(serializers.Serializer):
-    provider = serializers.ChoiceField(choices=["dummy", "stripe"])
-    payment_method = serializers.CharField(max_length=255, trim_whitespace=False)
-
-    def validate_provider(self, value):
-        if value == "stripe" and not settings.STRIPE_SECRET_KEY:
-            raise serializers.ValidationError("The stripe provider is not configured here.")
-        return value
-
-    def validate_payment_method(self, value):
-        if contains_card_number(value):  # never echoed, stored or logged
-            raise serializers.ValidationError(CARD_MESSAGE)
-        return value
-
-    def validate(self, attrs):
-        if not is_payment_method_id(attrs["provider"], attrs["payment_method"]):
-            raise serializers.ValidationError({"payment_method": [HINTS[attrs["provider"]]]})
-        return attrs
-
-
 class SubscribeSerializer(serializers.Serializer):
     plan_id = serializers.IntegerField()
     quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    shipping_address = SubscriptionAddressSerializer(required=False)
+    shipping_address = AddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False)
     shipping_method = serializers.CharField(max_length=50, default="standard")
-    payment = SubscriptionPaymentSerializer()
+    payment = PaymentSerializer()
     time_zone = serializers.CharField(
         max_length=64,
         required=False,
@@ -102,12 +59,10 @@ class SubscribeSerializer(serializers.Serializer):
 class ChangeSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=100, required=False)
     plan_id = serializers.IntegerField(required=False, help_text="another interval, or another variant of the product")
-    shipping_address = SubscriptionAddressSerializer(required=False)
+    shipping_address = AddressSerializer(required=False)
     shipping_address_id = serializers.IntegerField(required=False)
     shipping_method = serializers.CharField(max_length=50, required=False)
-    payment = SubscriptionPaymentSerializer(
-        required=False, help_text="a new card; a past-due renewal is retried at once"
-    )
+    payment = PaymentSerializer(required=False, help_text="a new card; a past-due renewal is retried at once")
 
     def validate(self, attrs):
         if "shipping_address" in attrs and "shipping_address_id" in attrs:

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowmart.common.errors import InvalidRequest
+from flowmart.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from flowmart.common.schema import errors
 
 from .. import selectors
@@ -17,13 +18,6 @@ from ..services import lifecycle
 from ..services.emitting import ADDRESS_FIELDS, renewal_price
 from . import serializers as s
 
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    {"type": "string", "minLength": 1, "maxLength": 255},
-    OpenApiParameter.HEADER,
-    required=True,
-    description="The same key and body replay the first answer; another body with it is 422.",
-)
 CONFLICT_CODES = (
     "409 codes: subscription_cancelled, already_paused, not_paused, subscription_paused, past_due, "
     "renewal_in_progress, not_for_sale, minimum_cycles, plan_of_another_product."
@@ -109,16 +103,11 @@ class SubscriptionsView(generics.ListAPIView):
     @extend_schema(
         request=s.SubscribeSerializer,
         responses={201: s.SubscriptionSerializer, **errors(404, 409, 422)},
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         description="Subscribe: the first order is placed at once through checkout's saga with the plan's discount.",
     )
     def post(self, request):
-        key = request.headers.get("Idempotency-Key", "")
-        if not 1 <= len(key) <= 255:
-            raise InvalidRequest(
-                "An Idempotency-Key header (1–255 characters) is required.",
-                fields={"Idempotency-Key": ["Required, 1–255 characters."]},
-            )
+        key = idempotency_key(request)
         data = with_address(request.user.id, known_method(valid(s.SubscribeSerializer, request.data)))
         data.setdefault("time_zone", settings.SUBSCRIPTIONS["DEFAULT_TIME_ZONE"])
         body_hash = lifecycle.request_hash(request.data)
