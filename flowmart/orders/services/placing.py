@@ -127,6 +127,7 @@ def place_order(
                 seller_id=spec.seller_id,
                 seller_slug=spec.seller_slug,
                 seller_name=spec.seller_name,
+                discount_percent=spec.discount_percent,
                 **_renewal_fields(spec),
             )
             for spec, p in zip(lines, totals.lines, strict=True)

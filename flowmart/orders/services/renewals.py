@@ -46,14 +46,13 @@ def renewal_due(ev: SubscriptionRenewalDue) -> Order | None:
         logger.warning("renewal %s: method %s not quoted; shipped free", ev.renewal_key, ev.shipping_method)
         method = {"code": ev.shipping_method, "carrier": "", "price": Money.zero(currency)}
     first = ev.lines[0]
-    percents = {line.discount_percent for line in ev.lines}
     return place_order(
         Customer(id=ev.customer_id, email=ev.customer_email),
         lines,
         address,
         method,
         Payment(provider=ev.provider, payment_method=ev.payment_method),
-        discount_percent=percents.pop() if len(percents) == 1 else 0,
+        discount_percent=0,  # each line carries its plan's; a SKU added later is not subscribed
         subscription_id=first.subscription_id,
         renewal_cycle=first.cycle,
         renewal_key=ev.renewal_key,
