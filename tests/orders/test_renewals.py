@@ -79,9 +79,32 @@ def test_the_database_refuses_a_second_line_for_one_renewal_attempt(shop, emit):
     assert Order.objects.count() == 2
 
 
-def test_renewal_for_an_unsellable_sku_makes_no_order(shop, emit):
+def test_renewal_for_an_unsellable_sku_makes_no_order_and_says_so(shop, emit):
     emit(renewal(line(sku="GONE-1")))
     assert not Order.objects.exists()
+    left_out = OutboxEvent.objects.get(name="RenewalLinesLeftOut").payload
+    assert (left_out["renewal_key"], left_out["order_id"], left_out["reason"]) == (
+        "subs-77-1-1",
+        None,
+        "product_retired",
+    )
+    assert [(x["subscription_id"], x["cycle"], x["attempt"], x["sku"]) for x in left_out["lines"]] == [
+        (77, 1, 1, "GONE-1")
+    ]
+
+
+def test_a_retired_line_of_a_grouped_renewal_is_left_out_and_named_before_the_saga_starts(shop, emit):
+    emit(renewal(line(76, sku="GONE-1"), line(78, cycle=4, sku="MUG-1", quantity=1, discount=20), key="subs-9"))
+    order = Order.objects.get()
+    assert [row.sku for row in order.lines.all()] == ["MUG-1"]
+    assert (order.subscription_id, order.renewal_cycle) == (78, 4)  # the ordered line's, not the left-out one's
+    names = list(OutboxEvent.objects.filter(name__in=["RenewalLinesLeftOut", "OrderConfirmed", "PaymentInitiated"])
+                 .order_by("id").values_list("name", flat=True))  # fmt: skip
+    assert names == ["RenewalLinesLeftOut", "OrderConfirmed", "PaymentInitiated"]
+    left_out = OutboxEvent.objects.get(name="RenewalLinesLeftOut").payload
+    assert left_out["order_id"] == order.pk and [x["subscription_id"] for x in left_out["lines"]] == [76]
+    emit(renewal(line(76, sku="GONE-1"), line(78, cycle=4, sku="MUG-1", quantity=1, discount=20), key="subs-9"))
+    assert OutboxEvent.objects.filter(name="RenewalLinesLeftOut").count() == 1  # a redelivery: nothing new
 
 
 def test_cancelling_the_subscription_cancels_its_unpaid_renewal_orders(shop, emit):
@@ -149,7 +172,11 @@ def test_a_refused_renewal_amendment_restores_the_lines_with_their_discounts_and
     emit(OutOfStock(order_id=order.pk, amendment_id=amendment_id, skus=("TEE-1",)))
     lines = {row.sku: row for row in Order.objects.get().lines.all()}
     assert (lines["TEE-1"].discount, lines["MUG-1"].discount) == (Decimal("4.00"), Decimal("2.50"))
-    assert (lines["MUG-1"].discount_percent, lines["MUG-1"].subscription_id, lines["MUG-1"].renewal_cycle) == (20, 78, 4)
+    assert (lines["MUG-1"].discount_percent, lines["MUG-1"].subscription_id, lines["MUG-1"].renewal_cycle) == (
+        20,
+        78,
+        4,
+    )
     assert Order.objects.get().total == Decimal("51.00")
     # the restored lines are amended again at their own discounts
     assert _amend(customer, order.pk, {"TEE-1": 1, "MUG-1": 2}).status_code == 200
