@@ -6,6 +6,7 @@ from flowmart.common.money import Money
 from flowmart.events.base import Event, event, value
 
 from .common import Address, SkuQuantity
+from .subscriptions import RenewalLine
 
 
 @value
@@ -112,6 +113,19 @@ class OrderStatusChanged(Event):
     previous_status: str
     cancellation_reason: str | None = None
     renewal_key: str | None = None  # set on subscription renewal orders
+
+
+@event
+class RenewalLinesLeftOut(Event):
+    """Orders could not put these lines of a SubscriptionRenewalDue into its order: their SKU
+    is no longer for sale (retired after the renewal was emitted). Subscriptions records each
+    line's cycle as skipped with `reason` and tells the customer; the other lines are the
+    order `order_id` (None: no line was left, no order was made)."""
+
+    renewal_key: str
+    lines: tuple[RenewalLine, ...]
+    reason: str = "product_retired"
+    order_id: int | None = None
 
 
 # --- Guest orders -------------------------------------------------------------------------

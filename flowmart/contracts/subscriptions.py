@@ -100,14 +100,15 @@ class SubscriptionRenewalUpcoming(Event):
 @event
 class SubscriptionRenewalFailed(Event):
     """A renewal could not be billed (payment failed or needs the customer) or could
-    not be filled (stock short). The subscription is past_due or retried later."""
+    not be filled (stock short, or the product retired: that cycle is skipped, no retry).
+    The subscription is past_due or retried later."""
 
     subscription_id: int
     customer_id: int
     customer_email: str
     cycle: int
     attempt: int
-    reason: str  # payment_failed | authentication_required | out_of_stock
+    reason: str  # payment_failed | authentication_required | out_of_stock | product_retired
     failure_code: str | None = None
     next_retry_at: datetime | None = None  # None: no automatic retry is left
     action_url: str | None = None  # where the customer authenticates or updates the card

@@ -206,6 +206,10 @@ class OrderLine(models.Model):
     subscription_id = models.BigIntegerField(null=True, blank=True)
     renewal_cycle = models.PositiveIntegerField(null=True, blank=True)
     renewal_attempt = models.PositiveIntegerField(null=True, blank=True)
+    # A renewal line's plan discount, kept so an amendment re-prices the line at it again
+    # (a grouped renewal mixes plans; the amount alone, rounded to cents, cannot say it).
+    # None: the line takes the order's discount_percent.
+    discount_percent = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

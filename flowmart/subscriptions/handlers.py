@@ -3,7 +3,7 @@ Names are stable ("subscriptions.<function>"): never rename one once written."""
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
 from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
-from flowmart.contracts.orders import OrderStatusChanged
+from flowmart.contracts.orders import OrderStatusChanged, RenewalLinesLeftOut
 from flowmart.contracts.payments import PaymentProcessed
 from flowmart.contracts.shipping import ShippingRatesPublished
 
@@ -50,6 +50,10 @@ def on_renewal_order_changed(ev: OrderStatusChanged) -> None:
         dunning.order_changed(ev.renewal_key, ev.order_id, ev.status, ev.cancellation_reason)
 
 
+def on_renewal_lines_left_out(ev: RenewalLinesLeftOut) -> None:
+    dunning.lines_left_out(ev.renewal_key, ev.order_id, ev.lines, ev.reason)
+
+
 SUBSCRIBERS = {
     ProductPublished: [keep_variant],
     VariantPriceChanged: [keep_price],
@@ -60,4 +64,5 @@ SUBSCRIBERS = {
     CustomerAddressDeleted: [forget_address],
     PaymentProcessed: [on_renewal_payment],
     OrderStatusChanged: [on_renewal_order_changed],
+    RenewalLinesLeftOut: [on_renewal_lines_left_out],
 }

@@ -309,6 +309,25 @@ def test_subscription_lifecycle_messages(emit, providers):
     assert "because its renewals could not be paid" in mails["Your subscription to Beans every 2 weeks is cancelled"]
 
 
+def test_a_renewal_skipped_because_the_product_was_retired_is_explained(emit, providers):
+    customer_id, email, sub_id = next_id(), "retired@example.com", next_id()
+    emit(
+        UserSubscriptionStarted(
+            subscription_id=sub_id, customer_id=customer_id, customer_email=email, plan_id=1, sku="BEANS-1KG",
+            quantity=1, provider="dummy", payment_method="pm_card_visa", plan_name="Beans monthly",
+        ),
+        SubscriptionRenewalFailed(
+            subscription_id=sub_id, customer_id=customer_id, customer_email=email, cycle=3, attempt=1,
+            reason="product_retired", action_url=f"https://www.shop.example.com/account/subscriptions/{sub_id}/payment/",
+        ),
+    )  # fmt: skip
+    failed = {r.subject: r.part("text/plain") for r in providers.smtp.to(email)}[
+        "We could not renew your Beans monthly"
+    ]
+    assert "did not go through: the item is no longer sold (you can switch to another variant)." in failed
+    assert "We will not try again automatically." in failed
+
+
 def test_a_changed_email_is_told_to_the_new_and_the_previous_address(emit, providers):
     customer_id = next_id()
     emit(

@@ -173,6 +173,8 @@ def test_the_events_catalogue_shows_the_subscriptions_wiring():
     assert "payments.save_method_for_renewals" in rows["UserSubscriptionStarted"]["subscribers"]
     assert "payments.save_changed_method" in rows["SubscriptionChanged"]["subscribers"]
     assert "orders.on_subscription_cancelled" in rows["UserSubscriptionCancelled"]["subscribers"]
+    assert rows["RenewalLinesLeftOut"]["subscribers"] == ["subscriptions.on_renewal_lines_left_out"]
+    assert rows["RenewalLinesLeftOut"]["publisher"] == "orders"
 
 
 def test_demo_data_has_plans_on_several_products(transactional_db):

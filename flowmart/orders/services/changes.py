@@ -25,6 +25,10 @@ logger = logging.getLogger("flowmart.orders")
 
 LINE_FIELDS = ("sku", "name", "quantity", "unit_price", "discount", "tax", "weight_grams")
 SELLER_FIELDS = ("seller_id", "seller_slug", "seller_name")
+# A renewal line keeps its plan's discount and the (subscription, cycle, attempt) it bills
+# through every amendment and revert: None for an ordinary line.
+RENEWAL_FIELDS = ("discount_percent", "subscription_id", "renewal_cycle", "renewal_attempt")
+KEPT_FIELDS = LINE_FIELDS + SELLER_FIELDS + RENEWAL_FIELDS
 TOTAL_FIELDS = ("subtotal", "shipping", "discount", "tax", "total")
 
 
@@ -52,8 +56,13 @@ def _merged(lines: list[dict]) -> Counter:
 
 
 def _snapshot(order: Order, lines: list[OrderLine]) -> tuple[list[dict], dict]:
-    rows = [{name: str(getattr(line, name)) for name in LINE_FIELDS + SELLER_FIELDS} for line in lines]
+    rows = [{name: _text(getattr(line, name)) for name in KEPT_FIELDS} for line in lines]
     return rows, {name: str(getattr(order, name)) for name in TOTAL_FIELDS}
+
+
+def _text(value) -> str | None:
+    """A snapshot value as JSON text; None stays None (a field left empty, not "None")."""
+    return None if value is None else str(value)
 
 
 def _check_stock(extra: dict[str, int]) -> None:
@@ -84,7 +93,7 @@ def _new_lines(order: Order, current: list[OrderLine], wanted: Counter) -> list[
     for sku, quantity in wanted.items():
         if sku in by_sku:
             old = by_sku[sku]
-            lines.append(OrderLine(**{n: getattr(old, n) for n in LINE_FIELDS + SELLER_FIELDS}))
+            lines.append(OrderLine(**{n: getattr(old, n) for n in KEPT_FIELDS}))
         else:
             v = added[sku]
             lines.append(
@@ -103,9 +112,15 @@ def _new_lines(order: Order, current: list[OrderLine], wanted: Counter) -> list[
 
 
 def _write_lines(order: Order, lines: list[OrderLine]) -> None:
-    """Replace the order's lines and re-price it (its shipping, tax rate and discount stay)."""
+    """Replace the order's lines and re-price it (its shipping, tax rate and discount stay;
+    a renewal line is discounted by its own plan's percent, the others by the order's)."""
     priced = [
-        pricing.PricedLine(sku=ln.sku, unit_price=Money(ln.unit_price, order.currency), quantity=ln.quantity)
+        pricing.PricedLine(
+            sku=ln.sku,
+            unit_price=Money(ln.unit_price, order.currency),
+            quantity=ln.quantity,
+            discount_percent=ln.discount_percent,
+        )
         for ln in lines
     ]
     totals = pricing.price(priced, order.currency, order.money("shipping"), order.tax_rate, order.discount_percent)

@@ -5,6 +5,7 @@ PaymentInitiated events are written in the caller's transaction with a fixed,
 small number of statements (lines are bulk-inserted), whatever the cart size.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from flowmart.common.money import Money
 from flowmart.contracts.common import Address
 from flowmart.contracts.orders import OrderConfirmed, OrderLine, PaymentInitiated, guest_order_path
 from flowmart.events import publish
+from flowmart.events.base import Event
 
 from .. import pricing
 from ..models import Order, OrderTimelineEntry
@@ -83,8 +85,11 @@ def place_order(
     renewal_cycle: int | None = None,
     renewal_key: str | None = None,
     cause: str = "order placed",
+    preceding: Callable[[Order], Iterable[Event]] | None = None,
 ) -> Order:
-    """Write the order (status pending) and start the saga. Call inside a transaction."""
+    """Write the order (status pending) and start the saga. Call inside a transaction.
+    `preceding(order)` gives events published just before OrderConfirmed and PaymentInitiated:
+    their deliveries come first, so their subscribers hear them before the saga's outcome."""
     currency = lines[0].unit_price.currency
     rate = pricing.tax_rate(address["country"])
     priced = [
@@ -127,6 +132,7 @@ def place_order(
                 seller_id=spec.seller_id,
                 seller_slug=spec.seller_slug,
                 seller_name=spec.seller_name,
+                discount_percent=spec.discount_percent,
                 **_renewal_fields(spec),
             )
             for spec, p in zip(lines, totals.lines, strict=True)
@@ -134,6 +140,7 @@ def place_order(
     )
     OrderTimelineEntry.objects.create(order=order, at=order.created_at, event=f"pending: {cause}")
     publish(
+        *(preceding(order) if preceding else ()),
         OrderConfirmed(
             order_id=order.pk,
             order_number=order.number,

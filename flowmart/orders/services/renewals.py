@@ -11,7 +11,9 @@ import logging
 from django.db import transaction
 
 from flowmart.common.money import Money
+from flowmart.contracts.orders import RenewalLinesLeftOut
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue
+from flowmart.events import publish
 
 from .. import pricing, selectors
 from ..models import Order, OrderLine, SellableVariant
@@ -24,20 +26,32 @@ logger = logging.getLogger("flowmart.orders")
 
 @transaction.atomic
 def renewal_due(ev: SubscriptionRenewalDue) -> Order | None:
-    """One order per renewal key, priced now, each line with its plan's discount."""
+    """One order per renewal key, priced now, each line with its plan's discount. Lines whose
+    SKU is no longer for sale are left out and named in RenewalLinesLeftOut (same transaction),
+    so each cycle billed by this key gets an outcome, ordered or not."""
     existing = Order.objects.filter(renewal_key=ev.renewal_key).first()
     if existing is not None:
         return existing
     variants = {v.sku: v for v in SellableVariant.objects.filter(sku__in=[line.sku for line in ev.lines], active=True)}
-    lines = []
-    for line in ev.lines:
-        variant = variants.get(line.sku)
-        if variant is None:
-            logger.error("renewal %s: SKU %s is not for sale; line left out", ev.renewal_key, line.sku)
-            continue
-        lines.append(_line(variant, line))
+    lines = [_line(variants[line.sku], line) for line in ev.lines if line.sku in variants]
+    left_out = tuple(line for line in ev.lines if line.sku not in variants)
+    if left_out:
+        # Retired after the renewal was emitted: subscriptions records those cycles' outcome.
+        logger.warning("renewal %s: %s not for sale; left out", ev.renewal_key, ", ".join(x.sku for x in left_out))
+
+    def left_out_event(order: Order | None) -> list[RenewalLinesLeftOut]:
+        order_id = order.pk if order else None
+        return [RenewalLinesLeftOut(renewal_key=ev.renewal_key, lines=left_out, order_id=order_id)] if left_out else []
+
     if not lines:
+        publish(*left_out_event(None))
         return None
+    # Published before the order's saga starts: subscriptions settles the left-out cycles
+    # before the payment outcome of the lines that were ordered reaches it.
+    return _place(ev, lines, left_out_event)
+
+
+def _place(ev: SubscriptionRenewalDue, lines: list[LineSpec], preceding) -> Order:
     currency = lines[0].unit_price.currency
     address = dataclasses.asdict(ev.shipping_address)
     weight = sum(line.weight_grams * line.quantity for line in lines)
@@ -45,19 +59,19 @@ def renewal_due(ev: SubscriptionRenewalDue) -> Order | None:
     if method is None:
         logger.warning("renewal %s: method %s not quoted; shipped free", ev.renewal_key, ev.shipping_method)
         method = {"code": ev.shipping_method, "carrier": "", "price": Money.zero(currency)}
-    first = ev.lines[0]
-    percents = {line.discount_percent for line in ev.lines}
+    subscription_id, cycle, _ = lines[0].renewal  # an ordered line: the first may have been left out
     return place_order(
         Customer(id=ev.customer_id, email=ev.customer_email),
         lines,
         address,
         method,
         Payment(provider=ev.provider, payment_method=ev.payment_method),
-        discount_percent=percents.pop() if len(percents) == 1 else 0,
-        subscription_id=first.subscription_id,
-        renewal_cycle=first.cycle,
+        discount_percent=0,  # each line carries its plan's; a SKU added later is not subscribed
+        subscription_id=subscription_id,
+        renewal_cycle=cycle,
         renewal_key=ev.renewal_key,
         cause=f"renewal {ev.renewal_key} ({len(lines)} subscription line(s))",
+        preceding=preceding,
     )
 
 

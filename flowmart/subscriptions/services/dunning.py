@@ -7,6 +7,9 @@
   (`payment_failed`) after the last. `authentication_required` gives the customer a link.
 - OrderStatusChanged cancelled/out_of_stock → the renewal is stock-short: retried daily on
   the next runs for STOCK_RETRY_DAYS, then skipped with that reason; the customer is told.
+- RenewalLinesLeftOut (orders could not order a line: its SKU was retired after the renewal
+  was emitted) → that attempt `cancelled`, its renewal `skipped` with the reason, the
+  customer told; never left `billing`, never counted paid with the lines that were ordered.
 - The billing run calls `retry_due` (due retries become new attempts, grouped like cycles)
   and `give_up_due` (dunning windows that ended with no retry left).
 
@@ -41,12 +44,7 @@ def batch_of(renewal_key: str | None) -> RenewalBatch | None:
 
 def _pending(batch: RenewalBatch) -> list[RenewalAttempt]:
     """The batch's attempts still waiting for an outcome, their subscriptions locked (by id)."""
-    sub_ids = sorted(set(batch.attempts.values_list("renewal__subscription_id", flat=True)))
-    subs = {s.pk: s for s in Subscription.objects.select_for_update().select_related("plan").filter(pk__in=sub_ids)}
-    attempts = list(batch.attempts.select_related("renewal").filter(status="pending").order_by("pk"))
-    for attempt in attempts:
-        attempt.renewal.subscription = subs[attempt.renewal.subscription_id]
-    return attempts
+    return _locked_attempts(batch, ("pending",))
 
 
 @transaction.atomic
@@ -167,6 +165,56 @@ def order_changed(renewal_key: str | None, order_id: int, status: str, reason: s
             renewal.save(update_fields=["status", "reason", "order_id", "updated_at"])
 
 
+@transaction.atomic
+def lines_left_out(renewal_key: str | None, order_id: int | None, lines, reason: str) -> None:
+    """Orders could not order these lines (their SKU retired after the renewal was emitted):
+    each attempt ends `cancelled` and, if it is its renewal's latest, the renewal `skipped`
+    with `reason`, the customer told (no retry: the SKU is not for sale); the first order's
+    left out cancels the subscription with `reason`, as a failed first payment does. An attempt the
+    order's payment outcome settled first (events may arrive in any order) is put right: the
+    order never billed it. With no order at all, the batch's outcome is `cancelled`."""
+    batch = batch_of(renewal_key)
+    if batch is None:
+        return
+    named = {(line.subscription_id, line.cycle, line.attempt) for line in lines}
+    now = timezone.now()
+    for attempt in _locked_attempts(batch, ("pending", "paid", "failed")):
+        renewal = attempt.renewal
+        if (renewal.subscription_id, renewal.cycle, attempt.number) in named:
+            _left_out(attempt, reason, now)
+    if order_id is None:
+        RenewalBatch.objects.filter(pk=batch.pk).update(outcome="cancelled", failure_code=reason)
+
+
+def _locked_attempts(batch: RenewalBatch, statuses) -> list[RenewalAttempt]:
+    """The batch's attempts in `statuses`, their subscriptions locked (by id, like `_pending`)."""
+    sub_ids = sorted(set(batch.attempts.values_list("renewal__subscription_id", flat=True)))
+    subs = {s.pk: s for s in Subscription.objects.select_for_update().select_related("plan").filter(pk__in=sub_ids)}
+    attempts = list(batch.attempts.select_related("renewal").filter(status__in=statuses).order_by("pk"))
+    for attempt in attempts:
+        attempt.renewal.subscription = subs[attempt.renewal.subscription_id]
+    return attempts
+
+
+def _left_out(attempt: RenewalAttempt, reason: str, now: datetime) -> None:
+    _settle(attempt, "cancelled", now, reason)
+    renewal, sub = attempt.renewal, attempt.renewal.subscription
+    if renewal.attempts != attempt.number or renewal.status in (R.SKIPPED, R.CANCELLED):
+        return  # a later attempt of this renewal is out, or it has ended already
+    renewal.status, renewal.reason, renewal.failure_code, renewal.next_retry_at = R.SKIPPED, reason, "", None
+    renewal.save(update_fields=["status", "reason", "failure_code", "next_retry_at", "updated_at"])
+    if sub.status == A.CANCELLED:
+        return
+    if renewal.cycle == 1 and attempt.number == 1:
+        # The first order, placed while the customer was there: nothing was bought, no subscription.
+        lifecycle.cancel_locked(sub, reason, now)
+        return
+    if sub.status == A.PAST_DUE and not sub.renewals.filter(status=R.PAST_DUE).exists():
+        sub.status = A.ACTIVE
+        sub.save(update_fields=["status", "updated_at"])
+    publish(_failure_event(sub, renewal, reason, None))
+
+
 def _stock_short(attempt: RenewalAttempt, order_id: int, now: datetime) -> None:
     _settle(attempt, "out_of_stock", now, "out_of_stock")
     renewal, sub = attempt.renewal, attempt.renewal.subscription
@@ -236,4 +284,4 @@ def give_up_due(as_of: datetime) -> int:
     return cancelled
 
 
-__all__ = ["key_of", "payment_processed", "order_changed", "retry_due", "give_up_due", "new_attempts"]
+__all__ = ["key_of", "payment_processed", "order_changed", "lines_left_out", "retry_due", "give_up_due", "new_attempts"]
