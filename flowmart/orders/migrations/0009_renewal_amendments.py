@@ -28,7 +28,7 @@ def fill_renewal_lines(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0007_backoffice"),
+        ("orders", "0008_staff_action_resend"),
     ]
 
     operations = [
