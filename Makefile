@@ -29,8 +29,17 @@ run: install
 	$(BIN)/python manage.py demo_data
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The browser tests (tests/e2e) run in a pytest process of their own: Playwright keeps an asyncio
+# loop running in the main thread for the whole session, and Django's sync code (and its
+# DJANGO_ALLOW_ASYNC_UNSAFE escape) must not share a process with the rest of the suite.
+# `make test TESTS="tests/orders"` runs only those paths (PYTEST_ARGS: extra pytest options).
 test: install services browser
-	$(TEST_ENV) $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
+ifeq ($(strip $(TESTS)),)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_PROCESSES) --ignore=tests/e2e $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+else
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS) $(TESTS)
+endif
 
 services:
 	scripts/services
