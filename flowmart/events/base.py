@@ -84,10 +84,38 @@ class Event:
         so its handlers only ever see the current shape."""
         return data
 
+    @classmethod
+    def where(cls, **kinds: Any) -> Kinds:
+        """`InventoryAdjusted.where(reason="reserved")` as a SUBSCRIBERS key: the subscriber wants
+        only events of these kinds (a field's value, or any of a tuple of values). The choice is
+        made when the event is published, so other kinds make no delivery, and `manage.py events`
+        shows it."""
+        return Kinds(
+            event=cls,
+            fields=tuple(
+                (field, frozenset(wanted if isinstance(wanted, tuple | list | set | frozenset) else (wanted,)))
+                for field, wanted in sorted(kinds.items())
+            ),
+        )
+
     def payload(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""
         envelope = {f.name for f in dataclasses.fields(Event)}
         return {k: v for k, v in self.to_dict().items() if k not in envelope | {"name", "version"}}
+
+
+@dataclasses.dataclass(frozen=True)
+class Kinds:
+    """Which events of one class a subscriber wants (see Event.where)."""
+
+    event: type[Event]
+    fields: tuple[tuple[str, frozenset], ...]
+
+    def match(self, ev: Event) -> bool:
+        return all(getattr(ev, field) in wanted for field, wanted in self.fields)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{field}={'|'.join(sorted(map(str, wanted)))}" for field, wanted in self.fields)
 
 
 def event_class(name: str) -> type[Event]:

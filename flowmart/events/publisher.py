@@ -37,6 +37,7 @@ def _publish_many(events, due) -> None:
             (pk, sub.name, Delivery.Status.PENDING, 0, due, "", now)
             for ev, pk in zip(events, event_ids, strict=True)
             for sub in subscribers_for(ev.name)
+            if sub.wants(ev)
         ],
     )
     if ids:
@@ -82,6 +83,7 @@ def publish(*events: Event) -> None:
         Delivery(event=row, subscriber=sub.name, next_attempt_at=due)
         for ev, row in zip(events, rows, strict=True)
         for sub in subscribers_for(ev.name)
+        if sub.wants(ev)
     ]
     if deliveries:
         ids = [d.pk for d in Delivery.objects.bulk_create(deliveries)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from .base import Event
+from .base import Event, Kinds
 
 Handler = Callable[[Event], None]
 
@@ -18,23 +18,29 @@ class Subscriber:
     context: str
     event: type[Event]
     handler: Handler
+    kinds: Kinds | None = None  # None: every event of the class
+
+    def wants(self, ev: Event) -> bool:
+        return self.kinds is None or self.kinds.match(ev)
 
 
 _SUBSCRIBERS: dict[str, Subscriber] = {}
 _BY_EVENT: dict[str, list[Subscriber]] = {}
 
 
-def register(context: str, subscribers: Mapping[type[Event], Iterable[Handler]]) -> None:
-    """Register a context's {EventClass: [handler, ...]} mapping."""
-    for event_cls, handlers in subscribers.items():
+def register(context: str, subscribers: Mapping[type[Event] | Kinds, Iterable[Handler]]) -> None:
+    """Register a context's {EventClass or EventClass.where(...): [handler, ...]} mapping."""
+    for key, handlers in subscribers.items():
+        kinds = key if isinstance(key, Kinds) else None
+        event_cls = kinds.event if kinds else key
         for handler in handlers:
             name = f"{context}.{handler.__name__}"
             existing = _SUBSCRIBERS.get(name)
             if existing is not None:
-                if existing.handler is handler and existing.event is event_cls:
+                if existing.handler is handler and existing.event is event_cls and existing.kinds == kinds:
                     continue
                 raise ValueError(f"subscriber name {name} is taken")
-            sub = Subscriber(name=name, context=context, event=event_cls, handler=handler)
+            sub = Subscriber(name=name, context=context, event=event_cls, handler=handler, kinds=kinds)
             _SUBSCRIBERS[name] = sub
             _BY_EVENT.setdefault(event_cls.name, []).append(sub)
 

@@ -13,7 +13,7 @@ def hold_payment_request(event: PaymentInitiated) -> None:
 
 
 def note_stock_reserved(event: InventoryAdjusted) -> None:
-    if event.reason == "reserved" and event.order_id is not None:
+    if event.order_id is not None:
         saga.stock_reserved(event.order_id, event.amendment_id)
 
 
@@ -43,18 +43,18 @@ def note_order_owner(event: OrderClaimed) -> None:
 
 
 def save_changed_method(event: SubscriptionChanged) -> None:
-    if event.change == "payment_method" and event.payment_method:
+    if event.payment_method:
         saga.subscription_started(event)
 
 
 SUBSCRIBERS: dict = {
     OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
-    InventoryAdjusted: [note_stock_reserved],
+    InventoryAdjusted.where(reason="reserved"): [note_stock_reserved],
     OutOfStock: [note_out_of_stock],
     OrderCancelled: [refund_cancelled_order],
     OrderAmended: [settle_amendment],
     RefundRequested: [refund_on_request],
     UserSubscriptionStarted: [save_method_for_renewals],
-    SubscriptionChanged: [save_changed_method],
+    SubscriptionChanged.where(change="payment_method"): [save_changed_method],
 }

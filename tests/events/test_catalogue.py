@@ -50,8 +50,9 @@ def test_json_catalogue_lists_every_design_event_with_its_publisher(catalogue_js
 def test_json_catalogue_rows_have_the_documented_shape_and_cover_every_contract(catalogue_json):
     assert set(catalogue_json) == {cls.name for cls in all_events()}
     for row in catalogue_json.values():
-        assert set(row) == {"name", "version", "publisher", "subscribers"}
+        assert set(row) == {"name", "version", "publisher", "subscribers", "kinds"}
         assert isinstance(row["subscribers"], list)
+        assert set(row["kinds"]) <= set(row["subscribers"])  # {subscriber: the kinds it wants}
 
 
 def test_each_rows_subscribers_are_the_registered_ones(catalogue_json):
@@ -72,7 +73,8 @@ def test_table_prints_one_line_per_event_with_publisher_and_subscribers(catalogu
     for name, row in catalogue_json.items():
         name_col, version, publisher, *subscribers = rows[name].split(maxsplit=3)
         assert (name_col, int(version), publisher) == (name, row["version"], row["publisher"])
-        assert subscribers == [", ".join(row["subscribers"]) or "-"]
+        shown = [f"{n} ({row['kinds'][n]})" if n in row["kinds"] else n for n in row["subscribers"]]
+        assert subscribers == [", ".join(shown) or "-"]
 
 
 # DESIGN.md's subscriber column, as contexts: every context is built, subscriptions included.

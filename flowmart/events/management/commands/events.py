@@ -18,6 +18,7 @@ def catalogue() -> list[dict]:
             "version": cls.version,
             "publisher": cls.publisher,
             "subscribers": sorted(sub.name for sub in subscribers_for(cls.name)),
+            "kinds": {sub.name: str(sub.kinds) for sub in subscribers_for(cls.name) if sub.kinds},
         }
         for cls in all_events()
     ]
@@ -56,7 +57,7 @@ class Command(BaseCommand):
         width = max(len(r["name"]) for r in rows) + 2
         self.stdout.write(f"{'EVENT':<{width}}{'V':<3}{'PUBLISHER':<15}SUBSCRIBERS")
         for r in rows:
-            subs = ", ".join(r["subscribers"]) or "-"
+            subs = ", ".join(f"{n} ({r['kinds'][n]})" if n in r["kinds"] else n for n in r["subscribers"]) or "-"
             self.stdout.write(f"{r['name']:<{width}}{r['version']:<3}{r['publisher']:<15}{subs}")
 
     def replay(self, options):
