@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "flowmart.shipping",
     "flowmart.subscriptions",
     "flowmart.notifications",
+    "flowmart.promotions",
+    "flowmart.reviews",
+    "flowmart.recommendations",
+    "flowmart.billing",
 ]
 
 MIDDLEWARE = [

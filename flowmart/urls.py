@@ -17,6 +17,10 @@ api_v1 = [
     path("", include("flowmart.shipping.api.urls")),
     path("", include("flowmart.subscriptions.api.urls")),
     path("", include("flowmart.notifications.api.urls")),
+    path("", include("flowmart.promotions.api.urls")),
+    path("", include("flowmart.reviews.api.urls")),
+    path("", include("flowmart.recommendations.api.urls")),
+    path("", include("flowmart.billing.api.urls")),
 ]
 
 urlpatterns = [

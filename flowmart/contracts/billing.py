@@ -1,0 +1,1 @@
+"""Billing events: Invoices and credit notes: numbered without gaps, immutable once issued."""

@@ -1,0 +1,1 @@
+"""Promotions events: catalogue sales, lightning deals and vouchers."""

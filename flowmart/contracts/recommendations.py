@@ -1,0 +1,1 @@
+"""Recommendations events: Frequently bought together and trending, kept incrementally from order events."""

@@ -1,0 +1,1 @@
+"""Catalogue sales, lightning deals and vouchers: what a shopper saves, decided by staff and sellers."""

@@ -1,0 +1,1 @@
+"""Frequently bought together and trending, kept incrementally from order events."""

@@ -1,0 +1,4 @@
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
+Names are stable ("recommendations.<function>"): never rename one once written."""
+
+SUBSCRIBERS: dict = {}

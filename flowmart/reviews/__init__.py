@@ -1,0 +1,1 @@
+"""Verified-purchase reviews, seller replies, moderation, and the ratings the catalogue shows."""
