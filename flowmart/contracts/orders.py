@@ -16,6 +16,9 @@ class OrderLine:
     quantity: int
     unit_price: Money
     seller_id: int
+    # This line's share of the order's discount and tax (None: sent before they were carried).
+    discount: Money | None = None
+    tax: Money | None = None
 
 
 @event
@@ -32,6 +35,11 @@ class OrderConfirmed(Event):
     total: Money
     subscription_id: int | None = None
     guest_order_url: str = ""  # a guest's signed link to the order (PUBLIC_BASE_URL + guest_order_path)
+    # The totals behind `total` (None: sent before they were carried): total = subtotal - discount + tax + shipping.
+    subtotal: Money | None = None
+    shipping: Money | None = None
+    discount: Money | None = None
+    tax: Money | None = None
 
 
 @event

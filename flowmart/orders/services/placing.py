@@ -67,7 +67,13 @@ def contract_lines(rows, currency: str) -> tuple[OrderLine, ...]:
     """Order line rows as the contract's OrderLine value objects."""
     return tuple(
         OrderLine(
-            sku=r.sku, name=r.name, quantity=r.quantity, unit_price=Money(r.unit_price, currency), seller_id=r.seller_id
+            sku=r.sku,
+            name=r.name,
+            quantity=r.quantity,
+            unit_price=Money(r.unit_price, currency),
+            seller_id=r.seller_id,
+            discount=Money(r.discount, currency),
+            tax=Money(r.tax, currency),
         )
         for r in rows
     )
@@ -147,12 +153,24 @@ def place_order(
             customer_id=customer.id,
             customer_email=customer.email,
             lines=tuple(
-                OrderLine(sku=s.sku, name=s.name, quantity=s.quantity, unit_price=s.unit_price, seller_id=s.seller_id)
-                for s in lines
+                OrderLine(
+                    sku=s.sku,
+                    name=s.name,
+                    quantity=s.quantity,
+                    unit_price=s.unit_price,
+                    seller_id=s.seller_id,
+                    discount=p.discount,
+                    tax=p.tax,
+                )
+                for s, p in zip(lines, totals.lines, strict=True)
             ),
             shipping_address=Address(**address),
             shipping_method=method["code"],
             total=totals.total,
+            subtotal=totals.subtotal,
+            shipping=totals.shipping,
+            discount=totals.discount,
+            tax=totals.tax,
             subscription_id=subscription_id,
             guest_order_url=guest_order_url(order),
         ),
