@@ -187,6 +187,9 @@ SUBSCRIPTIONS = {
 
 # --- Event dispatcher -----------------------------------------------------
 EVENTS = {
+    # Which Celery queue each context's subscribers are delivered on ("payments=payments,shipping=fulfilment");
+    # a context not named uses the default queue. Run a worker with `-Q <queue>` for each (docs/operations.md).
+    "QUEUES": env.dict("EVENTS_QUEUES", default={}),
     # Celery workers commit asynchronously on PostgreSQL (see flowmart/celery.py for why it is safe).
     "WORKER_ASYNC_COMMIT": env.bool("EVENTS_WORKER_ASYNC_COMMIT", default=True),
     "MAX_ATTEMPTS": env.int("EVENTS_MAX_ATTEMPTS", default=8),

@@ -30,18 +30,18 @@ def _publish_many(events, due) -> None:
             for ev in events
         ],
     )  # fmt: skip
+    rows = [
+        (pk, sub.name, Delivery.Status.PENDING, 0, due, "", now)
+        for ev, pk in zip(events, event_ids, strict=True)
+        for sub in subscribers_for(ev.name)
+        if sub.wants(ev)
+    ]
     ids = copy_insert(
-        Delivery,
-        ["event_id", "subscriber", "status", "attempts", "next_attempt_at", "last_error", "created_at"],
-        [
-            (pk, sub.name, Delivery.Status.PENDING, 0, due, "", now)
-            for ev, pk in zip(events, event_ids, strict=True)
-            for sub in subscribers_for(ev.name)
-            if sub.wants(ev)
-        ],
+        Delivery, ["event_id", "subscriber", "status", "attempts", "next_attempt_at", "last_error", "created_at"], rows
     )
     if ids:
-        transaction.on_commit(lambda: relay.enqueue(ids))
+        names = [row[1] for row in rows]
+        transaction.on_commit(lambda: relay.enqueue(ids, names))
 
 
 class PublishOutsideTransaction(RuntimeError):
@@ -87,4 +87,5 @@ def publish(*events: Event) -> None:
     ]
     if deliveries:
         ids = [d.pk for d in Delivery.objects.bulk_create(deliveries)]
-        transaction.on_commit(lambda: relay.enqueue(ids))
+        names = [d.subscriber for d in deliveries]
+        transaction.on_commit(lambda: relay.enqueue(ids, names))

@@ -23,16 +23,36 @@ logger = logging.getLogger("flowmart.events")
 BATCH = 50
 
 
-def enqueue(delivery_ids: list[int]) -> None:
-    """Hand deliveries to Celery. Never raises: a lost message is the sweep's job."""
+def enqueue(delivery_ids: list[int], subscribers: list[str] | None = None) -> None:
+    """Hand deliveries to Celery, each on its context's queue (settings.EVENTS["QUEUES"]).
+    `subscribers` names each delivery's subscriber when the caller has them at hand.
+    Never raises: a lost message is the sweep's job."""
     from .tasks import deliver
 
-    for start in range(0, len(delivery_ids), BATCH):
-        chunk = delivery_ids[start : start + BATCH]
-        try:
-            deliver.apply_async(args=[chunk])
-        except Exception as exc:  # broker down: the rows stay pending and the sweep resends them
-            logger.warning("could not enqueue %d deliveries (%s); the sweep will resend", len(chunk), exc)
+    for queue, ids in _by_queue(delivery_ids, subscribers).items():
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            try:
+                deliver.apply_async(args=[chunk], **({"queue": queue} if queue else {}))
+            except Exception as exc:  # broker down: the rows stay pending and the sweep resends them
+                logger.warning("could not enqueue %d deliveries (%s); the sweep will resend", len(chunk), exc)
+
+
+def queue_for(subscriber_name: str) -> str | None:
+    """The Celery queue a subscriber's deliveries go to: its context's, if configured (None: the default)."""
+    return settings.EVENTS["QUEUES"].get(subscriber_name.split(".", 1)[0])
+
+
+def _by_queue(delivery_ids: list[int], subscribers: list[str] | None) -> dict[str | None, list[int]]:
+    if not settings.EVENTS["QUEUES"]:
+        return {None: list(delivery_ids)} if delivery_ids else {}
+    if subscribers is None:
+        names = dict(Delivery.objects.filter(pk__in=delivery_ids).values_list("pk", "subscriber"))
+        subscribers = [names.get(pk, "") for pk in delivery_ids]
+    groups: dict[str | None, list[int]] = {}
+    for pk, name in zip(delivery_ids, subscribers, strict=True):
+        groups.setdefault(queue_for(name), []).append(pk)
+    return groups
 
 
 def deliver_many(delivery_ids: list[int]) -> dict[int, str]:

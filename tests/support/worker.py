@@ -14,10 +14,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class CeleryWorker:
-    def __init__(self, concurrency: int = 2, extra_env: dict | None = None, name: str = "test", lean: bool = True):
+    def __init__(
+        self,
+        concurrency: int = 2,
+        extra_env: dict | None = None,
+        name: str = "test",
+        lean: bool = True,
+        queues: tuple[str, ...] = (),
+        flush: bool = True,
+    ):
         """`name` tells several workers of one test apart (node name and log file); `lean=False`
-        keeps gossip, mingle and heartbeats on, as `make worker` and docker/compose.yaml run it."""
+        keeps gossip, mingle and heartbeats on, as `make worker` and docker/compose.yaml run it.
+        `queues`: consume only these (`-Q`); `flush=False` keeps messages already on the broker
+        (a second worker joining the first)."""
         self.concurrency = concurrency
+        self.queues = queues
+        self.flush = flush
         self.lean = lean
         self.extra_env = extra_env or {}
         self.name = name
@@ -26,7 +38,8 @@ class CeleryWorker:
 
     def __enter__(self):
         broker_url = self.extra_env.get("REDIS_URL", settings.REDIS_URL)
-        redis.Redis.from_url(broker_url).flushdb()  # no stale messages from earlier runs
+        if self.flush:
+            redis.Redis.from_url(broker_url).flushdb()  # no stale messages from earlier runs
         self.log.parent.mkdir(exist_ok=True)
         self.log.write_text("")
         self.start()
@@ -57,6 +70,7 @@ class CeleryWorker:
                 "--loglevel=INFO",
                 f"--concurrency={self.concurrency}",
                 *(["--without-gossip", "--without-mingle", "--without-heartbeat"] if self.lean else []),
+                *(["-Q", ",".join(self.queues)] if self.queues else []),
                 "-n",
                 f"{self.name}-{os.getpid()}@%h",
             ],

@@ -1,0 +1,45 @@
+"""Scale-out by configuration: EVENTS_QUEUES puts a context's subscribers on a queue of its
+own, so payments and shipping can run on their own worker pool (other machines, the same
+PostgreSQL and Redis). Here the default worker alone cannot finish a checkout — the payment
+waits on the `payments` queue — and a second worker bound to that queue completes the saga."""
+
+import time
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+from flowmart.events.models import Delivery
+from tests.support.worker import CeleryWorker, wait_until
+
+from .conftest import checkout, order, register
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+QUEUES = "payments=payments,shipping=fulfilment"
+
+
+def test_payments_and_shipping_run_on_their_own_queues(shop, settings):
+    from flowmart.celery import app
+
+    settings.EVENTS = {**django_settings.EVENTS, "QUEUES": {"payments": "payments", "shipping": "fulfilment"}}
+    env = {"EVENTS_QUEUES": QUEUES}
+    with CeleryWorker(name="default", extra_env=env):
+        app.conf.task_always_eager = False
+        try:
+            buyer = register()
+            placed = checkout(buyer, {"FLOW-RED": 1})
+            # Inventory (default queue) reserves; the charge waits for a payments worker.
+            wait_until(lambda: Delivery.objects.filter(subscriber__startswith="payments.").exists(), timeout=30)
+            time.sleep(2)
+            assert order(buyer, placed["order_id"])["status"] in ("pending", "awaiting_payment")
+            assert not Delivery.objects.filter(subscriber__startswith="payments.", status="done").exists()
+            assert redis.Redis.from_url(django_settings.REDIS_URL).llen("payments") > 0
+
+            with CeleryWorker(name="payments", extra_env=env, queues=("payments", "fulfilment"), flush=False):
+                shipments = wait_until(lambda: order(buyer, placed["order_id"])["shipments"], timeout=60)
+        finally:
+            app.conf.task_always_eager = True
+    assert order(buyer, placed["order_id"])["status"] == "paid"
+    assert shipments and Delivery.objects.filter(subscriber__startswith="shipping.", status="done").exists()
+    assert not Delivery.objects.exclude(status="done").filter(subscriber__startswith="payments.").exists()
