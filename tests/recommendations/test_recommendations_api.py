@@ -94,3 +94,14 @@ def test_the_product_cap_bounds_an_orders_pairs(product, order, settings):
 def test_bad_limit_and_unknown_product(api_client):
     assert api_client.get("/api/v1/products/trending/", {"limit": 0}).status_code == 400
     assert api_client.get("/api/v1/products/424242/recommendations/").status_code == 404
+
+
+def test_an_order_long_after_the_last_one_adds_without_underflow(product, order, api_client, settings):
+    """A year at a one-hour half-life is e^-6000 apart: the log-sum-exp must not overflow or underflow."""
+    settings.RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS = 1
+    kettle = product("Kettle")
+    order(1, {kettle.sku: 1}, upto="paid", occurred_at=timezone.now() - timedelta(days=365))
+    order(2, {kettle.sku: 1}, upto="paid")
+
+    rows = api_client.get("/api/v1/products/trending/").json()["results"]
+    assert [(r["name"], r["score"]) for r in rows] == [("Kettle", pytest.approx(1, rel=1e-3))]

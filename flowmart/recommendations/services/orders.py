@@ -7,7 +7,7 @@ later stays counted: it still says what shoppers buy together.
 
 Cost per order is bounded: at most MAX_PRODUCTS_PER_ORDER products (the ones with the most
 units), so at most n·(n−1) pair rows (both directions) in one INSERT … ON CONFLICT, and one
-UPDATE per product for its trend. Rows are touched in key order, so concurrent orders never deadlock."""
+UPDATE for the trends of its products. Rows are touched in key order, so concurrent orders never deadlock."""
 
 import math
 from collections import Counter
@@ -15,8 +15,6 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, F, FloatField, Value, When
-from django.db.models.functions import Abs, Exp, Greatest, Ln
 
 from ..models import CoPurchase, Order, Product, Sku
 
@@ -100,17 +98,20 @@ def _count_pairs(product_ids: list[int]) -> None:
 
 
 def _add_trend(units: dict[int, int], at: datetime) -> None:
-    """trend ← log(exp(trend) + quantity · 2^(t/half-life)), computed stably as a log-sum-exp."""
+    """trend ← log(exp(trend) + quantity · 2^(t/half-life)), computed stably as a log-sum-exp
+    (the exponent is clamped: PostgreSQL's exp() raises on underflow, and e^-700 adds nothing).
+    The rows are locked in key order first; then one UPDATE for all of them."""
+    if not units:
+        return
     base = log_weight(at)
-    for product_id in sorted(units):
-        weight = base + math.log(units[product_id])
-        Product.objects.filter(product_id=product_id).update(trend=_log_add("trend", weight))
-
-
-def _log_add(column: str, weight: float) -> Case:
-    w = Value(weight, output_field=FloatField())
-    return Case(
-        When(**{f"{column}__isnull": True}, then=w),
-        default=Greatest(F(column), w) + Ln(Value(1.0) + Exp(-Abs(F(column) - w))),
-        output_field=FloatField(),
-    )
+    ids = sorted(units)
+    table = Product._meta.db_table
+    values = ", ".join(["(%s::bigint, %s::float8)"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE product_id = ANY(%s) ORDER BY product_id FOR UPDATE", [ids])
+        cursor.execute(
+            f"UPDATE {table} AS p SET trend = CASE WHEN p.trend IS NULL THEN v.w "
+            f"ELSE GREATEST(p.trend, v.w) + LN(1 + EXP(-LEAST(ABS(p.trend - v.w), 700))) END "
+            f"FROM (VALUES {values}) AS v(id, w) WHERE p.product_id = v.id",
+            [x for pid in ids for x in (pid, base + math.log(units[pid]))],
+        )
