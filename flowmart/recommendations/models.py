@@ -24,6 +24,7 @@ class Product(models.Model):
     as_of = models.DateTimeField()
 
     class Meta:
+        verbose_name = "recommended product"
         indexes = [
             models.Index(
                 models.F("trend").desc(),

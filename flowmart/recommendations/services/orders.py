@@ -22,11 +22,11 @@ EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def max_products_per_order() -> int:
-    return getattr(settings, "RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER", 20)
+    return settings.RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER
 
 
 def half_life_seconds() -> float:
-    return getattr(settings, "RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS", 72) * 3600.0
+    return settings.RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS * 3600.0
 
 
 def log_weight(at: datetime) -> float:
