@@ -147,15 +147,37 @@ def timed_gets(paths: list[str]) -> list[float]:
     return took
 
 
+def timed_calls(call, args: list) -> list[float]:
+    took = []
+    for arg in args:
+        start = time.perf_counter()
+        call(arg)
+        took.append(time.perf_counter() - start)
+    return took
+
+
 def measure_reads(rng: random.Random) -> None:
+    from django.db import connection
+
+    from flowmart.recommendations import selectors
+
     skewed = [1 + int(rng.random() ** SKEW * PRODUCTS) for _ in range(REQUESTS // 2)]
     uniform = [rng.randint(1, PRODUCTS) for _ in range(REQUESTS - len(skewed))]
     ids = skewed + uniform
     rng.shuffle(ids)
-    print("reads (in-process, one client):", flush=True)
+    print("reads through the API (in-process test client, one client):", flush=True)
     summary("bought together, limit 10", timed_gets([f"/api/v1/products/{i}/recommendations/" for i in ids]))
     summary("trending, limit 10", timed_gets(["/api/v1/products/trending/"] * REQUESTS))
     summary("trending, limit 50", timed_gets(["/api/v1/products/trending/?limit=50"] * REQUESTS))
+    print("the same reads without the HTTP stack (selector: query + rows → dicts):", flush=True)
+    summary("bought together, limit 10", timed_calls(lambda i: selectors.bought_together(i, 10), ids))
+    summary("trending, limit 10", timed_calls(selectors.trending, [10] * REQUESTS))
+
+    def round_trip(_):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+    summary("baseline: one SELECT 1 round trip (this load's floor)", timed_calls(round_trip, [0] * REQUESTS))
 
 
 def events_for(order_id: int, lines: dict[str, int]):
