@@ -302,6 +302,9 @@ EASYPOST = {
 # --- Commerce defaults ----------------------------------------------------
 # How often a web process checks whether the cached product-list pages went stale.
 CATALOG_LIST_VERSION_CHECK_SECONDS = env.float("CATALOG_LIST_VERSION_CHECK_SECONDS", default=1.0)
+# Recommendations (docs/reviews.md): trending's time decay, and the products of one order counted in pairs.
+RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS = env.float("RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS", default=72.0)
+RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER = env.int("RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER", default=20)
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=15))
 # How long a guest's signed order link (checkout answer, confirmation email) keeps working.

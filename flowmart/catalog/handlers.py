@@ -2,8 +2,9 @@
 
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderConfirmed
+from flowmart.contracts.reviews import ProductRatingChanged
 
-from . import services
+from . import ratings, services
 
 
 def update_availability(event: InventoryAdjusted) -> None:
@@ -17,4 +18,13 @@ def count_confirmed_order(event: OrderConfirmed) -> None:
     services.record_order((line.sku, line.quantity) for line in event.lines)
 
 
-SUBSCRIBERS: dict = {InventoryAdjusted: [update_availability], OrderConfirmed: [count_confirmed_order]}
+def keep_rating(event: ProductRatingChanged) -> None:
+    """Average and count of the product's visible reviews, shown on cards, filtered and ordered by."""
+    ratings.record_rating(event.product_id, event.average, event.count, event.revision)
+
+
+SUBSCRIBERS: dict = {
+    InventoryAdjusted: [update_availability],
+    OrderConfirmed: [count_confirmed_order],
+    ProductRatingChanged: [keep_rating],
+}

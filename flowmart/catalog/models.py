@@ -1,6 +1,6 @@
 """Catalogue state: sellers, the category tree, products and their variants (SKUs),
 who may edit which seller's products, and the projections fed by other contexts' events:
-availability (inventory) and popularity (orders)."""
+availability (inventory) popularity (orders) and ratings (reviews)."""
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
@@ -212,3 +212,20 @@ class SearchSuggestion(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.text}"
+
+
+class ProductRating(models.Model):
+    """Average and count of a product's visible reviews, as reviews last published them
+    (ProductRatingChanged; never computed per request). `revision` lets a late, older
+    event lose. No row: no review yet."""
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="rating")
+    average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, help_text="empty: no review")
+    count = models.PositiveIntegerField(default=0)
+    revision = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["average", "count"], name="product_rating_idx")]
+
+    def __str__(self):
+        return f"{self.product_id}: {self.average} ({self.count})"

@@ -4,7 +4,7 @@ auto-suggest live in catalog/search.py, facet counts in catalog/facets.py."""
 
 from decimal import Decimal
 
-from django.db.models import Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from . import facets
@@ -26,7 +26,7 @@ def _in_stock_variants() -> QuerySet[Variant]:
 
 
 def storefront_products() -> QuerySet[Product]:
-    """Active products with a cheapest active price (`price_amount`, `price_currency`) and `in_stock`.
+    """Active products with a cheapest active price (`price_amount`, `price_currency`), `in_stock` and the rating.
     A product whose variants are all inactive has nothing to sell, so it is not listed."""
     cheapest = Variant.objects.filter(product=OuterRef("pk"), active=True).order_by("price_amount", "id")
     return (
@@ -38,8 +38,14 @@ def storefront_products() -> QuerySet[Product]:
             price_amount=Subquery(cheapest.values("price_amount")[:1]),
             price_currency=Subquery(cheapest.values("price_currency")[:1]),
             in_stock=Exists(_in_stock_variants()),
+            **_rating(),
         )
     )
+
+
+def _rating() -> dict:
+    """`rating_average` (None: no visible review) and `rating_count`, from reviews' events (ProductRating)."""
+    return {"rating_average": F("rating__average"), "rating_count": Coalesce(F("rating__count"), Value(0))}
 
 
 def product_detail(product_id: int) -> Product | None:
@@ -47,6 +53,7 @@ def product_detail(product_id: int) -> Product | None:
     variants = Variant.objects.filter(active=True).annotate(available=_available_of(OuterRef("sku")))
     return (
         Product.objects.filter(active=True, pk=product_id)
+        .annotate(**_rating())
         .select_related("seller", "category")
         .prefetch_related(Prefetch("variants", queryset=variants.order_by("price_amount", "id")))
         .first()

@@ -51,6 +51,7 @@ NAVIGATION = [
         "items": [
             _both("Products", "inventory_2", "admin:catalog_product_changelist"),
             _both("Variants", "style", "admin:catalog_variant_changelist"),
+            _both("Reviews", "reviews", "admin:reviews_review_changelist"),
             _item("Sellers", "storefront", "admin:catalog_seller_changelist"),
             _both("Stock", "warehouse", "admin:inventory_stocklevel_changelist"),
             _both("Stock ledger", "receipt_long", "admin:inventory_stockmovement_changelist"),

@@ -1,4 +1,45 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
-Names are stable ("reviews.<function>"): never rename one once written."""
+Names are stable ("reviews.<function>"): never rename one once written.
 
-SUBSCRIBERS: dict = {}
+Verified purchase is learnt from orders' events: OrderConfirmed (customer and SKUs),
+OrderAmended (the new lines), OrderClaimed (a guest's order joins an account) and
+OrderStatusChanged → delivered. SKU → product and product → seller come from catalog."""
+
+from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
+from flowmart.contracts.orders import OrderAmended, OrderClaimed, OrderConfirmed, OrderStatusChanged
+
+from .services import projections
+
+
+def keep_product(ev: ProductPublished) -> None:
+    projections.apply_product_published(ev)
+
+
+def keep_seller_staff(ev: SellerStaffChanged) -> None:
+    projections.apply_seller_staff(ev.user_id, ev.seller_ids, ev.occurred_at)
+
+
+def keep_order(ev: OrderConfirmed) -> None:
+    projections.order_placed(ev.order_id, ev.customer_id, (line.sku for line in ev.lines))
+
+
+def keep_amended_order(ev: OrderAmended) -> None:
+    projections.order_amended(ev.order_id, (line.sku for line in ev.lines))
+
+
+def keep_claimed_order(ev: OrderClaimed) -> None:
+    projections.order_claimed(ev.order_id, ev.customer_id)
+
+
+def keep_delivery(ev: OrderStatusChanged) -> None:
+    projections.order_delivered(ev.order_id, ev.customer_id, ev.occurred_at)
+
+
+SUBSCRIBERS: dict = {
+    ProductPublished: [keep_product],
+    SellerStaffChanged: [keep_seller_staff],
+    OrderConfirmed: [keep_order],
+    OrderAmended: [keep_amended_order],
+    OrderClaimed: [keep_claimed_order],
+    OrderStatusChanged.where(status="delivered"): [keep_delivery],
+}

@@ -1,4 +1,5 @@
 import django_filters
+from django.db.models import F
 
 from .. import selectors
 from ..models import Product
@@ -10,6 +11,9 @@ ORDERINGS = {
     "-name": ["-name", "-id"],
     "created_at": ["created_at", "id"],
     "-created_at": ["-created_at", "-id"],
+    # Unrated products come last either way: "no review" is neither a good nor a bad rating.
+    "rating": [F("rating_average").asc(nulls_last=True), "rating_count", "id"],
+    "-rating": [F("rating_average").desc(nulls_last=True), "-rating_count", "-id"],
 }
 PRICE_PARAMS = ("min_price", "max_price")
 
@@ -37,6 +41,13 @@ class ProductFilter(django_filters.FilterSet):
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
         help_text="true: some active variant is available; false: none is",
+    )
+    min_rating = django_filters.NumberFilter(
+        field_name="rating__average",
+        lookup_expr="gte",
+        min_value=1,
+        max_value=5,
+        help_text="Average rating of the visible reviews at least this (1–5); unrated products are left out",
     )
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering", choices=[(key, key) for key in ORDERINGS], empty_label=None

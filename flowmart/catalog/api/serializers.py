@@ -36,6 +36,19 @@ class VariantSerializer(serializers.ModelSerializer):
         fields = ["sku", "name", "price", "available", "attributes", "weight_grams"]
 
 
+class RatingSerializer(serializers.Serializer):
+    average = serializers.FloatField(
+        allow_null=True, help_text="Mean of the visible reviews' 1–5 ratings, to 2 decimals; null: none yet"
+    )
+    count = serializers.IntegerField(help_text="Visible reviews")
+
+
+def rating_of(product) -> dict:
+    """From the `rating_average`/`rating_count` annotations (catalog.selectors), kept from reviews' events."""
+    average = getattr(product, "rating_average", None)
+    return {"average": None if average is None else float(average), "count": getattr(product, "rating_count", 0) or 0}
+
+
 class ProductListSerializer(serializers.ModelSerializer):
     """A product card: `price` is the cheapest active variant's price."""
 
@@ -43,10 +56,14 @@ class ProductListSerializer(serializers.ModelSerializer):
     seller = SellerSerializer()
     price = serializers.SerializerMethodField()
     in_stock = serializers.BooleanField()
+    rating = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
-        fields = ["id", "name", "slug", "category", "seller", "price", "in_stock", "image_urls", "created_at"]
+        fields = ["id", "name", "slug", "category", "seller", "price", "in_stock", "image_urls", "created_at", "rating"]
+
+    def get_rating(self, product) -> RatingSerializer:
+        return rating_of(product)
 
     def get_price(self, product) -> dict | None:
         if product.price_amount is None:
@@ -65,6 +82,7 @@ class ProductListSerializer(serializers.ModelSerializer):
             "in_stock": product.in_stock,
             "image_urls": product.image_urls,
             "created_at": serializers.DateTimeField().to_representation(product.created_at),
+            "rating": rating_of(product),
         }
 
 
@@ -72,10 +90,16 @@ class ProductDetailSerializer(serializers.ModelSerializer):
     category = CategoryRefSerializer()
     seller = SellerSerializer()
     variants = VariantSerializer(many=True)
+    rating = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
-        fields = ["id", "name", "slug", "description", "category", "seller", "image_urls", "created_at", "variants"]
+        fields = [
+            "id", "name", "slug", "description", "category", "seller", "image_urls", "created_at", "variants", "rating",
+        ]  # fmt: skip
+
+    def get_rating(self, product) -> RatingSerializer:
+        return rating_of(product)
 
 
 # --- facets (documentation of the list answer's `facets`; built in catalog/facets.py) -----------

@@ -1,0 +1,117 @@
+"""Counting paid orders: co-purchase pairs and trend scores, once per order.
+
+An order's lines are remembered from OrderConfirmed (replaced by OrderAmended until it is
+counted); it is counted when it is both confirmed and paid, whichever event comes first, and
+never again (a dispute's on_hold → paid does not count it twice). A paid order cancelled
+later stays counted: it still says what shoppers buy together.
+
+Cost per order is bounded: at most MAX_PRODUCTS_PER_ORDER products (the ones with the most
+units), so at most n·(n−1) pair rows (both directions) in one INSERT … ON CONFLICT, and one
+UPDATE for the trends of its products. Rows are touched in key order, so concurrent orders never deadlock."""
+
+import math
+from collections import Counter
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import connection
+
+from ..models import CoPurchase, Order, Product, Sku
+
+EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def max_products_per_order() -> int:
+    return settings.RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER
+
+
+def half_life_seconds() -> float:
+    return settings.RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS * 3600.0
+
+
+def log_weight(at: datetime) -> float:
+    """log(2^((at − EPOCH) / half-life)): an order's weight relative to the fixed epoch, in log space."""
+    return (at - EPOCH).total_seconds() * math.log(2) / half_life_seconds()
+
+
+def _order(order_id: int) -> Order:
+    Order.objects.bulk_create([Order(order_id=order_id)], ignore_conflicts=True)
+    return Order.objects.select_for_update().get(order_id=order_id)
+
+
+def order_confirmed(order_id: int, lines: dict[str, int]) -> None:
+    order = _order(order_id)
+    if order.counted_at is None:
+        order.lines, order.confirmed = lines, True
+        order.save(update_fields=["lines", "confirmed"])
+        _count_if_ready(order)
+
+
+def order_amended(order_id: int, lines: dict[str, int]) -> None:
+    order = _order(order_id)
+    if order.counted_at is None:
+        order.lines = lines
+        order.save(update_fields=["lines"])
+
+
+def order_paid(order_id: int, at: datetime) -> None:
+    order = _order(order_id)
+    if order.paid_at is None:
+        order.paid_at = at
+        order.save(update_fields=["paid_at"])
+    _count_if_ready(order)
+
+
+def _count_if_ready(order: Order) -> None:
+    if order.counted_at is not None or not order.confirmed or order.paid_at is None:
+        return
+    units = _units_per_product(order.lines)
+    _count_pairs(sorted(units))
+    _add_trend(units, order.paid_at)
+    order.counted_at = order.paid_at
+    order.save(update_fields=["counted_at"])
+
+
+def _units_per_product(lines: dict[str, int]) -> dict[int, int]:
+    """Units per known product, capped to the products with the most units (ties: lower id)."""
+    units: Counter[int] = Counter()
+    for sku, product_id in Sku.objects.filter(sku__in=list(lines), product_id__isnull=False).values_list(
+        "sku", "product_id"
+    ):
+        units[product_id] += int(lines[sku])
+    kept = sorted(units.items(), key=lambda item: (-item[1], item[0]))[: max_products_per_order()]
+    return dict(kept)
+
+
+def _count_pairs(product_ids: list[int]) -> None:
+    pairs = [(a, b) for a in product_ids for b in product_ids if a != b]
+    if not pairs:
+        return
+    table = CoPurchase._meta.db_table
+    values = ", ".join(["(%s, %s, 1)"] * len(pairs))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (product_id, other_id, count) VALUES {values} "
+            f"ON CONFLICT (product_id, other_id) DO UPDATE SET count = {table}.count + 1",
+            [value for pair in pairs for value in pair],
+        )
+
+
+def _add_trend(units: dict[int, int], at: datetime) -> None:
+    """trend ← log(exp(trend) + quantity · 2^(t/half-life)), computed stably as a log-sum-exp
+    (the exponent is clamped: PostgreSQL's exp() raises on underflow, and e^-700 adds nothing).
+    The rows are locked in key order first; then one UPDATE for all of them."""
+    if not units:
+        return
+    base = log_weight(at)
+    ids = sorted(units)
+    table = Product._meta.db_table
+    values = ", ".join(["(%s::bigint, %s::float8)"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE product_id = ANY(%s) ORDER BY product_id FOR UPDATE", [ids])
+        cursor.execute(
+            f"UPDATE {table} AS p SET trend = CASE WHEN p.trend IS NULL THEN v.w "
+            f"ELSE GREATEST(p.trend, v.w) + LN(1 + EXP(-LEAST(ABS(p.trend - v.w), 700))) END "
+            f"FROM (VALUES {values}) AS v(id, w) WHERE p.product_id = v.id",
+            [x for pid in ids for x in (pid, base + math.log(units[pid]))],
+        )
