@@ -58,6 +58,9 @@ class RefundBasis(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order_id", "reference"], name="billing_refund_basis_once")]
 
+    def __str__(self):
+        return f"order {self.order_id} · {self.reference}"
+
 
 class BilledRefund(models.Model):
     """A refund payments made (PaymentRefunded), kept until its credit note is issued
@@ -70,6 +73,9 @@ class BilledRefund(models.Model):
     amount = AmountField()
     currency = CurrencyField()
     refunded_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"refund {self.refund_id} of order {self.order_id}: {self.money}"
 
     @property
     def money(self) -> Money:

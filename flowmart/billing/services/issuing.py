@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..pdf import render_document
 from ..models import BilledOrder, BilledRefund, Document, DocumentLine, RefundBasis, Seller
+from ..pdf import render_document
 from . import numbering
 from .allocation import allocate, share
 from .projections import locked_order
