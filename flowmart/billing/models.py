@@ -11,6 +11,8 @@ from django.db.models import Q
 from flowmart.common.money import AmountField, CurrencyField, Money
 from flowmart.common.roles import SellerStaffBase
 
+INVOICE_REFERENCE = "order"  # an order's invoice; a credit note's reference names its refund
+
 
 class ImmutableDocument(Exception):
     """An issued invoice or credit note was asked to change: correct it with a credit note."""

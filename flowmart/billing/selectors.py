@@ -9,9 +9,7 @@ from rest_framework.exceptions import NotFound
 from flowmart.common import roles
 from flowmart.contracts.orders import read_guest_order_token
 
-from .models import BilledOrder, Document, DocumentLine, SellerStaff
-
-INVOICE_REFERENCE = "order"
+from .models import INVOICE_REFERENCE, BilledOrder, Document, DocumentLine, SellerStaff
 
 
 def documents_of(customer_id: int) -> QuerySet[Document]:

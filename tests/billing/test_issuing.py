@@ -149,10 +149,20 @@ def test_an_amendment_refund_after_payment_is_credited_on_the_removed_units():
     paid_order(1)
     kept = (line("MUG-1", 2, "19.99", discount="4.00", tax="2.88"),)
     deliver(amended(1, "am-1", kept, [("TEA-1", -1)], new_total="43.85"))
-    deliver(refunded(1, 11, "5.40", reason="amendment", reference="am-1"))
+    deliver(refunded(1, 11, "5.40", reason="order_amended", reference="amendment-am-1"))  # payments' reference
     note = Document.objects.get(kind="credit_note")
     assert lines_of(note) == [("TEA-1", 1, D("5.00"), D("0.00"), D("0.40"), D("5.40"))]
     assert invoice_of(1).total == D("49.25")  # the invoice stays as issued
+
+
+def test_an_amendment_refund_overtaking_its_amendment_waits_for_it():
+    paid_order(1)
+    deliver(refunded(1, 11, "5.40", reason="order_amended", reference="amendment-am-2"))
+    assert not Document.objects.filter(kind="credit_note").exists()
+    kept = (line("MUG-1", 2, "19.99", discount="4.00", tax="2.88"),)
+    deliver(amended(1, "am-2", kept, [("TEA-1", -1)], new_total="43.85"))
+    note = Document.objects.get(kind="credit_note")
+    assert lines_of(note) == [("TEA-1", 1, D("5.00"), D("0.00"), D("0.40"), D("5.40"))]
 
 
 def test_a_partial_refund_without_lines_is_one_amount_with_proportional_tax():

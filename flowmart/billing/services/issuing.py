@@ -11,14 +11,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..models import BilledOrder, BilledRefund, Document, DocumentLine, RefundBasis, Seller
+from ..models import INVOICE_REFERENCE, BilledOrder, BilledRefund, Document, DocumentLine, RefundBasis, Seller
 from ..pdf import render_document
 from . import numbering
 from .allocation import allocate, share
 from .projections import locked_order
 
 logger = logging.getLogger("flowmart.billing")
-INVOICE_REFERENCE = "order"
+AMENDMENT_REFUND_PREFIX = "amendment-"
 ZERO = Decimal(0)
 
 
@@ -37,6 +37,8 @@ def settle(order_id: int) -> list[Document]:
             reference = f"refund-{refund.refund_id}"
             if Document.objects.filter(order_id=order_id, kind="credit_note", reference=reference).exists():
                 continue
+            if _awaits_amendment(order_id, refund.reference):
+                continue  # issued when the OrderAmended behind it arrives
             lines = credit_lines(invoice, refund)
             if not lines:
                 logger.warning(
@@ -102,8 +104,8 @@ def credit_lines(invoice: Document, refund: BilledRefund) -> list[dict]:
     if amount < refund.amount:
         logger.warning("refund %s exceeds what %s has left to credit; capped", refund.refund_id, invoice)
     invoiced = list(invoice.lines.all())
-    basis = RefundBasis.objects.filter(order_id=invoice.order_id, reference=refund.reference).first()
-    if basis is not None and refund.reference:
+    basis = _basis_of(invoice.order_id, refund.reference)
+    if basis is not None:
         lines = _over_lines(invoiced, basis.lines, amount, invoice.currency)
         if lines:
             return lines
@@ -114,6 +116,24 @@ def credit_lines(invoice: Document, refund: BilledRefund) -> list[dict]:
     tax = share(invoice.tax, amount, invoice.total, invoice.currency)
     name = f"Refund ({refund.reason})" if refund.reason else "Refund"
     return [_line("", name, None, 1, amount - tax, amount - tax, ZERO, tax)]
+
+
+def _basis_of(order_id: int, reference: str) -> RefundBasis | None:
+    """The lines a refund is about: its reference is the return id (RefundRequested), or
+    "amendment-<amendment id>" for the refund payments makes when an amendment lowers the total."""
+    if not reference:
+        return None
+    keys = {reference, reference.removeprefix(AMENDMENT_REFUND_PREFIX)}
+    return RefundBasis.objects.filter(order_id=order_id, reference__in=keys).first()
+
+
+def _awaits_amendment(order_id: int, reference: str) -> bool:
+    """An amendment's refund can overtake the OrderAmended that caused it (each subscriber runs
+    on its own): wait for the amendment, which says which units the refund is about."""
+    if not reference.startswith(AMENDMENT_REFUND_PREFIX):
+        return False
+    amendment_id = reference.removeprefix(AMENDMENT_REFUND_PREFIX)
+    return not RefundBasis.objects.filter(order_id=order_id, reference=amendment_id).exists()
 
 
 def _over_lines(invoiced: list[DocumentLine], wanted: list[dict], amount: Decimal, currency: str) -> list[dict]:

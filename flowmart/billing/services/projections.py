@@ -73,9 +73,10 @@ def record_amended(ev: OrderAmended) -> None:
         order.total = ev.new_total.amount
         order.currency = order.currency or ev.new_total.currency
     order.save()
-    removed = [{"sku": c.sku, "quantity": -c.quantity} for c in ev.changes if c.quantity < 0]
-    if removed:
-        _basis(ev.order_id, ev.amendment_id, removed)
+    # Recorded even when nothing was removed: it also says the amendment is known (see issuing).
+    _basis(
+        ev.order_id, ev.amendment_id, [{"sku": c.sku, "quantity": -c.quantity} for c in ev.changes if c.quantity < 0]
+    )
 
 
 def record_return(ev: ReturnRequested) -> None:
