@@ -2,15 +2,16 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from flowmart.common.money import Money
+from flowmart.common.serializers import MoneyField as SharedMoneyField
 
 from ..models import Document, DocumentLine
 
 
-class MoneyField(serializers.Field):
-    """`{"amount": "12.50", "currency": "USD"}` from an amount column and the document's currency."""
+class MoneyField(SharedMoneyField):
+    """The shared `{"amount", "currency"}` (and its schema), read from an amount column of a
+    document or line and the document's currency."""
 
     def __init__(self, **kwargs):
-        kwargs["read_only"] = True
         super().__init__(source="*", **kwargs)
 
     def bind(self, field_name, parent):
@@ -38,7 +39,12 @@ class DocumentSerializer(serializers.ModelSerializer):
     discount = MoneyField()
     tax = MoneyField()
     total = MoneyField()
-    credits = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="the credited invoice")
+    credits = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text="a credit note: the number of the invoice it credits",
+    )
     lines = DocumentLineSerializer(many=True, read_only=True)
     pdf_url = serializers.SerializerMethodField()
 
