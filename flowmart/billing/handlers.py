@@ -10,7 +10,7 @@ import logging
 
 from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
 from flowmart.contracts.orders import OrderAmended, OrderClaimed, OrderConfirmed, OrderStatusChanged, ReturnRequested
-from flowmart.contracts.payments import PaymentRefunded
+from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
 
 from .models import SellerStaff
 from .services import issuing, projections
@@ -39,6 +39,13 @@ def invoice_paid_order(event: OrderStatusChanged) -> None:
     issuing.settle(event.order_id)
 
 
+def invoice_amendment_charge(event: PaymentProcessed) -> None:
+    """An amendment's extra charge after the invoice: a supplementary invoice."""
+    if event.amendment_id:
+        projections.record_amendment_charge(event)
+        issuing.settle(event.order_id)
+
+
 def note_return(event: ReturnRequested) -> None:
     projections.record_return(event)
 
@@ -62,6 +69,7 @@ SUBSCRIBERS = {
     OrderAmended: [note_amendment],
     OrderClaimed: [note_owner],
     OrderStatusChanged.where(status="paid"): [invoice_paid_order],
+    PaymentProcessed.where(status="succeeded"): [invoice_amendment_charge],
     ReturnRequested: [note_return],
     PaymentRefunded: [credit_refund],
     ProductPublished: [note_seller],

@@ -40,6 +40,7 @@ class BilledOrder(models.Model):
     total = AmountField(null=True, blank=True)
     lines_as_of = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True, help_text="when billing learned the order was paid")
+    invoiced_as_of = models.DateTimeField(null=True, blank=True, help_text="lines_as_of of the lines invoiced")
 
     def __str__(self):
         return self.order_number or f"order {self.order_id}"
@@ -56,6 +57,7 @@ class RefundBasis(models.Model):
     order_id = models.BigIntegerField()
     reference = models.CharField(max_length=255)
     lines = models.JSONField(help_text="[{sku, quantity}] with positive quantities")
+    as_of = models.DateTimeField(null=True, blank=True, help_text="amendments: when it was made (OrderAmended)")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order_id", "reference"], name="billing_refund_basis_once")]
@@ -82,6 +84,25 @@ class BilledRefund(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount, self.currency)
+
+
+class AmendmentCharge(models.Model):
+    """An amendment's extra charge (PaymentProcessed with its amendment id): the order's invoice
+    was issued without it, so it gets a supplementary invoice (unless the invoice holds it)."""
+
+    order_id = models.BigIntegerField()
+    amendment_id = models.CharField(max_length=64)
+    amount = AmountField()
+    currency = CurrencyField()
+    charged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order_id", "amendment_id"], name="billing_amendment_charge_once")
+        ]
+
+    def __str__(self):
+        return f"amendment {self.amendment_id} of order {self.order_id}: {self.amount} {self.currency}"
 
 
 class Seller(models.Model):

@@ -17,7 +17,7 @@ from flowmart.contracts.orders import (
     OrderStatusChanged,
     ReturnRequested,
 )
-from flowmart.contracts.payments import PaymentRefunded
+from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
 from flowmart.events.registry import subscribers_for
 
 ADDRESS = Address(
@@ -133,3 +133,14 @@ def paid_order(order_id, **kwargs):
     """An order confirmed and paid, as billing hears of it."""
     deliver(confirmed(order_id, **kwargs))
     deliver(paid(order_id, customer_id=kwargs.get("customer_id", 7), email=kwargs.get("email", "ada@example.com")))
+
+
+def amendment_charged(order_id, amendment_id, amount):
+    return PaymentProcessed(
+        order_id=order_id,
+        payment_id=order_id,
+        status="succeeded",
+        amount=usd(amount),
+        provider="dummy",
+        amendment_id=amendment_id,
+    )

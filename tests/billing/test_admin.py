@@ -74,6 +74,7 @@ def test_seller_staff_see_only_documents_with_their_lines_and_only_their_amounts
     north = staff["north"].get("/admin/billing/invoice/").content.decode()
     assert documents[1].number in north and documents[2].number in north and documents[3].number not in north
     assert "38.86 USD" in north and "49.25 USD" not in north  # their line of the mixed invoice, not its total
+    assert "/admin/billing/creditnote/" in north  # in their sidebar
     page = staff["north"].get(f"/admin/billing/invoice/{documents[1].pk}/change/").content.decode()
     assert "MUG-1" in page and "TEA-1" not in page and "49.25" not in page
     acme = staff["acme"].get(f"/admin/billing/invoice/{documents[1].pk}/change/").content.decode()

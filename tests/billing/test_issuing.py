@@ -10,6 +10,7 @@ from flowmart.billing.models import Document, DocumentLine, ImmutableDocument
 from flowmart.contracts.orders import OrderLine
 from tests.billing.conftest import (
     amended,
+    amendment_charged,
     claimed,
     confirmed,
     deliver,
@@ -214,3 +215,31 @@ def test_issued_documents_never_change():
     with pytest.raises(ImmutableDocument):
         DocumentLine.objects.filter(pk=first.pk).update(total=D("0"))
     assert invoice_of(1).total == D("49.25")
+
+
+def test_an_amendment_charged_after_the_invoice_gets_a_supplementary_invoice():
+    paid_order(1)
+    more = (line("MUG-1", 3, "19.99", discount="6.00", tax="4.32"), line("TEA-1", 1, "5.00", seller_id=2, tax="0.40"))
+    deliver(amendment_charged(1, "am-3", "21.43"))  # may overtake the amendment: waits for it
+    assert Document.objects.filter(kind="invoice").count() == 1
+    deliver(amended(1, "am-3", more, [("MUG-1", 1)], new_total="70.68"))
+    deliver(amendment_charged(1, "am-3", "21.43"))  # redelivered: nothing more
+    main, extra = Document.objects.filter(kind="invoice").order_by("number")
+    assert main.total == D("49.25") and extra.number == f"INV-{YEAR}-000002"
+    assert extra.reference == "amendment-am-3" and extra.reason == "order_amended"
+    # tax in proportion to the amended order's: 21.43 × 4.72 / 70.68 = 1.43
+    assert lines_of(extra) == [("", 1, D("20.00"), D("0.00"), D("1.43"), D("21.43"))]
+    assert_sums(extra)
+    deliver(refunded(1, 20, "70.68", reason="order_cancelled", fully=True))
+    [note] = Document.objects.filter(kind="credit_note")
+    assert note.total == D("70.68")  # the cancellation credits both invoices
+
+
+def test_an_amendment_before_the_invoice_needs_no_supplement():
+    deliver(confirmed(1))
+    more = (line("MUG-1", 3, "19.99", discount="6.00", tax="4.32"), line("TEA-1", 1, "5.00", seller_id=2, tax="0.40"))
+    deliver(amended(1, "am-4", more, [("MUG-1", 1)], new_total="70.68"))
+    deliver(paid(1))
+    deliver(amendment_charged(1, "am-4", "21.43"))
+    [invoice] = Document.objects.filter(kind="invoice")
+    assert invoice.total == D("70.68")

@@ -60,3 +60,17 @@ def test_paid_amended_and_cancelled_order_is_invoiced_and_credited(shop):
     assert sum(amount(n["total"]) for n in notes) == amount(invoice["total"])  # everything credited
     assert len(documents(buyer)["invoice"]) == 1  # the invoice itself never changed
     assert stranger.get("/api/v1/invoices/").json()["count"] == 0
+
+
+def test_an_amendment_raising_a_paid_orders_total_gets_a_supplementary_invoice(shop):
+    buyer = register()
+    placed = checkout(buyer, {"FLOW-RED": 1})
+    order_id = placed["order_id"]
+    amended = buyer.post(f"/api/v1/orders/{order_id}/amend/", {"lines": [{"sku": "FLOW-RED", "quantity": 3}]})
+    assert amended.status_code == 200, amended.content
+    now = order(buyer, order_id)
+    assert now["payment_status"] == "paid" and len(now["lines"]) == 1
+    main, extra = documents(buyer)["invoice"]
+    assert extra["reason"] == "order_amended" and amount(extra["total"]) == Decimal("40.00")  # 2 × 20.00 more
+    assert amount(main["total"]) + amount(extra["total"]) == amount(now["totals"]["total"])
+    assert buyer.get(f"/api/v1/orders/{order_id}/invoice/").status_code == 200  # still the order's invoice

@@ -11,7 +11,16 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from ..models import INVOICE_REFERENCE, BilledOrder, BilledRefund, Document, DocumentLine, RefundBasis, Seller
+from ..models import (
+    INVOICE_REFERENCE,
+    AmendmentCharge,
+    BilledOrder,
+    BilledRefund,
+    Document,
+    DocumentLine,
+    RefundBasis,
+    Seller,
+)
 from ..pdf import render_document
 from . import numbering
 from .allocation import allocate, share
@@ -24,29 +33,61 @@ ZERO = Decimal(0)
 
 def settle(order_id: int) -> list[Document]:
     """Issue what is due for the order; returns the documents issued now."""
-    issued = []
     with transaction.atomic():
         order = locked_order(order_id)
         if order.paid_at is None or not order.lines_known:
-            return issued
+            return []
         invoice = Document.objects.filter(order_id=order_id, kind="invoice", reference=INVOICE_REFERENCE).first()
+        issued = []
         if invoice is None:
             invoice = _issue(order, "invoice", INVOICE_REFERENCE, invoice_lines(order))
+            order.invoiced_as_of = order.lines_as_of
+            order.save(update_fields=["invoiced_as_of"])
             issued.append(invoice)
-        for refund in BilledRefund.objects.filter(order_id=order_id).order_by("refunded_at", "refund_id"):
-            reference = f"refund-{refund.refund_id}"
-            if Document.objects.filter(order_id=order_id, kind="credit_note", reference=reference).exists():
-                continue
-            if _awaits_amendment(order_id, refund.reference):
-                continue  # issued when the OrderAmended behind it arrives
-            lines = credit_lines(invoice, refund)
-            if not lines:
-                logger.warning(
-                    "refund %s of order %s: nothing left to credit on %s", refund.refund_id, order_id, invoice
-                )
-                continue
-            issued.append(_issue(order, "credit_note", reference, lines, credits=invoice, reason=refund.reason))
+        issued += _supplements(order)
+        issued += _credit_notes(order, invoice)
     return issued
+
+
+def _supplements(order: BilledOrder) -> list[Document]:
+    """A supplementary invoice per amendment charged after the invoice was issued without it."""
+    issued = []
+    for charge in AmendmentCharge.objects.filter(order_id=order.order_id).order_by("charged_at", "id"):
+        reference = f"{AMENDMENT_REFUND_PREFIX}{charge.amendment_id}"
+        if Document.objects.filter(order_id=order.order_id, kind="invoice", reference=reference).exists():
+            continue
+        amendment = RefundBasis.objects.filter(order_id=order.order_id, reference=charge.amendment_id).first()
+        if amendment is None or amendment.as_of is None:
+            continue  # issued when the OrderAmended behind it arrives
+        if order.invoiced_as_of is not None and amendment.as_of <= order.invoiced_as_of:
+            continue  # the invoice was issued from the amended lines: it already holds the charge
+        issued.append(_issue(order, "invoice", reference, supplement_lines(order, charge), reason="order_amended"))
+    return issued
+
+
+def _credit_notes(order: BilledOrder, invoice: Document) -> list[Document]:
+    issued = []
+    for refund in BilledRefund.objects.filter(order_id=order.order_id).order_by("refunded_at", "refund_id"):
+        reference = f"refund-{refund.refund_id}"
+        if Document.objects.filter(order_id=order.order_id, kind="credit_note", reference=reference).exists():
+            continue
+        if _awaits_amendment(order.order_id, refund.reference):
+            continue  # issued when the OrderAmended behind it arrives
+        lines = credit_lines(invoice, refund)
+        if not lines:
+            logger.warning("refund %s of order %s: nothing left to credit", refund.refund_id, order.order_id)
+            continue
+        issued.append(_issue(order, "credit_note", reference, lines, credits=invoice, reason=refund.reason))
+    return issued
+
+
+def supplement_lines(order: BilledOrder, charge: AmendmentCharge) -> list[dict]:
+    """The extra charge as one amount, with the amended order's tax shown proportionally."""
+    lines = invoice_lines(order)
+    tax = share(
+        sum((x["tax"] for x in lines), ZERO), charge.amount, sum((x["total"] for x in lines), ZERO), order.currency
+    )
+    return [_line("", "Order amendment", None, 1, charge.amount - tax, charge.amount - tax, ZERO, tax)]
 
 
 def _line(sku, name, seller_id, quantity, unit_price, amount, discount, tax) -> dict:
@@ -97,21 +138,23 @@ def credit_lines(invoice: Document, refund: BilledRefund) -> list[dict]:
     """The refund as credit-note lines: split over the invoice lines it is about (a return's
     or an amendment's units), the whole invoice mirrored for a full refund, else one amount
     with the invoice's tax rate shown proportionally. Never more than is left to credit."""
-    credited = invoice.credit_notes.aggregate(s=Sum("total"))["s"] or ZERO
-    amount = min(refund.amount, invoice.total - credited)
+    documents = Document.objects.filter(order_id=invoice.order_id)
+    invoiced = documents.filter(kind="invoice").aggregate(s=Sum("total"))["s"] or ZERO  # supplements included
+    credited = documents.filter(kind="credit_note").aggregate(s=Sum("total"))["s"] or ZERO
+    amount = min(refund.amount, invoiced - credited)
     if amount <= 0:
         return []
     if amount < refund.amount:
-        logger.warning("refund %s exceeds what %s has left to credit; capped", refund.refund_id, invoice)
-    invoiced = list(invoice.lines.all())
+        logger.warning("refund %s exceeds what order %s has left to credit; capped", refund.refund_id, invoice.order_id)
+    on_invoice = list(invoice.lines.all())
     basis = _basis_of(invoice.order_id, refund.reference)
     if basis is not None:
-        lines = _over_lines(invoiced, basis.lines, amount, invoice.currency)
+        lines = _over_lines(on_invoice, basis.lines, amount, invoice.currency)
         if lines:
             return lines
     if credited == 0 and amount == invoice.total:
         return [
-            _line(x.sku, x.name, x.seller_id, x.quantity, x.unit_price, x.amount, x.discount, x.tax) for x in invoiced
+            _line(x.sku, x.name, x.seller_id, x.quantity, x.unit_price, x.amount, x.discount, x.tax) for x in on_invoice
         ]
     tax = share(invoice.tax, amount, invoice.total, invoice.currency)
     name = f"Refund ({refund.reason})" if refund.reason else "Refund"

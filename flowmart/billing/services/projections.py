@@ -7,9 +7,9 @@ from datetime import datetime
 
 from flowmart.contracts.catalog import ProductPublished
 from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderLine, ReturnRequested
-from flowmart.contracts.payments import PaymentRefunded
+from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
 
-from ..models import BilledOrder, BilledRefund, RefundBasis, Seller
+from ..models import AmendmentCharge, BilledOrder, BilledRefund, RefundBasis, Seller
 
 
 def locked_order(order_id: int) -> BilledOrder:
@@ -74,18 +74,32 @@ def record_amended(ev: OrderAmended) -> None:
         order.currency = order.currency or ev.new_total.currency
     order.save()
     # Recorded even when nothing was removed: it also says the amendment is known (see issuing).
-    _basis(
-        ev.order_id, ev.amendment_id, [{"sku": c.sku, "quantity": -c.quantity} for c in ev.changes if c.quantity < 0]
-    )
+    removed = [{"sku": c.sku, "quantity": -c.quantity} for c in ev.changes if c.quantity < 0]
+    _basis(ev.order_id, ev.amendment_id, removed, as_of=ev.occurred_at)
 
 
 def record_return(ev: ReturnRequested) -> None:
     _basis(ev.order_id, ev.return_id, [{"sku": x.sku, "quantity": x.quantity} for x in ev.lines if x.quantity > 0])
 
 
-def _basis(order_id: int, reference: str, lines: list[dict]) -> None:
+def _basis(order_id: int, reference: str, lines: list[dict], as_of=None) -> None:
     RefundBasis.objects.bulk_create(
-        [RefundBasis(order_id=order_id, reference=reference, lines=lines)], ignore_conflicts=True
+        [RefundBasis(order_id=order_id, reference=reference, lines=lines, as_of=as_of)], ignore_conflicts=True
+    )
+
+
+def record_amendment_charge(ev: PaymentProcessed) -> None:
+    AmendmentCharge.objects.bulk_create(
+        [
+            AmendmentCharge(
+                order_id=ev.order_id,
+                amendment_id=ev.amendment_id,
+                amount=ev.amount.amount,
+                currency=ev.amount.currency,
+                charged_at=ev.occurred_at,
+            )
+        ],
+        ignore_conflicts=True,
     )
 
 
