@@ -1,7 +1,8 @@
 """Issuing invoices and credit notes. `settle(order_id)` is the one entry point: it issues
 whatever the order is due and does not have yet (its invoice once it is paid and its lines are
-known, then a credit note per refund), so events may arrive in any order and any number of
-times. Each document is unique per (order, kind, reference) and numbered without gaps."""
+known, a supplementary invoice per amendment charged after that, a credit note per refund), so
+events may arrive in any order and any number of times. Each document is unique per (order,
+kind, reference) and numbered without gaps."""
 
 import logging
 from decimal import Decimal
