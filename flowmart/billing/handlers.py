@@ -1,4 +1,77 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
-Names are stable ("billing.<function>"): never rename one once written."""
+Names are stable ("billing.<function>"): never rename one once written.
 
-SUBSCRIBERS: dict = {}
+Billing learns everything from events. Each subscriber records what it heard, then asks
+`settle` to issue whatever the order is now due: the invoice once the order is paid and its
+lines are known (whichever arrives last issues it), a credit note per refund. Redelivery
+issues nothing twice (a document is unique per order, kind and reference)."""
+
+import logging
+
+from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
+from flowmart.contracts.orders import OrderAmended, OrderClaimed, OrderConfirmed, OrderStatusChanged, ReturnRequested
+from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
+
+from .models import SellerStaff
+from .services import issuing, projections
+
+logger = logging.getLogger(__name__)
+
+
+def note_order(event: OrderConfirmed) -> None:
+    projections.record_confirmed(event)
+    issuing.settle(event.order_id)
+
+
+def note_amendment(event: OrderAmended) -> None:
+    projections.record_amended(event)
+    issuing.settle(event.order_id)
+
+
+def note_owner(event: OrderClaimed) -> None:
+    projections.record_claimed(event.order_id, event.customer_id)
+
+
+def invoice_paid_order(event: OrderStatusChanged) -> None:
+    projections.record_paid(
+        event.order_id, event.order_number, event.customer_id, event.customer_email, event.occurred_at
+    )
+    issuing.settle(event.order_id)
+
+
+def invoice_amendment_charge(event: PaymentProcessed) -> None:
+    """An amendment's extra charge after the invoice: a supplementary invoice."""
+    if event.amendment_id:
+        projections.record_amendment_charge(event)
+        issuing.settle(event.order_id)
+
+
+def note_return(event: ReturnRequested) -> None:
+    projections.record_return(event)
+
+
+def credit_refund(event: PaymentRefunded) -> None:
+    projections.record_refund(event)
+    issuing.settle(event.order_id)
+
+
+def note_seller(event: ProductPublished) -> None:
+    projections.record_seller(event)
+
+
+def keep_seller_staff(event: SellerStaffChanged) -> None:
+    if not SellerStaff.apply(event.user_id, event.seller_ids, event.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
+
+
+SUBSCRIBERS = {
+    OrderConfirmed: [note_order],
+    OrderAmended: [note_amendment],
+    OrderClaimed: [note_owner],
+    OrderStatusChanged.where(status="paid"): [invoice_paid_order],
+    PaymentProcessed.where(status="succeeded"): [invoice_amendment_charge],
+    ReturnRequested: [note_return],
+    PaymentRefunded: [credit_refund],
+    ProductPublished: [note_seller],
+    SellerStaffChanged: [keep_seller_staff],
+}

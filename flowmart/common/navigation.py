@@ -44,6 +44,8 @@ NAVIGATION = [
             _item("Payments", "payments", "admin:payments_payment_changelist"),
             _item("Fraud review", "gpp_maybe", "admin:payments_paymentunderreview_changelist"),
             _item("Refunds", "undo", "admin:payments_refund_changelist"),
+            _both("Invoices", "description", "admin:billing_invoice_changelist"),
+            _both("Credit notes", "request_quote", "admin:billing_creditnote_changelist"),
         ],
     },
     {

@@ -1,0 +1,146 @@
+"""What billing keeps from other contexts' events. Every function tolerates redelivery and
+any arrival order: rows are upserts, lines only move forward in time (`lines_as_of`), an owner
+once known is never forgotten, and refunds are keyed by payments' refund id."""
+
+import dataclasses
+from datetime import datetime
+
+from flowmart.contracts.catalog import ProductPublished
+from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderLine, ReturnRequested
+from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
+
+from ..models import AmendmentCharge, BilledOrder, BilledRefund, RefundBasis, Seller
+
+
+def locked_order(order_id: int) -> BilledOrder:
+    """The order's row, created if unheard of, locked for the rest of the transaction (every
+    writer of one order queues here, so issuing sees one consistent state)."""
+    BilledOrder.objects.bulk_create([BilledOrder(order_id=order_id)], ignore_conflicts=True)
+    return BilledOrder.objects.select_for_update().get(order_id=order_id)
+
+
+def _money(value) -> str | None:
+    return None if value is None else str(value.amount)
+
+
+def line_dict(line: OrderLine) -> dict:
+    return {
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unit_price": _money(line.unit_price),
+        "seller_id": line.seller_id,
+        "discount": _money(line.discount),
+        "tax": _money(line.tax),
+    }
+
+
+def _take_lines(order: BilledOrder, lines, as_of: datetime) -> bool:
+    """Replace the order's lines unless what is stored is as new or newer."""
+    if order.lines_as_of is not None and order.lines_as_of >= as_of:
+        return False
+    order.lines = [line_dict(line) for line in lines]
+    order.lines_as_of = as_of
+    return True
+
+
+def record_confirmed(ev: OrderConfirmed) -> None:
+    order = locked_order(ev.order_id)
+    order.order_number = ev.order_number
+    order.customer_email = ev.customer_email
+    if ev.customer_id is not None:  # a guest's order may have been claimed already (OrderClaimed first)
+        order.customer_id = ev.customer_id
+    order.shipping_address = dataclasses.asdict(ev.shipping_address)
+    order.shipping_method = ev.shipping_method
+    order.currency = ev.total.currency
+    if _take_lines(order, ev.lines, ev.occurred_at):
+        order.shipping, order.discount, order.tax = (_amount(ev.shipping), _amount(ev.discount), _amount(ev.tax))
+        order.total = ev.total.amount
+    order.save()
+
+
+def _amount(money):
+    return None if money is None else money.amount
+
+
+def record_amended(ev: OrderAmended) -> None:
+    """New lines and total; the units it took away are the basis of the amendment's refund."""
+    order = locked_order(ev.order_id)
+    if _take_lines(order, ev.lines, ev.occurred_at):
+        # OrderAmended carries per-line discount and tax but no order-level split: the shipping
+        # line is what the new total holds beyond the lines (see issuing.invoice_lines).
+        order.shipping = order.discount = order.tax = None
+        order.total = ev.new_total.amount
+        order.currency = order.currency or ev.new_total.currency
+    order.save()
+    # Recorded even when nothing was removed: it also says the amendment is known (see issuing).
+    removed = [{"sku": c.sku, "quantity": -c.quantity} for c in ev.changes if c.quantity < 0]
+    _basis(ev.order_id, ev.amendment_id, removed, as_of=ev.occurred_at)
+
+
+def record_return(ev: ReturnRequested) -> None:
+    _basis(ev.order_id, ev.return_id, [{"sku": x.sku, "quantity": x.quantity} for x in ev.lines if x.quantity > 0])
+
+
+def _basis(order_id: int, reference: str, lines: list[dict], as_of=None) -> None:
+    RefundBasis.objects.bulk_create(
+        [RefundBasis(order_id=order_id, reference=reference, lines=lines, as_of=as_of)], ignore_conflicts=True
+    )
+
+
+def record_amendment_charge(ev: PaymentProcessed) -> None:
+    AmendmentCharge.objects.bulk_create(
+        [
+            AmendmentCharge(
+                order_id=ev.order_id,
+                amendment_id=ev.amendment_id,
+                amount=ev.amount.amount,
+                currency=ev.amount.currency,
+                charged_at=ev.occurred_at,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def record_claimed(order_id: int, customer_id: int) -> None:
+    order = locked_order(order_id)
+    order.customer_id = customer_id
+    order.save(update_fields=["customer_id"])
+
+
+def record_paid(order_id: int, number: str, customer_id: int | None, email: str, at: datetime) -> None:
+    order = locked_order(order_id)
+    order.paid_at = order.paid_at or at
+    order.order_number = order.order_number or number
+    order.customer_email = order.customer_email or email
+    if order.customer_id is None:
+        order.customer_id = customer_id
+    order.save()
+
+
+def record_refund(ev: PaymentRefunded) -> None:
+    BilledRefund.objects.bulk_create(
+        [
+            BilledRefund(
+                order_id=ev.order_id,
+                refund_id=ev.refund_id,
+                reference=ev.reference,
+                reason=ev.reason,
+                amount=ev.amount.amount,
+                currency=ev.amount.currency,
+                refunded_at=ev.occurred_at,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def record_seller(ev: ProductPublished) -> None:
+    updated = Seller.objects.filter(seller_id=ev.seller_id, as_of__lt=ev.occurred_at).update(
+        name=ev.seller_name, as_of=ev.occurred_at
+    )
+    if not updated:
+        Seller.objects.bulk_create(
+            [Seller(seller_id=ev.seller_id, name=ev.seller_name, as_of=ev.occurred_at)], ignore_conflicts=True
+        )

@@ -1,0 +1,58 @@
+"""The PDF as issued: number, parties, lines and totals in the document's currency, and long
+invoices running onto further pages with the column headings repeated."""
+
+import re
+
+import pytest
+
+from flowmart.billing.models import Document
+from flowmart.contracts.catalog import ProductPublished
+from tests.billing.conftest import deliver, line, paid_order, refunded
+
+pytestmark = pytest.mark.django_db
+
+
+def shown(text: str) -> bytes:
+    """`text` as a PDF string literal holds it (parentheses escaped)."""
+    return text.replace("(", "\\(").replace(")", "\\)").encode()
+
+
+def content(document) -> bytes:
+    with document.pdf.open("rb") as f:
+        return f.read()
+
+
+def test_the_invoice_pdf_names_sellers_buyer_lines_and_totals():
+    deliver(
+        ProductPublished(
+            product_id=1, product_name="Mug", slug="mug", seller_id=1, seller_slug="north",
+            seller_name="North Goods", category_slug="mugs", variants=(),
+        )
+    )  # fmt: skip
+    paid_order(1)
+    invoice = Document.objects.get(kind="invoice")
+    pdf = content(invoice)
+    assert pdf.startswith(b"%PDF")
+    for text in (invoice.number, "FM-000001", "North Goods", "Seller 2", "Ada Lovelace", "ada@example.com"):
+        assert shown(text) in pdf, text
+    for text in ("MUG-1 name (MUG-1)", "19.99 USD", "4.00 USD", "2.88 USD", "38.86 USD", "Shipping (standard)"):
+        assert shown(text) in pdf, text
+    assert b"(Total) Tj" in pdf and b"49.25 USD" in pdf
+    assert invoice.pdf.name.endswith(f"{invoice.number}.pdf")
+
+
+def test_a_credit_note_pdf_names_the_invoice_it_credits():
+    paid_order(1)
+    deliver(refunded(1, 10, "10.00"))
+    note = Document.objects.get(kind="credit_note")
+    pdf = content(note)
+    assert b"CREDIT NOTE" in pdf and note.number.encode() in pdf and note.credits.number.encode() in pdf
+    assert shown("Refund (operations)") in pdf and b"10.00 USD" in pdf
+
+
+def test_a_long_invoice_runs_onto_more_pages():
+    many = tuple(line(f"SKU-{i:03d}", 1, "1.00") for i in range(80))
+    paid_order(1, lines=many, shipping="0", discount="0", tax="0")
+    pdf = content(Document.objects.get(kind="invoice"))
+    assert int(re.search(rb"/Count (\d+)", pdf).group(1)) >= 2  # the page tree's page count
+    assert b"SKU-000" in pdf and b"SKU-079" in pdf and b"80.00 USD" in pdf
