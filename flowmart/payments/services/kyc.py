@@ -27,15 +27,18 @@ def status_of(account: ConnectAccount) -> str:
 
 
 def _decide(seller: SellerAccount, status: str, source: str, by: str, reason: str) -> KycDecision | None:
-    """Record and publish a change (call with the seller row locked)."""
+    """Record and publish a change (call with the seller row locked). Operations' decisions are
+    kept even when they confirm the status (who looked, and why); Stripe's only when it changes."""
     previous = seller.kyc_status
     seller.kyc_status, seller.kyc_updated_at = status, timezone.now()
     seller.save()
-    if previous == status:
+    if previous == status and source == KycDecision.Source.STRIPE:
         return None
     decision = KycDecision.objects.create(
         seller=seller, status=status, previous_status=previous, source=source, decided_by=by[:150], reason=reason[:500]
     )
+    if previous == status:
+        return decision
     publish(
         SellerVerificationChanged(
             seller_id=seller.seller_id, status=status, previous_status=previous, source=source, reason=reason
@@ -44,7 +47,7 @@ def _decide(seller: SellerAccount, status: str, source: str, by: str, reason: st
     return decision
 
 
-def set_by_operations(seller_id: int, status: str, staff: str, reason: str) -> KycDecision | None:
+def set_by_operations(seller_id: int, status: str, staff: str, reason: str) -> KycDecision:
     """Operations verified (or unverified, rejected) a seller themselves: who and why are kept."""
     reason = (reason or "").strip()
     if status not in KycStatus.values:
