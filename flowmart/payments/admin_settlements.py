@@ -21,7 +21,7 @@ from flowmart.common.errors import ApiError
 from . import statements
 from .gateways import GatewayError, ProviderRefused, ProviderUnavailable
 from .models import KycDecision, KycStatus, Payout, SellerAccount, SettlementStaff
-from .services import kyc, payouts
+from .services import kyc, payouts, settlements
 
 
 def _mine(request, queryset, field="seller_id"):
@@ -187,6 +187,8 @@ class BankTransferForm(forms.ModelForm):
             self.add_error("reference", "The bank transfer's reference is required.")
         if seller is not None and not seller.verified:
             raise forms.ValidationError(f"{seller} is not verified (KYC {seller.kyc_status}): no payout before it.")
+        if seller is not None:
+            settlements.release_matured(seller_id=seller.seller_id)  # what passed its hold is payable now
         if seller is not None and currency and payouts.balance(seller.seller_id, currency) <= 0:
             raise forms.ValidationError(f"{seller} has nothing available in {currency}.")
         return data

@@ -12,8 +12,9 @@ whatever else the total holds (shipping: platform:shipping).
     release  : Dr seller:<id>:pending        Cr seller:<id>:available      (after the hold)
 
 The sale allocates what was captured over the components; refunds and lost disputes take back
-the same proportions of it (refunds name no lines, so a refund is split over the order's
-components proportionally, to the cent, largest remainder first). Both are computed on the
+from the lines' components (refunds name no lines, so a refund is split over the sellers'
+shares, their commission and the tax proportionally, to the cent, largest remainder first),
+and from shipping only what exceeds the lines (returns refund lines, not shipping). Both are computed on the
 cumulative amounts, so repeated or partial postings never drift by a cent and a full refund
 takes back exactly what was credited, commission included (no commission on refunded sales).
 """
@@ -186,7 +187,7 @@ def _sync_reversals(payment: Payment, sale: dict) -> None:
     refunded, lost = payment.refunded_amount, _lost(payment)
     if (refunded, lost) == (done_refunds, done_disputes):
         return
-    target = split(refunded + lost, {k: v for k, v in sale.items() if v > 0}, currency)
+    target = reversal_shares(refunded + lost, sale, currency)
     booked = _booked(order_id, K.REVERSAL)  # credit − debit: negative for what was taken back
     entries = []
     for key, share in target.items():
@@ -197,6 +198,19 @@ def _sync_reversals(payment: Payment, sale: dict) -> None:
             entries.append((_account(key), key[1], -take))
     entries += [(A.REFUNDS, None, refunded - done_refunds), (A.DISPUTES, None, lost - done_disputes)]
     post(K.REVERSAL, entries, currency, payment=payment, reference=f"order-{order_id}")
+
+
+def reversal_shares(amount: Decimal, sale: dict, currency: str) -> dict:
+    """What `amount` refunded (cumulative) takes back: the lines' components (sellers, commission,
+    tax) proportionally first, shipping only beyond them, since returns refund lines, not
+    shipping; a full refund (a cancellation) takes everything back."""
+    lines = {k: v for k, v in sale.items() if v > 0 and k[0] != SHIPPING}
+    on_lines = min(amount, sum(lines.values(), Decimal(0)))
+    shares = split(on_lines, lines, currency) if lines else {}
+    beyond = amount - on_lines
+    if beyond:
+        shares[(SHIPPING, None)] = shares.get((SHIPPING, None), Decimal(0)) + beyond
+    return shares
 
 
 def _take_from_seller(order_id: int, seller_id: int, amount: Decimal) -> list:
