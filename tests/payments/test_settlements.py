@@ -45,6 +45,15 @@ def test_settling_again_changes_nothing():
     assert LedgerEntry.objects.count() == before
 
 
+def test_a_later_rate_change_never_reprices_a_sold_order():
+    two_seller_order()
+    SellerAccount.objects.filter(seller_id=8).update(commission_percent=Decimal("50"))
+    send(refund_requested(601, "ret-1", "0.01"))  # any later settlement of the order
+    sales = LedgerEntry.objects.filter(order_id=601, kind="sale", account="platform:commission", seller_id=8)
+    assert [e.credit for e in sales] == [Decimal("4.17")]
+    assert_ledger_balanced(601)
+
+
 def test_lines_arriving_after_the_capture_settle_the_same():
     from .helpers import initiated, reserved
     from .settlement_helpers import confirmed

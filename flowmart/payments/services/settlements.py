@@ -53,21 +53,28 @@ def known_seller(seller_id: int, name: str = "", slug: str = "") -> SellerAccoun
 
 def record_lines(order_id: int, lines, total, as_of) -> None:
     """OrderConfirmed / OrderAmended: keep the order's lines (the newest event wins), then settle."""
-    rows = [
-        {
-            "seller_id": line.seller_id,
-            "sku": line.sku,
-            "net": str(line.unit_price.amount * line.quantity - (line.discount.amount if line.discount else 0)),
-            "tax": str(line.tax.amount if line.tax else 0),
-        }
-        for line in lines
-    ]
     with transaction.atomic():
-        for seller_id in {row["seller_id"] for row in rows}:
-            known_seller(seller_id)
         held = OrderSettlement.objects.select_for_update().filter(order_id=order_id).first()
         if held is not None and held.as_of >= as_of:
             return
+        # The rate is fixed when the order is first heard of: a later change of a seller's rate
+        # (or of the shop's) never re-prices an order already sold, even when it is amended.
+        rates = {row["seller_id"]: row["commission_percent"] for row in (held.lines if held else [])}
+        rows = []
+        for line in lines:
+            known_seller(line.seller_id)
+            rate = rates.setdefault(line.seller_id, str(commission_percent(line.seller_id)))
+            net = line.unit_price.amount * line.quantity - (line.discount.amount if line.discount else 0)
+            tax = line.tax.amount if line.tax else 0
+            rows.append(
+                {
+                    "seller_id": line.seller_id,
+                    "sku": line.sku,
+                    "net": str(net),
+                    "tax": str(tax),
+                    "commission_percent": rate,
+                }
+            )
         OrderSettlement.objects.update_or_create(
             order_id=order_id,
             defaults={"currency": total.currency, "total": total.amount, "lines": rows, "as_of": as_of},
@@ -78,10 +85,9 @@ def record_lines(order_id: int, lines, total, as_of) -> None:
 def components(settlement: OrderSettlement) -> dict[tuple[str, int | None], Decimal]:
     """The order's total split into who it belongs to (each line's commission rounded half-up)."""
     currency, parts = settlement.currency, defaultdict(Decimal)
-    rates: dict[int, Decimal] = {}
     for line in settlement.lines:
         seller_id, net, tax = line["seller_id"], Decimal(line["net"]), Decimal(line["tax"])
-        rate = rates.setdefault(seller_id, commission_percent(seller_id))
+        rate = Decimal(line["commission_percent"])
         commission = quantize(net * rate / 100, currency)
         parts[(SELLER, seller_id)] += net - commission
         parts[(COMMISSION, seller_id)] += commission
@@ -135,7 +141,8 @@ def post(kind: str, entries: list[tuple[str, int | None, Decimal]], currency: st
     entries = [(account, seller_id, amount) for account, seller_id, amount in entries if amount]
     if not entries:
         return None
-    assert sum(amount for _, _, amount in entries) == 0, f"unbalanced {kind}: {entries}"
+    if sum(amount for _, _, amount in entries) != 0:
+        raise ValueError(f"unbalanced {kind} posting: {entries}")
     txn = uuid.uuid4()
     LedgerEntry.objects.bulk_create(
         [
