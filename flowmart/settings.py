@@ -149,6 +149,12 @@ CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "flowmart.events.tasks.sweep", "schedule": env.float("EVENTS_SWEEP_SECONDS", default=5.0)},
     "payments-webhook-sweep": {"task": "flowmart.payments.tasks.sweep_stripe_events", "schedule": 60.0},
     "payments-reconcile": {"task": "flowmart.payments.tasks.reconcile_payments", "schedule": 24 * 3600.0},
+    # Pays each verified seller once per period (safe to fire twice: flowmart/payments/services/payouts.py);
+    # hourly, so a run that failed or a seller verified mid-period is paid within the hour.
+    "payments-payout-run": {
+        "task": "flowmart.payments.tasks.payout_run",
+        "schedule": env.float("PAYMENTS_PAYOUT_RUN_SECONDS", default=3600.0),
+    },
     "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
     "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
     "orders-purge-idempotency-keys": {"task": "flowmart.orders.tasks.purge_idempotency_keys", "schedule": 3600.0},
@@ -272,6 +278,12 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # tests point the SDK at a local fake
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Seller settlements and payouts (docs/settlements.md): the platform's commission on each line's
+# net (a seller may have their own in the admin), the hold before a sale can be paid out, and
+# the payout period (weekly | monthly | daily) the beat job pays once per seller.
+PAYMENTS_COMMISSION_PERCENT = env.str("PAYMENTS_COMMISSION_PERCENT", default="10")
+PAYMENTS_PAYOUT_HOLD_DAYS = env.int("PAYMENTS_PAYOUT_HOLD_DAYS", default=7)
+PAYMENTS_PAYOUT_PERIOD = env.str("PAYMENTS_PAYOUT_PERIOD", default="weekly")
 # Fraud screening thresholds (flowmart/payments/fraud.py has every knob and rule weight).
 PAYMENTS_FRAUD = {
     "REVIEW_SCORE": env.int("FRAUD_REVIEW_SCORE", default=50),

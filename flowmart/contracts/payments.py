@@ -128,3 +128,32 @@ class PaymentDisputed(Event):
     payment_id: int
     amount: Money
     reason: str
+
+
+# --- Seller settlements and payouts (docs/settlements.md) --------------------------------
+
+
+@event
+class SellerVerificationChanged(Event):
+    """A seller's KYC status changed (unverified | pending | verified | rejected): from Stripe
+    Connect onboarding (source "stripe") or set by operations (source "operations", with why).
+    Only a verified seller is paid out."""
+
+    seller_id: int
+    status: str
+    previous_status: str
+    source: str
+    reason: str = ""
+
+
+@event
+class SellerPayoutPaid(Event):
+    """A seller's balance for `period` was paid: by a Stripe Connect transfer (`reference` is
+    the transfer id) or marked paid by bank transfer by operations (their reference)."""
+
+    seller_id: int
+    payout_id: int
+    period: str
+    amount: Money
+    method: str  # stripe_transfer | bank_transfer
+    reference: str = ""

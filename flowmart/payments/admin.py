@@ -10,7 +10,7 @@ from flowmart.common import display
 from flowmart.common.admin import ReadOnlyAdmin
 from flowmart.common.errors import Conflict
 
-from . import dashboard, selectors  # noqa: F401 - dashboard: registers its panels
+from . import admin_settlements, dashboard, selectors  # noqa: F401 - registers its screens and panels
 from .admin_review import ReviewPageMixin
 from .gateways import GatewayError
 from .models import (

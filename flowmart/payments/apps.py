@@ -8,6 +8,7 @@ class PaymentsConfig(AppConfig):
     def ready(self):
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, settlement_handlers
 
         register("payments", handlers.SUBSCRIBERS)
+        register("payments", settlement_handlers.SUBSCRIBERS)

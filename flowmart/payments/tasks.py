@@ -24,3 +24,12 @@ def reconcile_payments() -> int:
     from .services import reconciliation
 
     return len(reconciliation.reconcile_all())
+
+
+@shared_task(name="flowmart.payments.tasks.payout_run")
+def payout_run() -> dict:
+    """Beat: release sales past the hold and pay each verified seller once per payout period
+    (PAYMENTS_PAYOUT_PERIOD, weekly by default); overlapping runs pay nobody twice."""
+    from .services import payouts
+
+    return payouts.run()

@@ -3,6 +3,9 @@ the real SDK: /v1/payment_intents (create+confirm, retrieve, cancel, list),
 /v1/refunds (create, list), /v1/customers (create), /v1/payment_methods (retrieve,
 attach: recorded in `attached`; a declining card is refused as Stripe does). Each intent's
 create parameters are kept (`intent_params`), so off-session renewals can be checked.
+Stripe Connect: /v1/accounts (create, retrieve), /v1/account_links (create), /v1/transfers
+(create, list; `transfer_refusals` refuses the next N as Stripe does without funds);
+`complete_onboarding` plays the seller finishing Stripe's onboarding.
 It honours Idempotency-Key (same key → the same stored response), Stripe's
 test payment-method ids, and can simulate "timed out after charging" (the request is
 processed and stored, then the answer is withheld past the client's timeout) and 5xx.
@@ -50,6 +53,9 @@ class FakeStripe:
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
         self.customers: dict[str, dict] = {}
+        self.accounts: dict[str, dict] = {}  # Connect accounts
+        self.transfers: dict[str, dict] = {}
+        self.transfer_refusals = 0  # next N transfers: 400 balance_insufficient
         self.intent_params: dict[str, dict] = {}  # intent id → the create request's params (off_session, confirm...)
         self.attached: list[tuple[str, str]] = []  # (payment method, customer) attach calls that succeeded
         self.idempotent: dict[str, tuple[int, dict]] = {}
@@ -145,6 +151,19 @@ class FakeStripe:
                 cus = {"id": self.new_id("cus"), "object": "customer", "email": params.get("email")}
                 self.customers[cus["id"]] = cus
                 return 200, cus
+            case ("POST", "accounts", 1, _):
+                return self._create_account(params)
+            case ("GET", "accounts", 2, _):
+                return self._get(self.accounts, parts[1])
+            case ("POST", "account_links", 1, _):
+                if params.get("account") not in self.accounts:
+                    return 400, _error("invalid_request_error", "resource_missing", "No such account")
+                url = f"https://connect.stripe.com/setup/e/{params['account']}/{uuid.uuid4().hex[:12]}"
+                return 200, {"object": "account_link", "url": url, "expires_at": int(time.time()) + 300}
+            case ("POST", "transfers", 1, _):
+                return self._create_transfer(params)
+            case ("GET", "transfers", 1, _):
+                return 200, self._list("/v1/transfers", self.transfers.values(), params)
             case ("GET", "payment_methods", 2, _):
                 return self._payment_method(parts[1])
             case ("POST", "payment_methods", 3, "attach"):
@@ -158,6 +177,50 @@ class FakeStripe:
                     self.attached.append((parts[1], params.get("customer")))
                 return status, pm
         return 404, _error("invalid_request_error", "resource_missing", f"no route {route}")
+
+    def _create_account(self, params: dict) -> tuple[int, dict]:
+        due = ["external_account", "individual.verification.document"]
+        account = {
+            "id": self.new_id("acct"),
+            "object": "account",
+            "type": params.get("type"),
+            "email": params.get("email"),
+            "charges_enabled": False,
+            "payouts_enabled": False,
+            "details_submitted": False,
+            "requirements": {"currently_due": due, "past_due": [], "disabled_reason": "requirements.past_due"},
+            "metadata": params.get("metadata", {}),
+            "created": int(time.time()),
+        }
+        self.accounts[account["id"]] = account
+        return 200, account
+
+    def complete_onboarding(self, account_id: str, rejected: bool = False) -> dict:
+        """The seller finished onboarding (or Stripe rejected them): what account.updated carries."""
+        with self.lock:
+            account = self.accounts[account_id]
+            reason = "rejected.fraud" if rejected else None
+            account.update(charges_enabled=not rejected, payouts_enabled=not rejected, details_submitted=True)
+            account["requirements"] = {"currently_due": [], "past_due": [], "disabled_reason": reason}
+            return json.loads(json.dumps(account))
+
+    def _create_transfer(self, params: dict) -> tuple[int, dict]:
+        if params.get("destination") not in self.accounts:
+            return 400, _error("invalid_request_error", "resource_missing", "No such destination")
+        if self.transfer_refusals > 0:
+            self.transfer_refusals -= 1
+            return 400, _error("invalid_request_error", "balance_insufficient", "Insufficient funds in your balance")
+        transfer = {
+            "id": self.new_id("tr"),
+            "object": "transfer",
+            "amount": int(params["amount"]),
+            "currency": params["currency"],
+            "destination": params["destination"],
+            "metadata": params.get("metadata", {}),
+            "created": int(time.time()),
+        }
+        self.transfers[transfer["id"]] = transfer
+        return 200, transfer
 
     def _payment_method(self, pm_id: str) -> tuple[int, dict]:
         if pm_id not in CARDS:

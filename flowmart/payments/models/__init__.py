@@ -2,7 +2,7 @@
 stored: card data never enters FlowMart."""
 
 from .dummy import DummyCustomer, DummyIntent, DummyRefund
-from .ledger import LedgerEntry
+from .ledger import LedgerEntry, seller_account
 from .payment import (
     Amendment,
     Dispute,
@@ -16,21 +16,38 @@ from .payment import (
     SavedPaymentMethod,
     StripeWebhookEvent,
 )
+from .settlement import (
+    DisputeOutcome,
+    KycDecision,
+    KycStatus,
+    OrderSettlement,
+    Payout,
+    SellerAccount,
+    SettlementStaff,
+)
 
 __all__ = [
     "Amendment",
     "Dispute",
+    "DisputeOutcome",
     "DummyCustomer",
     "DummyIntent",
     "DummyRefund",
     "FailureCode",
     "FraudAssessment",
+    "KycDecision",
+    "KycStatus",
     "LedgerEntry",
+    "OrderSettlement",
     "OrderSignal",
     "Payment",
     "PaymentAttempt",
     "PaymentUnderReview",
+    "Payout",
     "Refund",
     "SavedPaymentMethod",
+    "SellerAccount",
+    "SettlementStaff",
     "StripeWebhookEvent",
+    "seller_account",
 ]

@@ -1,5 +1,9 @@
 """The double-entry money ledger: every capture, refund and dispute is one balanced
-transaction (debits == credits), so each transaction and each settled order sums to zero."""
+transaction (debits == credits), so each transaction and each settled order sums to zero.
+
+Seller settlement (services/settlements.py, services/payouts.py) posts to per-seller accounts
+"seller:<id>:pending" and "seller:<id>:available" and to "platform:*" accounts; those entries
+carry `seller_id`, and a payout's entries name no order or payment (docs/settlements.md)."""
 
 from decimal import Decimal
 
@@ -15,11 +19,20 @@ class LedgerEntry(models.Model):
         PROVIDER_CLEARING = "provider_clearing"
         REFUNDS = "refunds"
         DISPUTES = "disputes"
+        # Settlement: per-seller accounts are named seller_account(id, "pending" | "available").
+        COMMISSION = "platform:commission"
+        TAX = "platform:tax"
+        SHIPPING = "platform:shipping"
+        BANK = "platform:bank"
 
     class Kind(models.TextChoices):
         CAPTURE = "capture"
         REFUND = "refund"
         DISPUTE = "dispute"
+        SALE = "sale"  # a capture split over sellers (net of commission), commission, tax, shipping
+        REVERSAL = "reversal"  # a refund's or lost dispute's share taken back from them
+        RELEASE = "release"  # the hold period ended: seller pending → available
+        PAYOUT = "payout"  # seller available → paid out (Stripe transfer or bank)
 
     transaction_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -27,14 +40,18 @@ class LedgerEntry(models.Model):
     debit = AmountField(default=Decimal(0))
     credit = AmountField(default=Decimal(0))
     currency = CurrencyField()
-    order_id = models.BigIntegerField(db_index=True)
-    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="ledger_entries")
+    order_id = models.BigIntegerField(db_index=True, null=True, blank=True)  # None: a payout
+    payment = models.ForeignKey(
+        "payments.Payment", on_delete=models.PROTECT, related_name="ledger_entries", null=True, blank=True
+    )
+    seller_id = models.BigIntegerField(null=True, blank=True, help_text="set on settlement entries")
     reference = models.CharField(max_length=250, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["seller_id", "account", "created_at"], name="ledger_seller_account")]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(debit__gt=0, credit=0) | models.Q(debit=0, credit__gt=0)),
@@ -45,3 +62,8 @@ class LedgerEntry(models.Model):
     def __str__(self):
         side = f"Dr {self.debit}" if self.debit else f"Cr {self.credit}"
         return f"{self.kind} {self.account} {side} {self.currency}"
+
+
+def seller_account(seller_id: int, bucket: str) -> str:
+    """A seller's ledger account: "pending" (within the hold period) or "available" (payable)."""
+    return f"seller:{seller_id}:{bucket}"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from ..gateways import ChargeOutcome
 from ..gateways.stripe_gateway import StripeGateway, from_minor
 from ..models import Payment, PaymentAttempt, StripeWebhookEvent
-from . import charging, refunds
+from . import charging, kyc, refunds, settlements
 
 logger = logging.getLogger("flowmart.payments")
 RETRY_WINDOW = timedelta(hours=1)  # an event for an intent we do not know yet may be early
@@ -127,6 +127,13 @@ def _dispatch(event_type: str, obj: dict) -> str:
         amount = from_minor(obj["amount"], obj["currency"])
         created = refunds.record_dispute(attempt.pk, obj["id"], amount, obj.get("reason") or "")
         return "disputed" if created else "no change"
+    if event_type == "charge.dispute.closed":  # a lost dispute is taken back from the sellers
+        attempt = _attempt(obj.get("payment_intent"), obj)
+        amount = from_minor(obj["amount"], obj["currency"])
+        refunds.record_dispute(attempt.pk, obj["id"], amount, obj.get("reason") or "")  # if .created was missed
+        return settlements.dispute_closed(obj["id"], obj.get("status") or "")
+    if event_type == "account.updated":  # Stripe Connect onboarding: the seller's KYC status
+        return kyc.account_updated(obj)
     return "ignored"
 
 

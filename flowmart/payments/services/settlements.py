@@ -1,0 +1,278 @@
+"""Seller settlement in the double-entry ledger.
+
+An order's money is split into components: per seller their lines' net (price × quantity −
+discount) less the commission, per seller the commission (platform:commission), the tax
+(platform:tax: the platform collects and remits it, sellers are credited net of tax) and
+whatever else the total holds (shipping: platform:shipping).
+
+`sync_order` brings the ledger up to what the payment says, whatever order the events came in:
+
+    sale     : Dr customer_receivable        Cr seller:<id>:pending, platform:commission, :tax, :shipping
+    reversal : Dr seller:<id>:pending|available, platform:*   Cr refunds | disputes
+    release  : Dr seller:<id>:pending        Cr seller:<id>:available      (after the hold)
+
+The sale allocates what was captured over the components; refunds and lost disputes take back
+from the lines' components (refunds name no lines, so a refund is split over the sellers'
+shares, their commission and the tax proportionally, to the cent, largest remainder first),
+and from shipping only what exceeds the lines (returns refund lines, not shipping). Both are computed on the
+cumulative amounts, so repeated or partial postings never drift by a cent and a full refund
+takes back exactly what was credited, commission included (no commission on refunded sales).
+"""
+
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Q, Sum
+from django.utils import timezone
+
+from flowmart.common.money import minor_units, quantize
+
+from ..models import Dispute, LedgerEntry, OrderSettlement, Payment, SellerAccount, seller_account
+
+A, K = LedgerEntry.Account, LedgerEntry.Kind
+SELLER, COMMISSION, TAX, SHIPPING = "seller", "commission", "tax", "shipping"
+
+
+def commission_percent(seller_id: int) -> Decimal:
+    override = SellerAccount.objects.filter(seller_id=seller_id).values_list("commission_percent", flat=True).first()
+    return Decimal(str(settings.PAYMENTS_COMMISSION_PERCENT)) if override is None else override
+
+
+def known_seller(seller_id: int, name: str = "", slug: str = "") -> SellerAccount:
+    """Payments' copy of a seller (catalog's SellerChanged/ProductPublished, or an order's line)."""
+    seller, created = SellerAccount.objects.get_or_create(seller_id=seller_id, defaults={"name": name, "slug": slug})
+    if not created and name and (seller.name, seller.slug) != (name, slug):
+        seller.name, seller.slug = name, slug
+        seller.save(update_fields=["name", "slug"])
+    return seller
+
+
+def record_lines(order_id: int, lines, total, as_of) -> None:
+    """OrderConfirmed / OrderAmended: keep the order's lines (the newest event wins), then settle."""
+    with transaction.atomic():
+        held = OrderSettlement.objects.select_for_update().filter(order_id=order_id).first()
+        if held is not None and held.as_of >= as_of:
+            return
+        # The rate is fixed when the order is first heard of: a later change of a seller's rate
+        # (or of the shop's) never re-prices an order already sold, even when it is amended.
+        rates = {row["seller_id"]: row["commission_percent"] for row in (held.lines if held else [])}
+        rows = []
+        for line in lines:
+            known_seller(line.seller_id)
+            rate = rates.setdefault(line.seller_id, str(commission_percent(line.seller_id)))
+            net = line.unit_price.amount * line.quantity - (line.discount.amount if line.discount else 0)
+            tax = line.tax.amount if line.tax else 0
+            rows.append(
+                {
+                    "seller_id": line.seller_id,
+                    "sku": line.sku,
+                    "net": str(net),
+                    "tax": str(tax),
+                    "commission_percent": rate,
+                }
+            )
+        OrderSettlement.objects.update_or_create(
+            order_id=order_id,
+            defaults={"currency": total.currency, "total": total.amount, "lines": rows, "as_of": as_of},
+        )
+    sync_order(order_id)
+
+
+def components(settlement: OrderSettlement) -> dict[tuple[str, int | None], Decimal]:
+    """The order's total split into who it belongs to (each line's commission rounded half-up)."""
+    currency, parts = settlement.currency, defaultdict(Decimal)
+    for line in settlement.lines:
+        seller_id, net, tax = line["seller_id"], Decimal(line["net"]), Decimal(line["tax"])
+        rate = Decimal(line["commission_percent"])
+        commission = quantize(net * rate / 100, currency)
+        parts[(SELLER, seller_id)] += net - commission
+        parts[(COMMISSION, seller_id)] += commission
+        parts[(TAX, None)] += tax
+    rest = settlement.total - sum(parts.values(), Decimal(0))
+    parts[(SHIPPING, None)] += max(rest, Decimal(0))
+    return {key: value for key, value in parts.items() if value > 0}
+
+
+def split(amount: Decimal, weights: dict, currency: str) -> dict:
+    """`amount` over `weights` proportionally, to the minor unit, largest remainder first:
+    the shares always add up to `amount` exactly (and equal the weights when they sum to it)."""
+    total = sum(weights.values(), Decimal(0))
+    if amount == 0 or not weights or total <= 0:
+        return {key: Decimal(0) for key in weights} | ({} if amount == 0 else {(SHIPPING, None): amount})
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    exact = {key: amount * w / total for key, w in weights.items()}
+    shares = {key: value.quantize(unit, rounding=ROUND_DOWN) for key, value in exact.items()}
+    left = int(((amount - sum(shares.values(), Decimal(0))) / unit).to_integral_value(ROUND_HALF_UP))
+    for key in sorted(exact, key=lambda k: (shares[k] - exact[k], str(k)))[:left]:
+        shares[key] += unit
+    return shares
+
+
+def _account(key) -> str:
+    kind, seller_id = key
+    return {COMMISSION: A.COMMISSION, TAX: A.TAX, SHIPPING: A.SHIPPING}.get(kind) or seller_account(
+        seller_id, "pending"
+    )
+
+
+def _booked(order_id: int, kind: str) -> dict:
+    """Per component, what `kind` postings of the order hold (credit − debit)."""
+    out = defaultdict(Decimal)
+    rows = (
+        LedgerEntry.objects.filter(order_id=order_id, kind=kind)
+        .exclude(account__in=[A.CUSTOMER_RECEIVABLE, A.REFUNDS, A.DISPUTES])
+        .values("account", "seller_id")
+        .annotate(c=Sum("credit"), d=Sum("debit"))
+    )
+    names = {A.COMMISSION: COMMISSION, A.TAX: TAX, A.SHIPPING: SHIPPING}
+    for row in rows:
+        kind_name = names.get(row["account"], SELLER)
+        key = (kind_name, row["seller_id"] if kind_name in (SELLER, COMMISSION) else None)
+        out[key] += row["c"] - row["d"]
+    return out
+
+
+def post(kind: str, entries: list[tuple[str, int | None, Decimal]], currency: str, *, payment=None, reference=""):
+    """One balanced transaction from signed amounts (positive: credit, negative: debit)."""
+    entries = [(account, seller_id, amount) for account, seller_id, amount in entries if amount]
+    if not entries:
+        return None
+    if sum(amount for _, _, amount in entries) != 0:
+        raise ValueError(f"unbalanced {kind} posting: {entries}")
+    txn = uuid.uuid4()
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                transaction_id=txn,
+                kind=kind,
+                account=account,
+                seller_id=seller_id,
+                debit=-amount if amount < 0 else Decimal(0),
+                credit=amount if amount > 0 else Decimal(0),
+                currency=currency,
+                order_id=payment.order_id if payment else None,
+                payment=payment,
+                reference=reference,
+            )
+            for account, seller_id, amount in entries
+        ]
+    )
+    return txn
+
+
+def sync_order(order_id: int) -> None:
+    """Bring the order's settlement postings up to its payment (captured, refunded, lost)."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
+        settlement = OrderSettlement.objects.filter(order_id=order_id).first()
+        if payment is None or settlement is None or payment.currency != settlement.currency:
+            return
+        currency = payment.currency
+        sale = split(payment.captured_amount, components(settlement), currency)
+        booked = _booked(order_id, K.SALE)
+        delta = {key: sale.get(key, Decimal(0)) - booked.get(key, Decimal(0)) for key in set(sale) | set(booked)}
+        entries = [(_account(k), k[1], v) for k, v in delta.items()]
+        entries.append((A.CUSTOMER_RECEIVABLE, None, -sum(delta.values(), Decimal(0))))
+        post(K.SALE, entries, currency, payment=payment, reference=f"order-{order_id}")
+        _sync_reversals(payment, sale)
+
+
+def _lost(payment: Payment) -> Decimal:
+    lost = Dispute.objects.filter(payment=payment, outcome__status="lost").aggregate(s=Sum("amount"))["s"]
+    return lost or Decimal(0)
+
+
+def _sync_reversals(payment: Payment, sale: dict) -> None:
+    order_id, currency = payment.order_id, payment.currency
+    counter = LedgerEntry.objects.filter(order_id=order_id, kind=K.REVERSAL)
+    done_refunds = counter.filter(account=A.REFUNDS).aggregate(s=Sum("credit"))["s"] or Decimal(0)
+    done_disputes = counter.filter(account=A.DISPUTES).aggregate(s=Sum("credit"))["s"] or Decimal(0)
+    refunded, lost = payment.refunded_amount, _lost(payment)
+    if (refunded, lost) == (done_refunds, done_disputes):
+        return
+    target = reversal_shares(refunded + lost, sale, currency)
+    booked = _booked(order_id, K.REVERSAL)  # credit − debit: negative for what was taken back
+    entries = []
+    for key, share in target.items():
+        take = share + booked.get(key, Decimal(0))
+        if key[0] == SELLER:
+            entries.extend(_take_from_seller(order_id, key[1], take))
+        else:
+            entries.append((_account(key), key[1], -take))
+    entries += [(A.REFUNDS, None, refunded - done_refunds), (A.DISPUTES, None, lost - done_disputes)]
+    post(K.REVERSAL, entries, currency, payment=payment, reference=f"order-{order_id}")
+
+
+def reversal_shares(amount: Decimal, sale: dict, currency: str) -> dict:
+    """What `amount` refunded (cumulative) takes back: the lines' components (sellers, commission,
+    tax) proportionally first, shipping only beyond them, since returns refund lines, not
+    shipping; a full refund (a cancellation) takes everything back."""
+    lines = {k: v for k, v in sale.items() if v > 0 and k[0] != SHIPPING}
+    on_lines = min(amount, sum(lines.values(), Decimal(0)))
+    shares = split(on_lines, lines, currency) if lines else {}
+    beyond = amount - on_lines
+    if beyond:
+        shares[(SHIPPING, None)] = shares.get((SHIPPING, None), Decimal(0)) + beyond
+    return shares
+
+
+def _take_from_seller(order_id: int, seller_id: int, amount: Decimal) -> list:
+    """Debit the seller's pending share of this order first, then their available balance."""
+    pending = seller_account(seller_id, "pending")
+    held = LedgerEntry.objects.filter(order_id=order_id, account=pending).aggregate(c=Sum("credit"), d=Sum("debit"))
+    in_pending = max((held["c"] or 0) - (held["d"] or 0), Decimal(0))
+    from_pending = min(amount, in_pending) if amount > 0 else amount
+    return [
+        (pending, seller_id, -from_pending),
+        (seller_account(seller_id, "available"), seller_id, from_pending - amount),
+    ]
+
+
+def release_matured(now=None, seller_id: int | None = None) -> int:
+    """Move each order's seller share from pending to available once its last sale posting is
+    PAYMENTS_PAYOUT_HOLD_DAYS old (the hold covers returns and disputes). Returns the count."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.PAYMENTS_PAYOUT_HOLD_DAYS)
+    rows = (
+        LedgerEntry.objects.filter(account__startswith="seller:", account__endswith=":pending")
+        .filter(Q(seller_id=seller_id) if seller_id else Q())
+        .values("order_id", "seller_id")
+        .annotate(c=Sum("credit"), d=Sum("debit"), last_sale=Max("created_at", filter=Q(kind=K.SALE)))
+        .filter(last_sale__lte=cutoff)
+    )
+    released = 0
+    for row in rows:
+        if row["c"] - row["d"] > 0:
+            released += _release(row["order_id"], row["seller_id"])
+    return released
+
+
+def _release(order_id: int, seller_id: int) -> int:
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(order_id=order_id)  # serialises with sync_order
+        pending = seller_account(seller_id, "pending")
+        held = LedgerEntry.objects.filter(order_id=order_id, account=pending).aggregate(c=Sum("credit"), d=Sum("debit"))
+        amount = (held["c"] or 0) - (held["d"] or 0)
+        if amount <= 0:
+            return 0
+        entries = [(pending, seller_id, -amount), (seller_account(seller_id, "available"), seller_id, amount)]
+        post(K.RELEASE, entries, payment.currency, payment=payment, reference=f"order-{order_id}")
+        return 1
+
+
+def dispute_closed(dispute_id: str, status: str) -> str:
+    """charge.dispute.closed: a lost dispute is taken back from the sellers like a refund."""
+    from ..models import DisputeOutcome
+
+    with transaction.atomic():
+        dispute = Dispute.objects.select_related("payment").filter(provider_dispute_id=dispute_id).first()
+        if dispute is None:
+            return "unknown dispute"
+        _, created = DisputeOutcome.objects.get_or_create(dispute=dispute, defaults={"status": status})
+        if not created:
+            return "no change"
+        sync_order(dispute.payment.order_id)
+        return f"dispute {status}"

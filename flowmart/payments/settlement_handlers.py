@@ -1,0 +1,55 @@
+"""Settlement's subscribers (registered beside handlers.SUBSCRIBERS in apps.py): the order
+lines that say whose money a payment is, the sellers and their staff from catalog, and
+payments' own captures, refunds and disputes, each of which brings the order's seller
+postings up to date (services.settlements.sync_order is idempotent and order-free)."""
+
+import logging
+
+from flowmart.contracts.catalog import ProductPublished, SellerChanged, SellerStaffChanged
+from flowmart.contracts.orders import OrderAmended, OrderConfirmed
+from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
+
+from .models import SettlementStaff
+from .services import settlements
+
+logger = logging.getLogger("flowmart.payments")
+
+
+def settle_confirmed_lines(event: OrderConfirmed) -> None:
+    settlements.record_lines(event.order_id, event.lines, event.total, event.occurred_at)
+
+
+def settle_amended_lines(event: OrderAmended) -> None:
+    settlements.record_lines(event.order_id, event.lines, event.new_total, event.occurred_at)
+
+
+def settle_capture(event: PaymentProcessed) -> None:
+    settlements.sync_order(event.order_id)
+
+
+def settle_refund(event: PaymentRefunded) -> None:
+    settlements.sync_order(event.order_id)
+
+
+def keep_seller(event: SellerChanged) -> None:
+    settlements.known_seller(event.seller_id, event.seller_name, event.slug)
+
+
+def keep_product_seller(event: ProductPublished) -> None:
+    settlements.known_seller(event.seller_id, event.seller_name, event.seller_slug)
+
+
+def keep_settlement_staff(event: SellerStaffChanged) -> None:
+    if not SettlementStaff.apply(event.user_id, event.seller_ids, event.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
+
+
+SUBSCRIBERS: dict = {
+    OrderConfirmed: [settle_confirmed_lines],
+    OrderAmended: [settle_amended_lines],
+    PaymentProcessed.where(status="succeeded"): [settle_capture],
+    PaymentRefunded: [settle_refund],
+    SellerChanged: [keep_seller],
+    ProductPublished: [keep_product_seller],
+    SellerStaffChanged: [keep_settlement_staff],
+}
