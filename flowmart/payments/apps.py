@@ -6,8 +6,10 @@ class PaymentsConfig(AppConfig):
     label = "payments"
 
     def ready(self):
+        from flowmart.common import privacy as shared_privacy
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, privacy
 
         register("payments", handlers.SUBSCRIBERS)
+        shared_privacy.register_exporter("payments", privacy.export_customer)

@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from flowmart.common import privacy
+
 from ..catalogue import EMAIL, OPERATIONS, PUSH, SELLER, SMS, message_type
 from ..models import CustomerContact, Message, PushSubscription, SellerContact
 from . import preferences
@@ -54,15 +56,21 @@ def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
     contact = CustomerContact.objects.filter(customer_id=customer_id).first() if customer_id is not None else None
     key = f"customer:{customer_id}" if customer_id is not None else f"email:{email.lower()}"
     if contact is None:
-        return Recipient(key=key, email=email, customer_id=customer_id, locale=default_locale())
+        return Recipient(key=key, email=_reachable(email), customer_id=customer_id, locale=default_locale())
     return Recipient(
         key=key,
-        email=contact.email or email,
+        email=_reachable(contact.email or email),
         phone=contact.phone,
         locale=contact.locale or default_locale(),
         customer_id=customer_id,
         first_name=contact.first_name,
     )
+
+
+def _reachable(email: str) -> str:
+    """An erased customer's placeholder address (docs/privacy.md) is no address: the message is
+    kept as suppressed, never sent."""
+    return "" if privacy.is_erased_email(email) else email
 
 
 def seller(seller_id: int) -> Recipient:
