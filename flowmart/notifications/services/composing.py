@@ -50,27 +50,24 @@ class Recipient:
 
 
 def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
-    """The customer as our contact copy knows them; `email` (from the event) if we know nothing better."""
+    """The customer as our contact copy knows them; `email` (from the event) if we know nothing
+    better; None for nobody to write to (no address at all, or an erased customer)."""
     if customer_id is None and not email:
         return None
     contact = CustomerContact.objects.filter(customer_id=customer_id).first() if customer_id is not None else None
+    if privacy.is_erased_email(email) or (contact is not None and privacy.is_erased_email(contact.email)):
+        return None  # an erased customer (docs/privacy.md) is written to no more, on any channel
     key = f"customer:{customer_id}" if customer_id is not None else f"email:{email.lower()}"
     if contact is None:
-        return Recipient(key=key, email=_reachable(email), customer_id=customer_id, locale=default_locale())
+        return Recipient(key=key, email=email, customer_id=customer_id, locale=default_locale())
     return Recipient(
         key=key,
-        email=_reachable(contact.email or email),
+        email=contact.email or email,
         phone=contact.phone,
         locale=contact.locale or default_locale(),
         customer_id=customer_id,
         first_name=contact.first_name,
     )
-
-
-def _reachable(email: str) -> str:
-    """An erased customer's placeholder address (docs/privacy.md) is no address: the message is
-    kept as suppressed, never sent."""
-    return "" if privacy.is_erased_email(email) else email
 
 
 def seller(seller_id: int) -> Recipient:
