@@ -18,6 +18,7 @@ from flowmart.common import privacy
 from flowmart.common.errors import ApiError, Conflict
 from flowmart.contracts.customers import CustomerErased
 from flowmart.events import publish
+from flowmart.events.redaction import redact_customer
 
 from .models import AccountToken, Address, ApiToken, StaffAccessRecord, User, hash_token
 from .recovery import _check_current_password
@@ -134,6 +135,7 @@ def erase(user: User, *, reason: str) -> User:
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
         AccountToken.objects.filter(user=user, used_at__isnull=True).update(used_at=now)
         AccountToken.objects.filter(user=user).update(new_email="")
+        redact_customer(user.id)  # the outbox's copies of the customer's events
         publish(CustomerErased(customer_id=user.id, email_hash=hashed, reason=reason))
     return user
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from flowmart.customers.models import AccountToken, User
 from flowmart.events.models import OutboxEvent
+from flowmart.events.redaction import redact
 from flowmart.events.registry import subscribers_for
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,25 @@ def test_an_expired_or_superseded_confirmation_is_refused(customer, make_custome
 def test_every_context_holding_personal_data_subscribes_to_the_erasure():
     contexts = {subscriber.context for subscriber in subscribers_for("CustomerErased")}
     assert {"orders", "payments", "shipping", "subscriptions", "notifications"} <= contexts
+
+
+def test_redaction_replaces_people_not_facts():
+    payload = {
+        "name": "OrderConfirmed",
+        "order_id": 3,
+        "customer_id": 7,
+        "customer_email": "ada@example.com",
+        "client_ip": "203.0.113.9",
+        "shipping_address": {"name": "Ada", "line1": "1 Main St", "city": "Newark", "country": "US", "phone": "+1555"},
+        "lines": [{"sku": "FLOW-RED", "quantity": 1, "unit_price": {"amount": "20.00", "currency": "USD"}}],
+        "contact": [{"email": "ada@example.com", "first_name": "Ada"}],
+    }
+    redacted = redact(payload, "erased-7@erased.invalid")
+    assert redacted["customer_email"] == "erased-7@erased.invalid" and redacted["client_ip"] == ""
+    assert redacted["shipping_address"] == {
+        **dict.fromkeys(("line1", "line2", "city", "postal_code", "phone"), ""),
+        "name": "(erased)",
+        "country": "US",
+    }
+    assert redacted["contact"] == [{"email": "erased-7@erased.invalid", "first_name": ""}]
+    assert redacted["lines"] == payload["lines"] and redacted["order_id"] == 3 and redacted["name"] == "OrderConfirmed"

@@ -1,6 +1,8 @@
 """DELETE /api/v1/me/: the confirmation step, then CustomerErased and every context's own
 erasure of its copies (tested per context), with accounting data kept."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -49,6 +51,7 @@ def test_erasure_anonymises_every_context_and_keeps_the_accounts(ada, bob):
     _shipping_erased(ada)
     _subscriptions_erased(ada)
     _notifications_erased(ada)
+    _outbox_redacted(ada, bob)
     _nothing_of_bob_touched(bob)
     assert not Delivery.objects.filter(status="dead").exists()
 
@@ -128,6 +131,20 @@ def _notifications_erased(ada):
     assert not BackInStockRequest.objects.filter(customer_id=ada.id).exists()
     assert CustomerContact.objects.get(customer_id=ada.id).email.endswith("@erased.invalid")
     assert not OrderCopy.objects.filter(customer_id=ada.id).exclude(shipping_address={}).exists()
+
+
+def _outbox_redacted(ada, bob):
+    """The outbox (the audit trail) keeps the events, ids and amounts, not the person."""
+    events = list(OutboxEvent.objects.all())
+    outbox = " ".join(json.dumps(e.payload) for e in events)
+    for personal in (ada.email, "12 Ada Street", "+15555550188"):
+        assert not [e.payload for e in events if personal in json.dumps(e.payload)], personal
+    assert bob.email in outbox and "12 Bob Street" in outbox
+    for event in events:
+        event.to_event()  # a redacted payload still reads as its contract (pending deliveries, replay)
+    confirmed = OutboxEvent.objects.get(name="OrderConfirmed", payload__order_id=ada.order_id)
+    assert confirmed.payload["shipping_address"]["country"] == "US"
+    assert confirmed.payload["lines"][0]["sku"] == "FLOW-RED"
 
 
 def _nothing_of_bob_touched(bob):
