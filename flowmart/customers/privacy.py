@@ -126,7 +126,7 @@ def erase(user: User, *, reason: str) -> User:
         user.email = privacy.erased_email(user.id)
         user.first_name = user.last_name = user.phone = ""
         user.set_unusable_password()
-        user.is_active = False
+        user.is_active = user.is_staff = user.is_superuser = False
         user.closed_at = user.closed_at or now
         user.erased_at = now
         user.save()

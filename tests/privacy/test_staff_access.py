@@ -89,3 +89,28 @@ def test_the_access_log_is_for_superusers_only(client, superuser, operator, make
     assert operator.email in listing.content.decode()
     record = StaffAccessRecord.objects.first()
     assert client.post(f"/admin/customers/staffaccessrecord/{record.pk}/delete/").status_code == 403
+
+
+def test_shipment_and_message_pages_are_recorded_by_their_contexts(client, superuser, make_customer):
+    from flowmart.notifications.models import Message
+    from flowmart.shipping.models import Shipment, ShippingOrder
+
+    customer = make_customer().user
+    ShippingOrder.objects.create(order_id=501, customer_id=customer.pk, customer_email=customer.email)
+    shipment = Shipment.objects.create(
+        order_id=501, warehouse_code="US-EAST", method="standard", carrier="dummy", tracking_number="TRK-501"
+    )
+    message = Message.objects.create(
+        source_key="ev-1",
+        recipient_key=f"customer:{customer.pk}",
+        channel="email",
+        message_type="order_confirmation",
+        category="order",
+        customer_id=customer.pk,
+        to=customer.email,
+    )
+    client.force_login(superuser)
+    assert client.get(f"/admin/shipping/shipment/{shipment.pk}/change/").status_code == 200
+    assert client.get(f"/admin/notifications/message/{message.pk}/change/").status_code == 200
+    seen = set(StaffAccessRecord.objects.values_list("context", "what", "customer_id"))
+    assert seen == {("shipping", "shipment page", customer.pk), ("notifications", "message page", customer.pk)}
