@@ -158,6 +158,12 @@ CELERY_BEAT_SCHEDULE = {
     "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
     "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
     "orders-purge-idempotency-keys": {"task": "flowmart.orders.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    # Retention (docs/privacy.md): each context deletes what is its own.
+    "customers-erase-closed-accounts": {
+        "task": "flowmart.customers.tasks.erase_closed_accounts",
+        "schedule": 24 * 3600.0,
+    },
+    "orders-purge-old-carts": {"task": "flowmart.orders.tasks.purge_old_carts", "schedule": 24 * 3600.0},
     "notifications-sweep": {
         "task": "flowmart.notifications.tasks.sweep_messages",
         "schedule": env.float("NOTIFICATIONS_SWEEP_SECONDS", default=5.0),
@@ -330,6 +336,14 @@ EMAIL_CHANGE_TTL = timedelta(hours=env.int("EMAIL_CHANGE_TTL_HOURS", default=24)
 # Key for secrets that travel through the outbox (flowmart/common/sealing.py); "" derives it from SECRET_KEY.
 SEALING_KEY = env.str("SEALING_KEY", default="")
 
+# --- Privacy (docs/privacy.md) ----------------------------------------------
+# How long the erasure confirmation token of `DELETE /api/v1/me/` works.
+PRIVACY_ERASURE_CONFIRMATION_MINUTES = env.int("PRIVACY_ERASURE_CONFIRMATION_MINUTES", default=15)
+# A closed (deactivated) account's personal data is erased this long after it was closed.
+PRIVACY_CLOSED_ACCOUNT_RETENTION_DAYS = env.int("PRIVACY_CLOSED_ACCOUNT_RETENTION_DAYS", default=365)
+# Carts (open or closed, a guest's or a customer's) untouched this long are deleted by orders.
+PRIVACY_CART_RETENTION_DAYS = env.int("PRIVACY_CART_RETENTION_DAYS", default=90)
+
 # --- Hostile input (flowmart.common.middleware.ApiInputGuardMiddleware) -----
 # Bodies above this answer 413 payload_too_large on /api/ (and Django's 400 elsewhere).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
@@ -371,6 +385,8 @@ REST_FRAMEWORK = {
         # Reset emails per account, whoever asks (answered 202 all the same: no enumeration).
         "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL_RATE", default="3/h"),
         "email_change": env.str("THROTTLE_EMAIL_CHANGE_RATE", default="5/h"),
+        # A full export reads every context: a few per hour is plenty for a person.
+        "privacy_export": env.str("THROTTLE_PRIVACY_EXPORT_RATE", default="10/h"),
         "anon": env.str("THROTTLE_ANON_RATE", default="600/min"),
         "user": env.str("THROTTLE_USER_RATE", default="1200/min"),
     },

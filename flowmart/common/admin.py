@@ -8,7 +8,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ImportForm, SelectableFieldsExportForm
 
-from . import roles
+from . import privacy, roles
 
 
 class ReadOnlyAdmin(ModelAdmin):
@@ -100,3 +100,31 @@ class ScopedImportExport(ImportExportMixin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+
+class PersonalDataAccessMixin:
+    """Records (flowmart.common.privacy.record_staff_access) every time staff open the page of
+    an object that shows a customer's personal data: who, when, which page, whose data.
+    `personal_data_customer(obj)` names the customer (None: nobody's, nothing recorded);
+    `personal_data_what` says what the page is, e.g. "order page"."""
+
+    personal_data_context = ""
+    personal_data_what = "page"
+
+    def personal_data_customer(self, obj) -> int | None:
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and getattr(response, "status_code", 200) == 200 and object_id:
+            obj = self.get_object(request, unquote(object_id))
+            customer_id = self.personal_data_customer(obj) if obj is not None else None
+            if customer_id is not None:
+                privacy.record_staff_access(
+                    staff=request.user,
+                    customer_id=customer_id,
+                    context=self.personal_data_context or self.opts.app_label,
+                    what=self.personal_data_what,
+                    object_ref=f"{self.opts.model_name} {obj.pk}",
+                )
+        return response

@@ -93,3 +93,16 @@ class CustomerSignedIn(Event):
 
     customer_id: int
     cart_token: str
+
+
+@event
+class CustomerErased(Event):
+    """The customer's personal data was erased (at their request, or by retention once their
+    account was closed long enough): every context anonymises or deletes its own copies,
+    projections included, keeping what accounting needs (amounts, SKUs, dates). The email is
+    not carried, only `email_hash` (flowmart.common.privacy.email_hash); `reason` is "request"
+    or "retention"."""
+
+    customer_id: int
+    email_hash: str
+    reason: str = "request"

@@ -2,17 +2,23 @@
 (inline, country by name) and links to their orders, payments, messages and subscriptions,
 each in the context that owns them (contexts never read each other's tables)."""
 
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
+from flowmart.common import privacy as shared_privacy
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin
 from flowmart.common.countries import country_name
 
-from . import services
-from .models import Address, ApiToken, User
+from . import privacy, services
+from .models import Address, ApiToken, StaffAccessRecord, User
 
 # (admin URL name, query on the customer's id, label): what other contexts keep per customer.
 CUSTOMER_RECORDS = [
@@ -40,7 +46,9 @@ class AddressInline(TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(PersonalDataAccessMixin, BaseUserAdmin):
+    personal_data_what = "customer page"
+    actions = ["export_personal_data"]
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_staff", "date_joined"]
     list_filter = ["groups", "is_staff", "is_superuser", "is_active"]  # groups: the staff roles
@@ -58,6 +66,27 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_user(obj)
+
+    def personal_data_customer(self, obj):
+        return obj.pk
+
+    @admin.action(description="Export personal data (JSON)")
+    def export_personal_data(self, request, queryset):
+        """What the customer would get from GET /api/v1/me/export/, for each selected account;
+        each export is recorded as a staff access."""
+        exports = []
+        for user in queryset.order_by("pk"):
+            shared_privacy.record_staff_access(
+                staff=request.user,
+                customer_id=user.pk,
+                context="customers",
+                what="export",
+                object_ref=f"user {user.pk}",
+            )
+            exports.append(privacy.full_export(user))
+        response = HttpResponse(json.dumps(exports, cls=DjangoJSONEncoder, indent=2), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="personal-data-export.json"'
+        return response
 
     @admin.display(description="their records")
     def message_history(self, obj):
@@ -87,8 +116,13 @@ class ApiTokenAdmin(ModelAdmin):
 
 
 @admin.register(Address)
-class AddressAdmin(ModelAdmin):
+class AddressAdmin(PersonalDataAccessMixin, ModelAdmin):
     """Address edits by staff publish like the customer's own, so projections stay right."""
+
+    personal_data_what = "address page"
+
+    def personal_data_customer(self, obj):
+        return obj.customer_id
 
     list_display = ["customer", "name", "city", "country_name"]
 
@@ -110,3 +144,19 @@ class AddressAdmin(ModelAdmin):
     def delete_queryset(self, request, queryset):
         for address in queryset:
             services.delete_address(address)
+
+
+@admin.register(StaffAccessRecord)
+class StaffAccessRecordAdmin(ReadOnlyAdmin):
+    """Who looked at whose personal data, for superusers only (the record is itself personal)."""
+
+    list_display = ["at", "staff_email", "customer_id", "context", "what", "object_ref"]
+    list_filter = ["context", "what"]
+    search_fields = ["staff_email", "=customer_id", "object_ref"]
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser

@@ -48,6 +48,10 @@ class User(AbstractUser):
     # Where SMS go (E.164), and the language messages are written in.
     phone = models.CharField(max_length=16, blank=True, validators=[validate_phone])
     locale = models.CharField(max_length=8, default="en", choices=locale_choices)
+    # Privacy (docs/privacy.md): when the account was closed (deactivated), which starts the
+    # retention clock, and when its personal data was erased (then it is a shell for accounting).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -120,6 +124,7 @@ class AccountToken(models.Model):
     class Purpose(models.TextChoices):
         PASSWORD_RESET = "password_reset", "password reset"
         EMAIL_CHANGE = "email_change", "email change"
+        ERASURE = "erasure", "erasure confirmation"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
@@ -142,3 +147,25 @@ class AccountToken(models.Model):
             user=user, purpose=purpose, token_hash=hash_token(raw), expires_at=timezone.now() + ttl, **fields
         )
         return token, raw
+
+
+class StaffAccessRecord(models.Model):
+    """Staff saw a customer's personal data in the admin (a customer's page, an order showing
+    addresses, an export): who, when, what. Written through flowmart.common.privacy by every
+    context's admin; append-only, listed for superusers."""
+
+    staff_id = models.BigIntegerField(null=True)
+    staff_email = models.CharField(max_length=254)
+    customer_id = models.BigIntegerField(null=True, db_index=True)
+    context = models.CharField(max_length=30, help_text="The context whose admin showed it.")
+    what = models.CharField(max_length=100, help_text='e.g. "customer page", "order page", "export"')
+    object_ref = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "staff access to personal data"
+        verbose_name_plural = "staff access to personal data"
+
+    def __str__(self):
+        return f"{self.staff_email} saw {self.what} of customer {self.customer_id} at {self.at:%Y-%m-%d %H:%M}"

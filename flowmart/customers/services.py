@@ -88,6 +88,8 @@ def save_user(user: User) -> User:
     """Staff edits in the admin: same event as the customer's own profile change."""
     with transaction.atomic():
         stored = User.objects.filter(pk=user.pk).values(*CONTACT_FIELDS).first() if user.pk else None
+        # A closed (deactivated) account starts the retention clock (docs/privacy.md).
+        user.closed_at = None if user.is_active else (user.closed_at or timezone.now())
         user.save()
         if stored is not None:
             _contact_changed(user, stored)

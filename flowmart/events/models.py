@@ -33,6 +33,8 @@ class OutboxEvent(models.Model):
             # An order's event story (story.for_order): the events naming it, oldest first. The
             # expression is the one `payload__order_id=` compiles to (payload -> 'order_id').
             models.Index(KeyTransform("order_id", "payload"), F("id"), name="outbox_order_idx"),
+            # An erased customer's events (redaction.redact_customer, docs/privacy.md).
+            models.Index(KeyTransform("customer_id", "payload"), name="outbox_customer_idx"),
         ]
 
     def __str__(self):

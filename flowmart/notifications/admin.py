@@ -5,7 +5,7 @@ operations staff see these screens (flowmart.common.roles)."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin
 from flowmart.common.roles import is_operations
 
 from .models import BackInStockRequest, Message, Preference, PushSubscription, StockAlert
@@ -21,7 +21,12 @@ class OperationsOnly(ReadOnlyAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(OperationsOnly):
+class MessageAdmin(PersonalDataAccessMixin, OperationsOnly):
+    personal_data_what = "message page"  # the recipient and what was written (docs/privacy.md)
+
+    def personal_data_customer(self, message):
+        return message.customer_id
+
     list_display = [
         "id",
         "created_at",

@@ -9,6 +9,7 @@ Nothing here sends; sending runs after commit (services.sending).
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerChanged
 from flowmart.contracts.customers import (
     CustomerContactChanged,
+    CustomerErased,
     CustomerRegistered,
     EmailChangeRequested,
     PasswordChanged,
@@ -39,6 +40,7 @@ from flowmart.contracts.subscriptions import (
     UserSubscriptionStarted,
 )
 
+from . import privacy
 from .services import back_in_stock, customer_messages, order_resends, projections, staff_messages
 
 # --- who is who: copies of other contexts' data ------------------------------------------
@@ -192,7 +194,12 @@ def on_resend_requested(ev: NotificationResendRequested) -> None:
     order_resends.resend_for_order(ev)
 
 
+def erase_personal_data(ev: CustomerErased) -> None:
+    privacy.erase_customer(ev.customer_id)
+
+
 SUBSCRIBERS = {
+    CustomerErased: [erase_personal_data],
     CustomerRegistered: [keep_customer],
     CustomerContactChanged: [on_contact_changed],
     PasswordResetRequested: [on_password_reset_requested],

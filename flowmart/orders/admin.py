@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import display, roles
-from flowmart.common.admin import SellerScopedMixin
+from flowmart.common.admin import PersonalDataAccessMixin, SellerScopedMixin
 from flowmart.common.countries import country_name
 from flowmart.contracts.orders import ORDER_MESSAGE_TYPES
 from flowmart.events import story
@@ -96,7 +96,8 @@ def _admin_link(name: str, query: str, text: str):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, ModelAdmin):
+class OrderAdmin(PersonalDataAccessMixin, OrderActionsMixin, ModelAdmin):
+    personal_data_what = "order page"  # the email and the address (docs/privacy.md)
     list_display = ["number", "customer_email", "status_badge", "payment_badge", "total_money", "created_at"]
     list_filter = ["status", "payment_status", "cancellation_reason", "shipping_method", "created_at"]
     search_fields = ["number", "customer_email"]
@@ -112,6 +113,9 @@ class OrderAdmin(OrderActionsMixin, ModelAdmin):
         ("Event story", {"fields": ["event_story"]}),
     ]
     readonly_fields = [f for section in fieldsets for f in section[1]["fields"]]
+
+    def personal_data_customer(self, order):
+        return order.customer_id
 
     status_badge = admin.display(description="status", ordering="status")(lambda self, o: display.badge(o.status))
     payment_badge = admin.display(description="payment", ordering="payment_status")(

@@ -6,8 +6,11 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self):
+        from flowmart.common import privacy as shared_privacy
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, privacy
 
         register("orders", handlers.SUBSCRIBERS)
+        shared_privacy.register_exporter("orders", privacy.export_customer)
+        shared_privacy.register_erasure_blocker("orders", privacy.erasure_blockers)

@@ -8,6 +8,7 @@ from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerS
 from flowmart.contracts.customers import (
     CustomerAddressDeleted,
     CustomerAddressSaved,
+    CustomerErased,
     CustomerRegistered,
     CustomerSignedIn,
 )
@@ -32,6 +33,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
+from . import privacy
 from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff
 
 
@@ -186,7 +188,12 @@ def claim_guest_orders(ev: CustomerRegistered) -> None:
     guests.claim_guest_orders(ev.customer_id, ev.email)
 
 
+def erase_personal_data(ev: CustomerErased) -> None:
+    privacy.erase_customer(ev.customer_id)
+
+
 SUBSCRIBERS = {
+    CustomerErased: [erase_personal_data],
     CustomerSignedIn: [merge_guest_cart],
     CustomerRegistered: [claim_guest_orders],
     ProductPublished: [keep_variant],

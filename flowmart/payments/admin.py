@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from unfold.admin import TabularInline
 
 from flowmart.common import display
-from flowmart.common.admin import ReadOnlyAdmin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin
 from flowmart.common.errors import Conflict
 
 from . import admin_settlements, dashboard, selectors  # noqa: F401 - registers its screens and panels
@@ -61,7 +61,12 @@ class AssessmentInline(TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(PersonalDataAccessMixin, ReadOnlyAdmin):
+    personal_data_what = "payment page"  # the email and the client IP (docs/privacy.md)
+
+    def personal_data_customer(self, payment):
+        return payment.customer_id
+
     list_display = [
         "id",
         "order_id",

@@ -1,10 +1,12 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 Each handler does one thing; the logic lives in services.saga."""
 
+from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, PaymentInitiated, RefundRequested
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 
+from . import privacy
 from .services import saga
 
 
@@ -47,7 +49,12 @@ def save_changed_method(event: SubscriptionChanged) -> None:
         saga.subscription_started(event)
 
 
+def erase_personal_data(event: CustomerErased) -> None:
+    privacy.erase_customer(event.customer_id)
+
+
 SUBSCRIBERS: dict = {
+    CustomerErased: [erase_personal_data],
     OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
     InventoryAdjusted.where(reason="reserved"): [note_stock_reserved],

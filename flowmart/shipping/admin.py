@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import roles
-from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, SellerScopedMixin
 from flowmart.common.errors import ApiError, Forbidden
 
 from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
@@ -23,6 +23,7 @@ from .models import (
     Shipment,
     ShipmentLine,
     ShippingMethod,
+    ShippingOrder,
     TrackingEvent,
     Zone,
 )
@@ -132,7 +133,12 @@ def _run_each(modeladmin, request, objects, action, verb):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(SellerScopedMixin, ModelAdmin):
+class ShipmentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ModelAdmin):
+    personal_data_what = "shipment page"  # the destination address (docs/privacy.md)
+
+    def personal_data_customer(self, shipment):
+        return ShippingOrder.objects.filter(order_id=shipment.order_id).values_list("customer_id", flat=True).first()
+
     list_display = ["id", "order_id", "warehouse_code", "method", "carrier", "tracking_number", "status", "label_link"]
     list_filter = ["status", "carrier", "warehouse_code"]
     search_fields = ["tracking_number", "=order_id"]

@@ -6,8 +6,10 @@ class ShippingConfig(AppConfig):
     label = "shipping"
 
     def ready(self):
+        from flowmart.common import privacy as shared_privacy
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, privacy
 
         register("shipping", handlers.SUBSCRIBERS)
+        shared_privacy.register_exporter("shipping", privacy.export_customer)

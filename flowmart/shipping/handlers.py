@@ -6,11 +6,12 @@ work to a service; the services themselves tolerate duplicates and any arrival o
 import logging
 
 from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
+from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, OrderConfirmed, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed
 
-from . import services
+from . import privacy, services
 from .models import SellerSku, SellerStaff
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,12 @@ def note_order_owner(event: OrderClaimed) -> None:
     services.record_owner(event.order_id, event.customer_id)
 
 
+def erase_personal_data(event: CustomerErased) -> None:
+    privacy.erase_customer(event.customer_id)
+
+
 SUBSCRIBERS = {
+    CustomerErased: [erase_personal_data],
     OrderConfirmed: [note_order_destination],
     OrderClaimed: [note_order_owner],
     OrderAmended: [note_order_amendment],

@@ -14,7 +14,7 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 from unfold.admin import ModelAdmin, TabularInline
 
-from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, SellerScopedMixin
 from flowmart.common.errors import ApiError
 from flowmart.common.roles import is_operations
 
@@ -103,7 +103,12 @@ class ReasonForm(forms.Form):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(StaffScoped):
+class SubscriptionAdmin(PersonalDataAccessMixin, StaffScoped):
+    personal_data_what = "subscription page"  # the email and the address (docs/privacy.md)
+
+    def personal_data_customer(self, sub):
+        return sub.customer_id
+
     list_display = ["id", "customer_email", "plan", "quantity", "status", "next_billing_at", "cancellation_reason"]
     list_filter = ["status", "plan__interval"]
     search_fields = ["=id", "=customer_id", "customer_email", "plan__sku"]

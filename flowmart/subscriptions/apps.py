@@ -6,8 +6,10 @@ class SubscriptionsConfig(AppConfig):
     label = "subscriptions"
 
     def ready(self):
+        from flowmart.common import privacy as shared_privacy
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, privacy
 
         register("subscriptions", handlers.SUBSCRIBERS)
+        shared_privacy.register_exporter("subscriptions", privacy.export_customer)

@@ -2,11 +2,12 @@
 Names are stable ("subscriptions.<function>"): never rename one once written."""
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
-from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved
+from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddressSaved, CustomerErased
 from flowmart.contracts.orders import OrderStatusChanged, RenewalLinesLeftOut
 from flowmart.contracts.payments import PaymentProcessed
 from flowmart.contracts.shipping import ShippingRatesPublished
 
+from . import privacy
 from .models import SellerStaff
 from .services import dunning, projections
 
@@ -54,7 +55,12 @@ def on_renewal_lines_left_out(ev: RenewalLinesLeftOut) -> None:
     dunning.lines_left_out(ev.renewal_key, ev.order_id, ev.lines, ev.reason)
 
 
+def erase_personal_data(ev: CustomerErased) -> None:
+    privacy.erase_customer(ev.customer_id)
+
+
 SUBSCRIBERS = {
+    CustomerErased: [erase_personal_data],
     ProductPublished: [keep_variant],
     VariantPriceChanged: [keep_price],
     ProductRetired: [retire_variants],

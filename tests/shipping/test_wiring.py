@@ -35,6 +35,7 @@ def test_every_contract_event_shipping_needs_is_subscribed():
         "ReturnRequested",
         "ProductPublished",
         "SellerStaffChanged",
+        "CustomerErased",  # its addresses and labels are anonymised (docs/privacy.md)
     }
     for name in names:
         assert any(sub.context == "shipping" for sub in subscribers_for(name))

@@ -114,3 +114,24 @@ class EmailChangeConfirmSerializer(serializers.Serializer):
 
 class AcceptedSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class ErasureSerializer(serializers.Serializer):
+    """`DELETE /api/v1/me/`: step one sends `password`, step two `confirmation` (or ?confirm=)."""
+
+    password = serializers.CharField(required=False, allow_blank=True, write_only=True, max_length=200)
+    confirmation = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    confirm = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+    def validate(self, attrs):
+        if not (attrs.get("password") or attrs.get("confirmation") or attrs.get("confirm")):
+            raise serializers.ValidationError(
+                {"password": ["Give your current password to ask for erasure, or the confirmation you were given."]}
+            )
+        return attrs
+
+
+class ErasureConfirmationSerializer(serializers.Serializer):
+    confirmation = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    detail = serializers.CharField()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/email/", views.EmailChangeView.as_view(), name="me-email"),
     path("me/email/confirm/", views.EmailChangeConfirmView.as_view(), name="me-email-confirm"),
     path("me/", views.ProfileView.as_view(), name="me"),
+    path("me/export/", views.ExportView.as_view(), name="me-export"),
     path("me/addresses/", views.AddressListView.as_view(), name="address-list"),
     path("me/addresses/<int:pk>/", views.AddressDetailView.as_view(), name="address-detail"),
 ]

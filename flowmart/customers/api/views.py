@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -7,7 +8,7 @@ from rest_framework.views import APIView
 from flowmart.common.schema import errors
 from flowmart.common.throttling import account_attempt, by_address, by_customer
 
-from .. import recovery, selectors, services
+from .. import privacy, recovery, selectors, services
 from ..authentication import BearerTokenAuthentication
 from ..models import Address
 from .serializers import (
@@ -15,6 +16,8 @@ from .serializers import (
     AddressSerializer,
     EmailChangeConfirmSerializer,
     EmailChangeSerializer,
+    ErasureConfirmationSerializer,
+    ErasureSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetRequestSerializer,
@@ -158,14 +161,51 @@ class EmailChangeConfirmView(CredentialsView):
 
 
 class ProfileView(generics.RetrieveUpdateAPIView):
+    """The profile; DELETE erases the account's personal data in two steps (docs/privacy.md):
+    `{password}` → 202 with a confirmation token, then `{confirmation}` (or ?confirm=) → 204."""
+
     serializer_class = ProfileSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self):
         return self.request.user
 
     def perform_update(self, serializer):
         services.update_profile(self.request.user, **serializer.validated_data)
+
+    @extend_schema(
+        request=ErasureSerializer, responses={202: ErasureConfirmationSerializer, 204: None, **errors(409, 429)}
+    )
+    def delete(self, request):
+        data = ErasureSerializer(data={"confirm": request.query_params.get("confirm", ""), **request.data})
+        data.is_valid(raise_exception=True)
+        confirmation = data.validated_data.get("confirmation") or data.validated_data.get("confirm")
+        if confirmation:
+            privacy.confirm_erasure(request.user, confirmation=confirmation)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        token, raw = privacy.request_erasure(request.user, password=data.validated_data.get("password", ""))
+        return Response(
+            {"confirmation": raw, "expires_at": token.expires_at, "detail": ERASURE_ASKED},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+ERASURE_ASKED = (
+    "Send DELETE /api/v1/me/ again with this confirmation to erase your personal data. "
+    "Orders and invoices are kept, anonymised, for accounting; the account cannot be used afterwards."
+)
+
+
+class ExportView(APIView):
+    """All the caller's data, every context's part, as one JSON document (docs/privacy.md)."""
+
+    throttle_classes = [by_customer("privacy_export")]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **errors(429)})
+    def get(self, request):
+        response = Response(privacy.full_export(request.user))
+        response["Content-Disposition"] = 'attachment; filename="flowmart-export.json"'
+        return response
 
 
 class AddressListView(generics.ListCreateAPIView):

@@ -15,6 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from flowmart.common import privacy
+
 from ..catalogue import EMAIL, OPERATIONS, PUSH, SELLER, SMS, message_type
 from ..models import CustomerContact, Message, PushSubscription, SellerContact
 from . import preferences
@@ -48,10 +50,13 @@ class Recipient:
 
 
 def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
-    """The customer as our contact copy knows them; `email` (from the event) if we know nothing better."""
+    """The customer as our contact copy knows them; `email` (from the event) if we know nothing
+    better; None for nobody to write to (no address at all, or an erased customer)."""
     if customer_id is None and not email:
         return None
     contact = CustomerContact.objects.filter(customer_id=customer_id).first() if customer_id is not None else None
+    if privacy.is_erased_email(email) or (contact is not None and privacy.is_erased_email(contact.email)):
+        return None  # an erased customer (docs/privacy.md) is written to no more, on any channel
     key = f"customer:{customer_id}" if customer_id is not None else f"email:{email.lower()}"
     if contact is None:
         return Recipient(key=key, email=email, customer_id=customer_id, locale=default_locale())
