@@ -149,7 +149,7 @@ class ApiInputGuardMiddleware:
 
 
 def _check_request_line(request) -> None:
-    guards.check_text(request.path, "path")
+    guards.check_text(guards.without_ids(request.path), "path")
     for name, values in request.GET.lists():
         guards.check_text(name)  # a bad name is never repeated: it is what was refused
         for value in values:

@@ -88,3 +88,13 @@ def test_load_json_limits_depth_without_recursion_errors():
         guards.load_json('{"a": NaN}', 32)
     with pytest.raises(json.JSONDecodeError):
         guards.load_json("{", 32)
+
+
+def test_generated_ids_in_a_path_are_not_cards():
+    """A return's uuid hex once held the Luhn-valid run 88536971428782 and the request got a 400."""
+    path = "/api/v1/orders/7/returns/5a8c88536971428782db4a0c9e1f2b3d/label/"
+    assert guards.contains_card_number(path)  # the run alone does pass Luhn
+    assert not guards.contains_card_number(guards.without_ids(path))
+    dashed = "/api/v1/x/5a8c8853-6971-4287-82db-4a0c9e1f2b3d/"
+    assert guards.without_ids(dashed) == "/api/v1/x/id/"
+    assert guards.contains_card_number(guards.without_ids("/api/v1/products/?q=4242424242424242"))
