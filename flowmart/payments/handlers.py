@@ -1,10 +1,20 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 Each handler does one thing; the logic lives in services.saga."""
 
+from django.db import transaction
+
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
-from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, PaymentInitiated, RefundRequested
+from flowmart.contracts.orders import (
+    OrderAmended,
+    OrderCancelled,
+    OrderClaimed,
+    OrderConfirmed,
+    PaymentInitiated,
+    RefundRequested,
+)
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 
+from . import ledger
 from .services import saga
 
 
@@ -47,7 +57,14 @@ def save_changed_method(event: SubscriptionChanged) -> None:
         saga.subscription_started(event)
 
 
+def record_order_discount(event: OrderConfirmed) -> None:
+    if event.discount is not None and event.discount.amount > 0:
+        with transaction.atomic():
+            ledger.note_order_discount(event.order_id, event.discount.amount, event.discount.currency)
+
+
 SUBSCRIBERS: dict = {
+    OrderConfirmed: [record_order_discount],
     OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
     InventoryAdjusted.where(reason="reserved"): [note_stock_reserved],

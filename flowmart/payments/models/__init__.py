@@ -2,7 +2,7 @@
 stored: card data never enters FlowMart."""
 
 from .dummy import DummyCustomer, DummyIntent, DummyRefund
-from .ledger import LedgerEntry
+from .ledger import LedgerEntry, OrderDiscount
 from .payment import (
     Amendment,
     Dispute,
@@ -26,6 +26,7 @@ __all__ = [
     "FailureCode",
     "FraudAssessment",
     "LedgerEntry",
+    "OrderDiscount",
     "OrderSignal",
     "Payment",
     "PaymentAttempt",

@@ -15,11 +15,13 @@ class LedgerEntry(models.Model):
         PROVIDER_CLEARING = "provider_clearing"
         REFUNDS = "refunds"
         DISPUTES = "disputes"
+        DISCOUNTS_GIVEN = "discounts_given"  # what promotions took off orders (contra revenue)
 
     class Kind(models.TextChoices):
         CAPTURE = "capture"
         REFUND = "refund"
         DISPUTE = "dispute"
+        DISCOUNT = "discount"
 
     transaction_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -45,3 +47,17 @@ class LedgerEntry(models.Model):
     def __str__(self):
         side = f"Dr {self.debit}" if self.debit else f"Cr {self.credit}"
         return f"{self.kind} {self.account} {side} {self.currency}"
+
+
+class OrderDiscount(models.Model):
+    """An order's discount as OrderConfirmed carried it, posted to the ledger once (when the
+    order's payment is first captured), so the books show what vouchers and offers gave away."""
+
+    order_id = models.BigIntegerField(primary_key=True)
+    amount = AmountField()
+    currency = CurrencyField()
+    posted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"order {self.order_id}: {self.amount} {self.currency} off"
