@@ -27,19 +27,17 @@ from .vouchers import with_vouchers
 def cart_body(cart) -> dict:
     items = selectors.cart_items(cart)
     totals = selectors.cart_totals(cart, items)
-    return with_vouchers(
-        {
-            "id": cart.pk,
-            "token": cart.token,
-            "items": s.CartItemSerializer(
-                items, many=True, context={"available": selectors.availability(i.variant_id for i in items)}
-            ).data,
-            "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
-            "shipping_country": cart.shipping_country or None,
-            "shipping_method": cart.shipping_method or None,
-        },
-        totals,
-    )
+    body = {
+        "id": cart.pk,
+        "token": cart.token,
+        "items": s.CartItemSerializer(
+            items, many=True, context={"available": selectors.availability(i.variant_id for i in items)}
+        ).data,
+        "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
+        "shipping_country": cart.shipping_country or None,
+        "shipping_method": cart.shipping_method or None,
+    }
+    return with_vouchers(body, totals)
 
 
 def valid(serializer_class, data, **kwargs) -> dict:
