@@ -69,6 +69,11 @@ def test_removing_a_code_takes_its_discount_off(customer, shop, fill_cart, defin
     response = customer.delete(f"/api/v1/carts/{cart_id}/voucher/", {"code": "Five"}, format="json")
     assert response.status_code == 200
     assert response.json()["vouchers"] == [] and amounts(response.json()["totals"])["discount"] == "0.00"
+    define("TWO", kind="fixed", amount="2")
+    apply_code(customer, cart_id, "FIVE")
+    apply_code(customer, cart_id, "TWO")
+    assert len(customer.delete(f"/api/v1/carts/{cart_id}/voucher/?code=two").json()["vouchers"]) == 1
+    assert customer.delete(f"/api/v1/carts/{cart_id}/voucher/").json()["vouchers"] == []  # no code: all
 
 
 def test_free_shipping_zeroes_the_shipping_and_a_fixed_amount_never_makes_a_negative_total(

@@ -14,7 +14,7 @@ from flowmart.common.throttling import by_address, by_customer
 from ..services import vouchers
 from . import serializers as s
 from .views import CART_TOKEN_PARAMETER, GuestFriendlyView, cart_body, cart_owner, valid
-from .vouchers import VoucherCodeSerializer
+from .vouchers import VoucherCodeSerializer, VoucherRemovalSerializer
 
 
 class CartVoucherView(GuestFriendlyView):
@@ -35,8 +35,8 @@ class CartVoucherView(GuestFriendlyView):
         data = valid(VoucherCodeSerializer, request.data)
         return Response(cart_body(vouchers.add_to_cart(owner, cart_id, data["code"])))
 
-    @extend_schema(parameters=[CART_TOKEN_PARAMETER], request=VoucherCodeSerializer, responses=s.CartSerializer)
+    @extend_schema(parameters=[CART_TOKEN_PARAMETER], request=VoucherRemovalSerializer, responses=s.CartSerializer)
     def delete(self, request, cart_id):
         owner = cart_owner(request)
-        data = valid(VoucherCodeSerializer, request.data)
-        return Response(cart_body(vouchers.remove_from_cart(owner, cart_id, data["code"])))
+        data = valid(VoucherRemovalSerializer, request.data or request.query_params)
+        return Response(cart_body(vouchers.remove_from_cart(owner, cart_id, data.get("code"))))

@@ -10,6 +10,12 @@ class VoucherCodeSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=100, help_text="case and spaces do not matter")
 
 
+class VoucherRemovalSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=100, required=False, help_text="the code to take off (also as ?code=); none: every code"
+    )
+
+
 class CartVoucherSerializer(serializers.Serializer):
     """A code on the cart and what it takes off now."""
 

@@ -132,10 +132,13 @@ def add_to_cart(owner: Owner, cart_id, raw_code: str) -> Cart:
 
 
 @transaction.atomic
-def remove_from_cart(owner: Owner, cart_id, raw_code: str) -> Cart:
-    """Take a code off the cart (one it does not hold: nothing to do)."""
+def remove_from_cart(owner: Owner, cart_id, raw_code: str | None) -> Cart:
+    """Take a code off the cart (one it does not hold: nothing to do); no code: every code."""
     cart = _open_locked(owner, cart_id)
-    CartVoucher.objects.filter(cart=cart, voucher__code=normalise_code(raw_code)).delete()
+    held = CartVoucher.objects.filter(cart=cart)
+    if raw_code is not None:
+        held = held.filter(voucher__code=normalise_code(raw_code))
+    held.delete()
     return cart
 
 
