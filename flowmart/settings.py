@@ -381,6 +381,9 @@ REST_FRAMEWORK = {
         "login_account": env.str("THROTTLE_LOGIN_ACCOUNT_RATE", default="10/15m"),
         "register": env.str("THROTTLE_REGISTER_RATE", default="20/h"),
         "checkout": env.str("THROTTLE_CHECKOUT_RATE", default="20/min"),
+        # Voucher codes applied to a cart, per customer (guests: per address) and per address.
+        "voucher": env.str("THROTTLE_VOUCHER_RATE", default="10/min"),
+        "voucher_address": env.str("THROTTLE_VOUCHER_ADDRESS_RATE", default="30/min"),
         "password_reset": env.str("THROTTLE_PASSWORD_RESET_RATE", default="5/h"),
         # Reset emails per account, whoever asks (answered 202 all the same: no enumeration).
         "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL_RATE", default="3/h"),

@@ -207,3 +207,25 @@ class NotificationResendRequested(Event):
     requested_by: str  # the staff user's email
     staff_user_id: int | None
     reason: str
+
+
+@event
+class VoucherRedeemed(Event):
+    """Checkout consumed one use of a voucher for this order (orders keeps the counters;
+    promotions shows them)."""
+
+    voucher_id: int
+    code: str
+    order_id: int
+    customer_id: int | None
+    discount: Money  # what the voucher took off this order (goods; free shipping: the shipping)
+
+
+@event
+class VoucherReleased(Event):
+    """The order was released (cancelled, payment failed, expired): its use is given back, once."""
+
+    voucher_id: int
+    code: str
+    order_id: int
+    reason: str

@@ -13,6 +13,7 @@ from flowmart.contracts.customers import (
     CustomerSignedIn,
 )
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
+from flowmart.contracts.orders import OrderCancelled
 from flowmart.contracts.payments import (
     PaymentActionRequired,
     PaymentDisputed,
@@ -20,6 +21,7 @@ from flowmart.contracts.payments import (
     PaymentProcessed,
     PaymentRefunded,
 )
+from flowmart.contracts.promotions import VoucherDefined
 from flowmart.contracts.shipping import (
     DeliveryFailed,
     ReturnInitiated,
@@ -34,11 +36,25 @@ from flowmart.contracts.shipping import (
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
 from . import privacy
-from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff
+from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff, vouchers
 
 
 def keep_variant(ev: ProductPublished) -> None:
     projections.apply_product_published(ev)
+
+
+def keep_product_category(ev: ProductPublished) -> None:
+    vouchers.keep_product_category(ev)
+
+
+def keep_voucher(ev: VoucherDefined) -> None:
+    vouchers.keep_definition(ev)
+
+
+def give_back_vouchers(ev: OrderCancelled) -> None:
+    """A released order (cancelled for any reason: customer, payment failed, expired...)
+    gives its voucher uses back; idempotent, so a redelivery gives nothing twice."""
+    vouchers.release(ev.order_id, ev.reason)
 
 
 def keep_price(ev: VariantPriceChanged) -> None:
@@ -196,7 +212,9 @@ SUBSCRIBERS = {
     CustomerErased: [erase_personal_data],
     CustomerSignedIn: [merge_guest_cart],
     CustomerRegistered: [claim_guest_orders],
-    ProductPublished: [keep_variant],
+    ProductPublished: [keep_variant, keep_product_category],
+    VoucherDefined: [keep_voucher],
+    OrderCancelled: [give_back_vouchers],
     VariantPriceChanged: [keep_price],
     SellerStaffChanged: [keep_seller_staff],
     ProductRetired: [retire_variants],

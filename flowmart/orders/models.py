@@ -348,3 +348,7 @@ class SellerStaff(SellerStaffBase):
 
     class Meta(SellerStaffBase.Meta):
         verbose_name_plural = "seller staff"
+
+
+# Vouchers: their copy, counters, cart codes and redemptions (kept in their own module).
+from .voucher_models import CartVoucher, ProductCategory, RedeemableVoucher, VoucherRedemption  # noqa: E402, F401

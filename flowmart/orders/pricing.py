@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from flowmart.common.money import Money, sum_money
+from flowmart.common.money import Money, minor_units, sum_money
 
 HUNDRED = Decimal(100)
 
@@ -42,6 +42,7 @@ class Totals:
     tax: Money
     total: Money
     lines: list[PricedLine] = field(default_factory=list)
+    vouchers: list = field(default_factory=list)  # a cart's voucher outcomes (vouchers.Outcome)
 
     def as_dict(self) -> dict[str, Money]:
         return {
@@ -54,26 +55,38 @@ class Totals:
 
 
 def allocate(amount: Money, weights: list[Money]) -> list[Money]:
-    """Split `amount` over lines in proportion to `weights`; the last line takes the
-    rounding remainder so the parts always add up to the whole."""
+    """Split `amount` over lines in proportion to `weights`, in the currency's minor units, by
+    largest remainder: the parts add up to the whole, and each is its exact share rounded down
+    or up by one unit, so a part never goes below zero nor above its weight when the amount
+    does not exceed their sum (a discount or tax share never makes a line negative)."""
     if not weights:
         return []
-    whole = sum(w.amount for w in weights)
-    parts, given = [], Money.zero(amount.currency)
-    for weight in weights[:-1]:
-        part = Money(amount.amount * weight.amount / whole, amount.currency) if whole else Money.zero(amount.currency)
-        parts.append(part)
-        given = given + part
-    parts.append(amount - given)
-    return parts
+    currency = amount.currency
+    unit = Decimal(1).scaleb(-minor_units(currency))
+    units, sizes = int(amount.amount / unit), [int(w.amount / unit) for w in weights]
+    whole = sum(sizes)
+    if whole <= 0 or any(size < 0 for size in sizes):
+        return [Money.zero(currency)] * (len(weights) - 1) + [amount]
+    sign, units = (1 if units >= 0 else -1), abs(units)
+    parts = [units * size // whole for size in sizes]
+    by_remainder = sorted(range(len(sizes)), key=lambda i: (-(units * sizes[i] % whole), i))
+    for i in by_remainder[: units - sum(parts)]:
+        parts[i] += 1
+    return [Money(sign * part * unit, currency) for part in parts]
 
 
 def price(
-    lines: list[PricedLine], currency: str, shipping: Money | None, rate: Decimal, discount_percent: int = 0
+    lines: list[PricedLine],
+    currency: str,
+    shipping: Money | None,
+    rate: Decimal,
+    discount_percent: int = 0,
+    line_discounts: list[Money] | None = None,
 ) -> Totals:
     """Totals for lines at their unit prices; fills each line's discount and tax share.
     A line with its own `discount_percent` (grouped subscription renewals) is discounted by
-    it; the others by the order's `discount_percent`, split over them."""
+    it; the others by the order's `discount_percent`, split over them. `line_discounts` (the
+    vouchers', flowmart/orders/vouchers.py, each within its line) are added on top."""
     shipping = shipping or Money.zero(currency)
     subtotal = sum_money((line.line_total for line in lines), currency)
     if any(line.discount_percent is not None for line in lines):
@@ -86,6 +99,10 @@ def price(
         line_totals = [line.line_total for line in lines]
         for line, line_discount in zip(lines, allocate(discount, line_totals), strict=True):
             line.discount = line_discount
+    if line_discounts:
+        for line, extra in zip(lines, line_discounts, strict=True):
+            line.discount = line.discount + extra
+        discount = sum_money((line.discount for line in lines), currency)
     tax = Money((subtotal.amount - discount.amount) * rate, currency)
     taxable = [line.line_total - line.discount for line in lines]
     for line, line_tax in zip(lines, allocate(tax, taxable), strict=True):

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
 
-from . import pricing
+from . import pricing, voucher_selectors
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
@@ -80,7 +80,11 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
         if offer is not None:
             shipping = offer["price"]
     lines = [pricing.PricedLine(sku=i.variant_id, unit_price=i.variant.price, quantity=i.quantity) for i in items]
-    return pricing.price(lines, currency, shipping, pricing.tax_rate(cart.shipping_country))
+    applied = voucher_selectors.applied_to_cart(cart, items, shipping, currency)
+    rate = pricing.tax_rate(cart.shipping_country)
+    totals = pricing.price(lines, currency, applied.shipping, rate, line_discounts=applied.line_discounts)
+    totals.vouchers = applied.outcomes
+    return totals
 
 
 def shipping_offers(cart: Cart | None, country: str) -> dict:

@@ -1,12 +1,21 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 Each handler does one thing; the logic lives in services.saga."""
 
+from django.db import transaction
+
 from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
-from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, PaymentInitiated, RefundRequested
+from flowmart.contracts.orders import (
+    OrderAmended,
+    OrderCancelled,
+    OrderClaimed,
+    OrderConfirmed,
+    PaymentInitiated,
+    RefundRequested,
+)
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 
-from . import privacy
+from . import ledger, privacy
 from .services import saga
 
 
@@ -53,8 +62,15 @@ def erase_personal_data(event: CustomerErased) -> None:
     privacy.erase_customer(event.customer_id)
 
 
+def record_order_discount(event: OrderConfirmed) -> None:
+    if event.discount is not None and event.discount.amount > 0:
+        with transaction.atomic():
+            ledger.note_order_discount(event.order_id, event.discount.amount, event.discount.currency)
+
+
 SUBSCRIBERS: dict = {
     CustomerErased: [erase_personal_data],
+    OrderConfirmed: [record_order_discount],
     OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
     InventoryAdjusted.where(reason="reserved"): [note_stock_reserved],

@@ -4,6 +4,7 @@ equal its credits:
     capture : Dr provider_clearing   Cr customer_receivable
     refund  : Dr refunds             Cr provider_clearing
     dispute : Dr disputes            Cr provider_clearing
+    discount: Dr discounts_given     Cr customer_receivable  (once per order, at its first capture)
 
 so provider_clearing's balance per payment is what the provider still holds for us:
 captured − refunded − disputed. `check_ledger` compares that with the Payment rows.
@@ -15,13 +16,14 @@ from decimal import Decimal
 
 from django.db.models import F, Q, Sum
 
-from .models import LedgerEntry, Payment
+from .models import LedgerEntry, OrderDiscount, Payment
 
 A = LedgerEntry.Account
 POSTINGS = {
     LedgerEntry.Kind.CAPTURE: (A.PROVIDER_CLEARING, A.CUSTOMER_RECEIVABLE),
     LedgerEntry.Kind.REFUND: (A.REFUNDS, A.PROVIDER_CLEARING),
     LedgerEntry.Kind.DISPUTE: (A.DISPUTES, A.PROVIDER_CLEARING),
+    LedgerEntry.Kind.DISCOUNT: (A.DISCOUNTS_GIVEN, A.CUSTOMER_RECEIVABLE),
 }
 
 
@@ -44,6 +46,33 @@ def post(payment: Payment, kind: str, amount: Decimal, reference: str = "") -> u
         ]
     )
     return txn
+
+
+def post_discount(payment: Payment) -> bool:
+    """Post the order's discount once its payment has captured money (call inside the
+    transaction of the capture, or of OrderConfirmed's arrival if that comes later).
+    Returns whether it was posted now; the row lock makes it once only."""
+    if not payment.captured_amount:
+        return False
+    known = OrderDiscount.objects.select_for_update().filter(order_id=payment.order_id, posted=False).first()
+    if known is None or known.amount <= 0:
+        return False
+    post(payment, LedgerEntry.Kind.DISCOUNT, known.amount, f"order {payment.order_id} discount")
+    known.posted = True
+    known.save(update_fields=["posted"])
+    return True
+
+
+def note_order_discount(order_id: int, amount: Decimal, currency: str) -> None:
+    """Remember the order's discount (OrderConfirmed); posted now if the payment was
+    already captured (events may arrive in any order), else at its capture."""
+    if amount <= 0:
+        return
+    # The payment's row first, as a capture takes it, so the two never wait on each other.
+    payment = Payment.objects.select_for_update().filter(order_id=order_id).order_by("id").first()
+    OrderDiscount.objects.get_or_create(order_id=order_id, defaults={"amount": amount, "currency": currency})
+    if payment is not None:
+        post_discount(payment)
 
 
 @dataclass(frozen=True)

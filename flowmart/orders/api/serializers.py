@@ -17,6 +17,7 @@ from ..models import (
     OrderTimelineEntry,
     OrderTrackingEvent,
 )
+from .vouchers import CartVoucherSerializer
 
 
 # --- carts ------------------------------------------------------------------
@@ -74,6 +75,7 @@ class CartSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
     shipping_method = serializers.CharField(allow_null=True)
+    vouchers = CartVoucherSerializer(many=True, help_text="the codes on the cart (each line also has `discount`)")
 
 
 class ShippingOfferSerializer(serializers.Serializer):

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, voucher_views
 
 urlpatterns = [
     path("carts/", views.CartsView.as_view(), name="carts"),
     path("carts/<str:cart_id>/", views.CartView.as_view(), name="cart"),
+    path("carts/<str:cart_id>/voucher/", voucher_views.CartVoucherView.as_view(), name="cart-voucher"),
     path("carts/<str:cart_id>/items/", views.CartItemsView.as_view(), name="cart-items"),
     path("carts/<str:cart_id>/items/<str:item_id>/", views.CartItemView.as_view(), name="cart-item"),
     path("shipping/methods/", views.ShippingMethodsView.as_view(), name="shipping-methods"),

@@ -21,12 +21,13 @@ from .. import selectors
 from ..services import carts, changes, checkout
 from ..services.placing import Customer
 from . import serializers as s
+from .vouchers import with_vouchers
 
 
 def cart_body(cart) -> dict:
     items = selectors.cart_items(cart)
     totals = selectors.cart_totals(cart, items)
-    return {
+    body = {
         "id": cart.pk,
         "token": cart.token,
         "items": s.CartItemSerializer(
@@ -36,6 +37,7 @@ def cart_body(cart) -> dict:
         "shipping_country": cart.shipping_country or None,
         "shipping_method": cart.shipping_method or None,
     }
+    return with_vouchers(body, totals)
 
 
 def valid(serializer_class, data, **kwargs) -> dict:

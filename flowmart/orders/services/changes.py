@@ -18,6 +18,7 @@ from flowmart.events import publish
 from .. import pricing
 from ..models import Order, OrderAmendment, OrderLine, OrderReturn, SellableVariant, SkuAvailability
 from ..status import CancellationReason, OrderStatus, is_changeable
+from . import vouchers
 from .lifecycle import cancel, locked, note
 from .placing import contract_lines
 
@@ -137,6 +138,7 @@ def _write_lines(order: Order, lines: list[OrderLine]) -> None:
 def amend(customer_id: int, order_id, requested: list[dict]) -> Order:
     """Set the order's lines. Extra units must be available; inventory confirms or refuses."""
     order = own_locked(customer_id, order_id)
+    vouchers.refuse_amendment(order)
     if not is_changeable(order):
         raise Conflict(f"An order that is {order.status} can no longer be amended.")
     if order.status == OrderStatus.PENDING:

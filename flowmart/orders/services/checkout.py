@@ -18,6 +18,7 @@ from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientS
 from .. import pricing, selectors
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from ..selectors import Guest, Owner
+from . import vouchers
 from .placing import Customer, LineSpec, Payment, guest_order_url, place_order
 
 # Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
@@ -146,7 +147,9 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
         for item in items
     ]
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
-    order = place_order(customer, lines, address, method, payment)
+    priced = vouchers.at_checkout(cart, items, method)
+    order = place_order(customer, lines, address, priced.method, payment, line_discounts=priced.line_discounts)
+    vouchers.redeem(order, customer, priced)
     # The cart becomes the order: emptied and closed (a repeat checkout of it is told so), and
     # the customer's next POST /carts/ opens a new one.
     CartItem.objects.filter(cart=cart).delete()

@@ -92,17 +92,19 @@ def place_order(
     renewal_key: str | None = None,
     cause: str = "order placed",
     preceding: Callable[[Order], Iterable[Event]] | None = None,
+    line_discounts: list[Money] | None = None,
 ) -> Order:
     """Write the order (status pending) and start the saga. Call inside a transaction.
     `preceding(order)` gives events published just before OrderConfirmed and PaymentInitiated:
-    their deliveries come first, so their subscribers hear them before the saga's outcome."""
+    their deliveries come first, so their subscribers hear them before the saga's outcome.
+    `line_discounts`: the vouchers' share of each line (services/vouchers.py)."""
     currency = lines[0].unit_price.currency
     rate = pricing.tax_rate(address["country"])
     priced = [
         pricing.PricedLine(sku=s.sku, unit_price=s.unit_price, quantity=s.quantity, discount_percent=s.discount_percent)
         for s in lines
     ]
-    totals = pricing.price(priced, currency, method["price"], rate, discount_percent)
+    totals = pricing.price(priced, currency, method["price"], rate, discount_percent, line_discounts)
     order = Order.objects.create(
         customer_id=customer.id,
         customer_email=customer.email,

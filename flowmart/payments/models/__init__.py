@@ -2,7 +2,7 @@
 stored: card data never enters FlowMart."""
 
 from .dummy import DummyCustomer, DummyIntent, DummyRefund
-from .ledger import LedgerEntry, seller_account
+from .ledger import LedgerEntry, OrderDiscount, seller_account
 from .payment import (
     Amendment,
     Dispute,
@@ -39,6 +39,7 @@ __all__ = [
     "KycStatus",
     "LedgerEntry",
     "OrderSettlement",
+    "OrderDiscount",
     "OrderSignal",
     "Payment",
     "PaymentAttempt",

@@ -24,6 +24,7 @@ class LedgerEntry(models.Model):
         TAX = "platform:tax"
         SHIPPING = "platform:shipping"
         BANK = "platform:bank"
+        DISCOUNTS_GIVEN = "discounts_given"  # what promotions took off orders (contra revenue)
 
     class Kind(models.TextChoices):
         CAPTURE = "capture"
@@ -33,6 +34,7 @@ class LedgerEntry(models.Model):
         REVERSAL = "reversal"  # a refund's or lost dispute's share taken back from them
         RELEASE = "release"  # the hold period ended: seller pending → available
         PAYOUT = "payout"  # seller available → paid out (Stripe transfer or bank)
+        DISCOUNT = "discount"
 
     transaction_id = models.UUIDField(db_index=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -67,3 +69,16 @@ class LedgerEntry(models.Model):
 def seller_account(seller_id: int, bucket: str) -> str:
     """A seller's ledger account: "pending" (within the hold period) or "available" (payable)."""
     return f"seller:{seller_id}:{bucket}"
+
+class OrderDiscount(models.Model):
+    """An order's discount as OrderConfirmed carried it, posted to the ledger once (when the
+    order's payment is first captured), so the books show what vouchers and offers gave away."""
+
+    order_id = models.BigIntegerField(primary_key=True)
+    amount = AmountField()
+    currency = CurrencyField()
+    posted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"order {self.order_id}: {self.amount} {self.currency} off"

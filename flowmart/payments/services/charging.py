@@ -205,6 +205,7 @@ def _captured(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome)
         payment.failure_code, payment.next_action_url = "", ""
     payment.save()
     ledger.post(payment, "capture", attempt.captured_amount, attempt.idempotency_key)
+    ledger.post_discount(payment)
     if attempt.amendment_id:
         Amendment.objects.filter(amendment_id=attempt.amendment_id).update(status=Amendment.Status.CHARGED)
     publish_processed(payment, attempt, "succeeded")
