@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payments', '0006_backoffice'),
+        ('payments', '0008_payouts_roles'),
     ]
 
     operations = [
