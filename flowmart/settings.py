@@ -152,6 +152,9 @@ CELERY_BEAT_SCHEDULE = {
     "inventory-expire-reservations": {"task": "flowmart.inventory.tasks.expire_reservations", "schedule": 60.0},
     "inventory-check": {"task": "flowmart.inventory.tasks.check_inventory", "schedule": 3600.0},
     "orders-purge-idempotency-keys": {"task": "flowmart.orders.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    # Sales and deals: scheduled → live → ended for the back office, ended sales dropped from the
+    # projections (prices themselves follow the windows at read time; safe to fire twice).
+    "promotions-run-schedule": {"task": "flowmart.promotions.tasks.run_schedule", "schedule": 60.0},
     "notifications-sweep": {
         "task": "flowmart.notifications.tasks.sweep_messages",
         "schedule": env.float("NOTIFICATIONS_SWEEP_SECONDS", default=5.0),

@@ -27,8 +27,11 @@ VERSION_KEY = "catalog:list-version"
 PAGE_SECONDS = 60
 LOCAL_PAGES_MAX = 512  # per process; a storefront has few distinct hot list URLs
 
-# This process's view: the version it last read, when, and the pages it holds for that version.
-_local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}, "missed_changes": False}
+# This process's view: the version it last read, when, and the pages it holds for that version;
+# `edge`: the next instant a sale or deal window opens or closes (catalog/promotions.py), part of
+# every page's key so a page never shows a price past its window (UNKNOWN: read it again).
+UNKNOWN = "unknown"
+_local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}, "missed_changes": False, "edge": UNKNOWN}
 
 
 def _check_seconds() -> float:
@@ -56,13 +59,25 @@ def _current_version() -> str | None:
             _degrade()
             return None
         if version != _local["version"]:
-            _local.update(version=version, pages={})
+            _local.update(version=version, pages={}, edge=UNKNOWN)
         _local["checked_at"] = now
     return _local["version"]
 
 
 def _degrade() -> None:
-    _local.update(version=None, pages={}, checked_at=float("-inf"), missed_changes=True)
+    _local.update(version=None, pages={}, checked_at=float("-inf"), missed_changes=True, edge=UNKNOWN)
+
+
+def _edge() -> str:
+    """The next promotion window edge (as the key's part); read again once it has passed."""
+    from django.utils import timezone
+
+    from . import promotions
+
+    now = timezone.now()
+    if _local["edge"] == UNKNOWN or (_local["edge"] is not None and _local["edge"] <= now):
+        _local["edge"] = promotions.next_edge(now)
+    return _local["edge"].isoformat() if _local["edge"] else "-"
 
 
 def lookup(url: str) -> tuple[str | None, bytes | None]:
@@ -70,7 +85,7 @@ def lookup(url: str) -> tuple[str | None, bytes | None]:
     version = _current_version()
     if version is None:
         return None, None
-    key = f"catalog:list:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+    key = f"catalog:list:{version}:{_edge()}:{hashlib.sha256(url.encode()).hexdigest()}"
     kept = _local["pages"].get(key)
     if kept is not None and time.monotonic() - kept[1] < PAGE_SECONDS:
         return key, kept[0]

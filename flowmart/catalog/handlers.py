@@ -2,8 +2,9 @@
 
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderConfirmed
+from flowmart.contracts.promotions import DealUnitsClaimed, DealUnitsReleased, LightningDealChanged, SkuSalesChanged
 
-from . import services
+from . import promotions, services
 
 
 def update_availability(event: InventoryAdjusted) -> None:
@@ -17,4 +18,27 @@ def count_confirmed_order(event: OrderConfirmed) -> None:
     services.record_order((line.sku, line.quantity) for line in event.lines)
 
 
-SUBSCRIBERS: dict = {InventoryAdjusted: [update_availability], OrderConfirmed: [count_confirmed_order]}
+def keep_sale_offers(event: SkuSalesChanged) -> None:
+    promotions.apply_sales(event)
+
+
+def keep_deal(event: LightningDealChanged) -> None:
+    promotions.apply_deal(event)
+
+
+def keep_deal_claimed(event: DealUnitsClaimed) -> None:
+    promotions.apply_claimed(event)
+
+
+def keep_deal_released(event: DealUnitsReleased) -> None:
+    promotions.apply_claimed(event)
+
+
+SUBSCRIBERS: dict = {
+    InventoryAdjusted: [update_availability],
+    OrderConfirmed: [count_confirmed_order],
+    SkuSalesChanged: [keep_sale_offers],
+    LightningDealChanged: [keep_deal],
+    DealUnitsClaimed: [keep_deal_claimed],
+    DealUnitsReleased: [keep_deal_released],
+}

@@ -212,3 +212,6 @@ class SearchSuggestion(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.text}"
+
+
+from .promotion_models import SkuPromotion  # noqa: E402, F401  (sales and lightning deals)

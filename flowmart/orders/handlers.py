@@ -12,6 +12,7 @@ from flowmart.contracts.customers import (
     CustomerSignedIn,
 )
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock, ReservationExpired
+from flowmart.contracts.orders import OrderCancelled
 from flowmart.contracts.payments import (
     PaymentActionRequired,
     PaymentDisputed,
@@ -19,6 +20,7 @@ from flowmart.contracts.payments import (
     PaymentProcessed,
     PaymentRefunded,
 )
+from flowmart.contracts.promotions import LightningDealChanged, SkuSalesChanged
 from flowmart.contracts.shipping import (
     DeliveryFailed,
     ReturnInitiated,
@@ -32,6 +34,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
+from . import promotions
 from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff
 
 
@@ -178,6 +181,19 @@ def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
     renewals.subscription_cancelled(ev.subscription_id)
 
 
+def keep_sale_offers(ev: SkuSalesChanged) -> None:
+    promotions.apply_sales(ev)
+
+
+def keep_deal(ev: LightningDealChanged) -> None:
+    promotions.apply_deal(ev)
+
+
+def release_deal_units(ev: OrderCancelled) -> None:
+    """A cancelled or expired order gives its lightning-deal units back (once)."""
+    promotions.release_deals(ev.order_id, ev.reason)
+
+
 def merge_guest_cart(ev: CustomerSignedIn) -> None:
     guests.merge_guest_cart(ev.customer_id, ev.cart_token)
 
@@ -214,4 +230,7 @@ SUBSCRIBERS = {
     ReturnReceived: [on_return_received],
     SubscriptionRenewalDue: [on_renewal_due],
     UserSubscriptionCancelled: [on_subscription_cancelled],
+    SkuSalesChanged: [keep_sale_offers],
+    LightningDealChanged: [keep_deal],
+    OrderCancelled: [release_deal_units],
 }

@@ -1,4 +1,47 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
 Names are stable ("promotions.<function>"): never rename one once written."""
 
-SUBSCRIBERS: dict = {}
+import logging
+
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
+from flowmart.contracts.promotions import DealUnitsClaimed, DealUnitsReleased
+
+from .models import SellerStaff
+from .services import catalogue, deals
+
+logger = logging.getLogger("flowmart.promotions")
+
+
+def keep_product(ev: ProductPublished) -> None:
+    catalogue.apply_product_published(ev)
+
+
+def keep_price(ev: VariantPriceChanged) -> None:
+    catalogue.apply_price_change(ev)
+
+
+def retire_product(ev: ProductRetired) -> None:
+    catalogue.apply_product_retired(ev)
+
+
+def keep_seller_staff(ev: SellerStaffChanged) -> None:
+    if not SellerStaff.apply(ev.user_id, ev.seller_ids, ev.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", ev.user_id)
+
+
+def count_claimed_units(ev: DealUnitsClaimed) -> None:
+    deals.units_counted(ev)
+
+
+def count_released_units(ev: DealUnitsReleased) -> None:
+    deals.units_counted(ev)
+
+
+SUBSCRIBERS: dict = {
+    ProductPublished: [keep_product],
+    VariantPriceChanged: [keep_price],
+    ProductRetired: [retire_product],
+    SellerStaffChanged: [keep_seller_staff],
+    DealUnitsClaimed: [count_claimed_units],
+    DealUnitsReleased: [count_released_units],
+}

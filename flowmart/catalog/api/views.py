@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import cache, selectors
+from .. import cache, promotions, selectors
 from .filters import ProductFilter
 from .serializers import (
     CategorySerializer,
@@ -57,6 +57,16 @@ class ProductListView(generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         return cached_json(request, lambda: self._page(request))
 
+    def get_serializer(self, *args, **kwargs):
+        """The page's sale and deal prices are read once for all its products."""
+        if kwargs.get("many") and args:
+            args = (list(args[0]),)
+            kwargs["context"] = {
+                **self.get_serializer_context(),
+                "promotions": promotions.for_products([p.id for p in args[0]]),
+            }
+        return super().get_serializer(*args, **kwargs)
+
     def _page(self, request) -> Response:
         with selectors.search_session(request.query_params.get("search", "")):
             response = super().list(request)
@@ -73,6 +83,12 @@ class ProductDetailView(generics.RetrieveAPIView):
         if product is None:
             raise Http404
         return product
+
+    def retrieve(self, request, *args, **kwargs):
+        """The variants' sale and deal prices are read once for the product."""
+        product = self.get_object()
+        context = {**self.get_serializer_context(), "promotions": promotions.for_variants(product.variants.all())}
+        return Response(self.get_serializer_class()(product, context=context).data)
 
 
 class CategoryListView(generics.ListAPIView):

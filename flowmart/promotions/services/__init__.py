@@ -1,0 +1,1 @@
+"""Commands of the promotions context: each in one transaction, publishing what it changes."""
