@@ -14,6 +14,7 @@ process that reaches Redis again after failing moves it itself: no page from bef
 outlives it."""
 
 import hashlib
+import math
 import time
 import uuid
 
@@ -27,11 +28,8 @@ VERSION_KEY = "catalog:list-version"
 PAGE_SECONDS = 60
 LOCAL_PAGES_MAX = 512  # per process; a storefront has few distinct hot list URLs
 
-# This process's view: the version it last read, when, and the pages it holds for that version;
-# `edge`: the next instant a sale or deal window opens or closes (catalog/promotions.py), part of
-# every page's key so a page never shows a price past its window (UNKNOWN: read it again).
-UNKNOWN = "unknown"
-_local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}, "missed_changes": False, "edge": UNKNOWN}
+# This process's view: the version it last read, when, and the pages it holds for that version.
+_local: dict = {"version": None, "checked_at": float("-inf"), "pages": {}, "missed_changes": False}
 
 
 def _check_seconds() -> float:
@@ -59,25 +57,13 @@ def _current_version() -> str | None:
             _degrade()
             return None
         if version != _local["version"]:
-            _local.update(version=version, pages={}, edge=UNKNOWN)
+            _local.update(version=version, pages={})
         _local["checked_at"] = now
     return _local["version"]
 
 
 def _degrade() -> None:
-    _local.update(version=None, pages={}, checked_at=float("-inf"), missed_changes=True, edge=UNKNOWN)
-
-
-def _edge() -> str:
-    """The next promotion window edge (as the key's part); read again once it has passed."""
-    from django.utils import timezone
-
-    from . import promotions
-
-    now = timezone.now()
-    if _local["edge"] == UNKNOWN or (_local["edge"] is not None and _local["edge"] <= now):
-        _local["edge"] = promotions.next_edge(now)
-    return _local["edge"].isoformat() if _local["edge"] else "-"
+    _local.update(version=None, pages={}, checked_at=float("-inf"), missed_changes=True)
 
 
 def lookup(url: str) -> tuple[str | None, bytes | None]:
@@ -85,36 +71,45 @@ def lookup(url: str) -> tuple[str | None, bytes | None]:
     version = _current_version()
     if version is None:
         return None, None
-    key = f"catalog:list:{version}:{_edge()}:{hashlib.sha256(url.encode()).hexdigest()}"
+    key = f"catalog:list:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
     kept = _local["pages"].get(key)
     if kept is not None and time.monotonic() - kept[1] < PAGE_SECONDS:
         return key, kept[0]
     try:
-        page = shared.call(cache.get, key)
+        stored = shared.call(cache.get, key)
     except shared.Unavailable:
         _degrade()
         return None, None
-    if page is not None:
-        _remember(key, page)
+    if stored is None:
+        return key, None
+    page, until = stored if isinstance(stored, tuple) else (stored, None)  # (page, wall-clock expiry)
+    left = PAGE_SECONDS if until is None else until - time.time()
+    if left <= 0:
+        return key, None
+    _remember(key, page, min(left, PAGE_SECONDS))
     return key, page
 
 
-def store(key: str | None, page: bytes) -> None:
-    if key is None:
+def store(key: str | None, page: bytes, valid_for: float | None = None) -> None:
+    """`valid_for`: seconds until the page's content changes by itself (a sale or deal window
+    of one of its products opens or closes, catalog/promotions.py); it is not kept past that."""
+    seconds = PAGE_SECONDS if valid_for is None else min(PAGE_SECONDS, math.floor(valid_for))
+    if key is None or seconds <= 0:
         return
     try:
-        shared.call(cache.set, key, page, timeout=PAGE_SECONDS)
+        shared.call(cache.set, key, (page, time.time() + seconds), timeout=seconds)
     except shared.Unavailable:
         _degrade()
         return
-    _remember(key, page)
+    _remember(key, page, seconds)
 
 
-def _remember(key: str, page: bytes) -> None:
+def _remember(key: str, page: bytes, seconds: float = PAGE_SECONDS) -> None:
+    """Kept as (page, since): `since` is set back so the page expires after `seconds`."""
     pages = _local["pages"]
     if len(pages) >= LOCAL_PAGES_MAX:
         pages.clear()
-    pages[key] = (page, time.monotonic())
+    pages[key] = (page, time.monotonic() - (PAGE_SECONDS - seconds))
 
 
 def invalidate_on_commit() -> None:

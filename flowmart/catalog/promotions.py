@@ -4,12 +4,15 @@ The same rule as checkout (orders/promotions.py): a live lightning deal sets the
 with its claimed %, even when sold out: checkout then answers 409 deal_sold_out until units
 come back or the deal ends); otherwise the best live sale (lowest price wins); otherwise the
 regular price. `price` stays "what you pay"; `original_price` is the regular price when reduced.
-Windows are read against the clock, and cached list pages are keyed by the next window edge
-(`next_edge`, catalog/cache.py), so a sale starts and ends on the storefront to the second."""
+Windows are read against the clock, and a cached list page is kept no longer than the next
+window edge of its products (`next_edge`, catalog/cache.py), so a sale starts and ends on the
+storefront to the second."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -77,17 +80,32 @@ def for_variants(variants) -> dict[str, dict]:
     return {v.sku: priced(v.price, rows.get(v.sku), moment) for v in variants}
 
 
-def for_products(product_ids) -> dict[int, dict]:
-    """{product_id: priced(...)} of the cheapest variant to pay for, for the products of a
-    list page that have any promotion (others are absent): at most two queries."""
+@dataclass
+class PagePromotions:
+    """The promoted products of a list page: {product_id: priced(...)} of the cheapest variant
+    to pay for, and how long that stays true (the next window edge of any of their SKUs)."""
+
+    prices: dict[int, dict] = field(default_factory=dict)
+    seconds_valid: float | None = None
+
+
+def on_promotion() -> Exists:
+    """Annotation for the list query: the product has a SKU with a sale or deal on record, so
+    a page without any costs no query more."""
+    promoted = SkuPromotion.objects.values("sku")
+    return Exists(Variant.objects.filter(product=OuterRef("pk"), active=True, sku__in=promoted))
+
+
+def for_products(product_ids) -> PagePromotions:
+    """PagePromotions for these products (those `on_promotion`): two queries, none without any."""
+    if not product_ids:
+        return PagePromotions()
     variants = list(
         Variant.objects.filter(product_id__in=product_ids, active=True).only(
             "sku", "product_id", "price_amount", "price_currency"
         )
     )
-    rows = SkuPromotion.objects.in_bulk([v.sku for v in variants]) if variants else {}
-    if not rows:
-        return {}
+    rows = SkuPromotion.objects.in_bulk([v.sku for v in variants])
     moment = timezone.now()
     best: dict[int, tuple] = {}
     for v in variants:
@@ -95,7 +113,11 @@ def for_products(product_ids) -> dict[int, dict]:
         rank = (found["price"].amount, v.price_amount, v.pk)
         if v.product_id not in best or rank < best[v.product_id][0]:
             best[v.product_id] = (rank, found)
-    return {pid: found for pid, (_, found) in best.items() if found["original_price"] is not None}
+    edge = next_edge(rows.values(), moment)
+    return PagePromotions(
+        prices={pid: found for pid, (_, found) in best.items() if found["original_price"] is not None},
+        seconds_valid=None if edge is None else (edge - moment).total_seconds(),
+    )
 
 
 def as_json(found: dict) -> dict:
@@ -109,11 +131,11 @@ def as_json(found: dict) -> dict:
     }
 
 
-def next_edge(moment: datetime) -> datetime | None:
-    """The next instant a sale or deal starts or ends (None: none is coming)."""
+def next_edge(rows, moment: datetime) -> datetime | None:
+    """The next instant a sale or deal of these SkuPromotion rows starts or ends (None: none)."""
     edges = []
-    for offers, deals in SkuPromotion.objects.values_list("offers", "deals"):
-        for window in [*offers, *deals]:
+    for row in rows:
+        for window in [*row.offers, *row.deals]:
             edges += [parse_datetime(window["starts_at"]), parse_datetime(window["ends_at"])]
     return min((edge for edge in edges if edge > moment), default=None)
 

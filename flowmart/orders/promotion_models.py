@@ -13,11 +13,13 @@ from flowmart.common.money import AmountField, CurrencyField, Money
 
 class SkuSaleOffers(models.Model):
     """The sale offers of a SKU as promotions last told them (SkuSalesChanged), applied to
-    the variant's regular price at read time (contracts.promotions.best_sale)."""
+    the variant's regular price at read time (contracts.promotions.best_sale), and the
+    windows of its deals, so pricing a cart reads this one table unless a deal is live."""
 
     sku = models.CharField(max_length=64, primary_key=True)
     offers = models.JSONField(default=list)
-    as_of = models.DateTimeField()
+    as_of = models.DateTimeField(null=True, blank=True, help_text="of the offers (None: none told yet)")
+    deals = models.JSONField(default=list, help_text="[{deal_id, starts_at, ends_at, active}] of DealStock")
 
     class Meta:
         verbose_name_plural = "SKU sale offers"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from flowmart.common.errors import Conflict
 from flowmart.common.money import Money
@@ -50,11 +51,14 @@ def unit_prices(variants, moment=None) -> dict[str, UnitPrice]:
     """{sku: UnitPrice} for these SellableVariants, in two queries whatever their number."""
     moment = moment or timezone.now()
     variants = {v.sku: v for v in variants}
-    offers = dict(SkuSaleOffers.objects.filter(sku__in=variants).values_list("sku", "offers"))
+    offers, live = {}, []
+    for sku, sku_offers, sku_deals in SkuSaleOffers.objects.filter(sku__in=variants).values_list(
+        "sku", "offers", "deals"
+    ):
+        offers[sku] = sku_offers
+        live += [d["deal_id"] for d in sku_deals if d["active"] and _within(d, moment)]
     deals = {}
-    for deal in DealStock.objects.filter(
-        sku__in=variants, active=True, starts_at__lte=moment, ends_at__gt=moment
-    ).order_by("price_amount", "deal_id"):
+    for deal in DealStock.objects.filter(pk__in=live).order_by("price_amount", "deal_id") if live else ():
         deals.setdefault(deal.sku, deal)
     prices = {}
     for sku, variant in variants.items():
@@ -71,6 +75,10 @@ def unit_prices(variants, moment=None) -> dict[str, UnitPrice]:
             sale = {"kind": "sale", "id": offer.sale_id, "name": offer.sale_name, "ends_at": offer.ends_at.isoformat()}
             prices[sku] = UnitPrice(price, regular, sale)
     return prices
+
+
+def _within(window: dict, moment) -> bool:
+    return parse_datetime(window["starts_at"]) <= moment < parse_datetime(window["ends_at"])
 
 
 def deal_summary(deal: DealStock) -> dict:
@@ -177,11 +185,16 @@ def release_deals(order_id: int, reason: str) -> int:
 # --- projections --------------------------------------------------------------------------------
 @transaction.atomic
 def apply_sales(ev: SkuSalesChanged) -> None:
-    stored = SkuSaleOffers.objects.select_for_update().filter(pk=ev.sku).first()
-    if stored is not None and stored.as_of > ev.occurred_at:
+    stored = _offers_row(ev.sku)
+    if stored.as_of is not None and stored.as_of > ev.occurred_at:
         return
-    offers = [offer_to_dict(o) for o in ev.offers]
-    SkuSaleOffers.objects.update_or_create(sku=ev.sku, defaults={"offers": offers, "as_of": ev.occurred_at})
+    stored.offers, stored.as_of = [offer_to_dict(o) for o in ev.offers], ev.occurred_at
+    stored.save(update_fields=["offers", "as_of"])
+
+
+def _offers_row(sku: str) -> SkuSaleOffers:
+    SkuSaleOffers.objects.get_or_create(sku=sku)
+    return SkuSaleOffers.objects.select_for_update().get(sku=sku)
 
 
 @transaction.atomic
@@ -204,3 +217,7 @@ def apply_deal(ev: LightningDealChanged) -> None:
             "as_of": ev.occurred_at,
         },
     )
+    row = _offers_row(ev.sku)  # the deal's window beside the SKU's offers (see unit_prices)
+    window = {"deal_id": ev.deal_id, "starts_at": ev.starts_at.isoformat(), "ends_at": ev.ends_at.isoformat()}
+    row.deals = [d for d in row.deals if d["deal_id"] != ev.deal_id] + [{**window, "active": ev.active}]
+    row.save(update_fields=["deals"])
