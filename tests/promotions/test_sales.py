@@ -102,3 +102,16 @@ def test_a_product_published_later_into_a_category_on_sale_joins_it(shop):
         variants=[{"sku": "CUP-1", "name": "cup", "price": usd("8.00"), "weight_grams": 100}],
     )
     assert product(cup.pk)["variants"][0]["price"] == money("4.00")
+
+
+def test_the_sales_list_shows_live_sales_and_coming_ones_on_request(shop):
+    from rest_framework.test import APIClient
+
+    live = make_sale(name="Mug week", percent="25", products=[shop.mug])
+    make_sale(name="Lamp later", amount="5.00", products=[shop.lamp], start_minutes=30, end_minutes=90)
+    body = APIClient().get("/api/v1/sales/").json()
+    assert [(s["id"], s["name"], s["percent_off"], s["status"]) for s in body] == [
+        (live.pk, "Mug week", "25.00", "live")
+    ]
+    coming = APIClient().get("/api/v1/sales/?upcoming=true").json()
+    assert [s["amount_off"] for s in coming if s["name"] == "Lamp later"] == [{"amount": "5.00", "currency": "USD"}]

@@ -9,6 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
 
 from ..models import LightningDeal, Sale
@@ -42,7 +43,7 @@ class SaleSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "seller_id", "percent_off", "amount_off", "starts_at", "ends_at", "status"]
 
     def get_amount_off(self, sale) -> dict | None:
-        return None if sale.amount_off is None else {"amount": str(sale.amount_off), "currency": sale.currency}
+        return None if sale.amount_off is None else Money(sale.amount_off, sale.currency).to_dict()
 
     def get_status(self, sale) -> str:
         return schedule_at(sale.starts_at, sale.ends_at)
