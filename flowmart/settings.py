@@ -164,6 +164,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 3600.0,
     },
     "orders-purge-old-carts": {"task": "flowmart.orders.tasks.purge_old_carts", "schedule": 24 * 3600.0},
+    # Sales and deals: scheduled → live → ended for the back office, ended sales dropped from the
+    # projections (prices themselves follow the windows at read time; safe to fire twice).
+    "promotions-run-schedule": {"task": "flowmart.promotions.tasks.run_schedule", "schedule": 60.0},
     "notifications-sweep": {
         "task": "flowmart.notifications.tasks.sweep_messages",
         "schedule": env.float("NOTIFICATIONS_SWEEP_SECONDS", default=5.0),

@@ -14,6 +14,7 @@ process that reaches Redis again after failing moves it itself: no page from bef
 outlives it."""
 
 import hashlib
+import math
 import time
 import uuid
 
@@ -75,31 +76,40 @@ def lookup(url: str) -> tuple[str | None, bytes | None]:
     if kept is not None and time.monotonic() - kept[1] < PAGE_SECONDS:
         return key, kept[0]
     try:
-        page = shared.call(cache.get, key)
+        stored = shared.call(cache.get, key)
     except shared.Unavailable:
         _degrade()
         return None, None
-    if page is not None:
-        _remember(key, page)
+    if stored is None:
+        return key, None
+    page, until = stored if isinstance(stored, tuple) else (stored, None)  # (page, wall-clock expiry)
+    left = PAGE_SECONDS if until is None else until - time.time()
+    if left <= 0:
+        return key, None
+    _remember(key, page, min(left, PAGE_SECONDS))
     return key, page
 
 
-def store(key: str | None, page: bytes) -> None:
-    if key is None:
+def store(key: str | None, page: bytes, valid_for: float | None = None) -> None:
+    """`valid_for`: seconds until the page's content changes by itself (a sale or deal window
+    of one of its products opens or closes, catalog/promotions.py); it is not kept past that."""
+    seconds = PAGE_SECONDS if valid_for is None else min(PAGE_SECONDS, math.floor(valid_for))
+    if key is None or seconds <= 0:
         return
     try:
-        shared.call(cache.set, key, page, timeout=PAGE_SECONDS)
+        shared.call(cache.set, key, (page, time.time() + seconds), timeout=seconds)
     except shared.Unavailable:
         _degrade()
         return
-    _remember(key, page)
+    _remember(key, page, seconds)
 
 
-def _remember(key: str, page: bytes) -> None:
+def _remember(key: str, page: bytes, seconds: float = PAGE_SECONDS) -> None:
+    """Kept as (page, since): `since` is set back so the page expires after `seconds`."""
     pages = _local["pages"]
     if len(pages) >= LOCAL_PAGES_MAX:
         pages.clear()
-    pages[key] = (page, time.monotonic())
+    pages[key] = (page, time.monotonic() - (PAGE_SECONDS - seconds))
 
 
 def invalidate_on_commit() -> None:

@@ -2,9 +2,10 @@
 
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderConfirmed
+from flowmart.contracts.promotions import DealUnitsClaimed, DealUnitsReleased, LightningDealChanged, SkuSalesChanged
 from flowmart.contracts.reviews import ProductRatingChanged
 
-from . import ratings, services
+from . import promotions, ratings, services
 
 
 def update_availability(event: InventoryAdjusted) -> None:
@@ -23,8 +24,28 @@ def keep_rating(event: ProductRatingChanged) -> None:
     ratings.record_rating(event.product_id, event.average, event.count, event.revision)
 
 
+def keep_sale_offers(event: SkuSalesChanged) -> None:
+    promotions.apply_sales(event)
+
+
+def keep_deal(event: LightningDealChanged) -> None:
+    promotions.apply_deal(event)
+
+
+def keep_deal_claimed(event: DealUnitsClaimed) -> None:
+    promotions.apply_claimed(event)
+
+
+def keep_deal_released(event: DealUnitsReleased) -> None:
+    promotions.apply_claimed(event)
+
+
 SUBSCRIBERS: dict = {
     InventoryAdjusted: [update_availability],
     OrderConfirmed: [count_confirmed_order],
     ProductRatingChanged: [keep_rating],
+    SkuSalesChanged: [keep_sale_offers],
+    LightningDealChanged: [keep_deal],
+    DealUnitsClaimed: [keep_deal_claimed],
+    DealUnitsReleased: [keep_deal_released],
 }

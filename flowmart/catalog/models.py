@@ -229,3 +229,6 @@ class ProductRating(models.Model):
 
     def __str__(self):
         return f"{self.product_id}: {self.average} ({self.count})"
+
+
+from .promotion_models import SkuPromotion  # noqa: E402, F401  (sales and lightning deals)

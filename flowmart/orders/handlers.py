@@ -21,7 +21,7 @@ from flowmart.contracts.payments import (
     PaymentProcessed,
     PaymentRefunded,
 )
-from flowmart.contracts.promotions import VoucherDefined
+from flowmart.contracts.promotions import LightningDealChanged, SkuSalesChanged, VoucherDefined
 from flowmart.contracts.shipping import (
     DeliveryFailed,
     ReturnInitiated,
@@ -35,7 +35,7 @@ from flowmart.contracts.shipping import (
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
 
-from . import privacy
+from . import privacy, promotions
 from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff, vouchers
 
 
@@ -196,6 +196,19 @@ def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
     renewals.subscription_cancelled(ev.subscription_id)
 
 
+def keep_sale_offers(ev: SkuSalesChanged) -> None:
+    promotions.apply_sales(ev)
+
+
+def keep_deal(ev: LightningDealChanged) -> None:
+    promotions.apply_deal(ev)
+
+
+def release_deal_units(ev: OrderCancelled) -> None:
+    """A cancelled or expired order gives its lightning-deal units back (once)."""
+    promotions.release_deals(ev.order_id, ev.reason)
+
+
 def merge_guest_cart(ev: CustomerSignedIn) -> None:
     guests.merge_guest_cart(ev.customer_id, ev.cart_token)
 
@@ -214,7 +227,6 @@ SUBSCRIBERS = {
     CustomerRegistered: [claim_guest_orders],
     ProductPublished: [keep_variant, keep_product_category],
     VoucherDefined: [keep_voucher],
-    OrderCancelled: [give_back_vouchers],
     VariantPriceChanged: [keep_price],
     SellerStaffChanged: [keep_seller_staff],
     ProductRetired: [retire_variants],
@@ -239,4 +251,7 @@ SUBSCRIBERS = {
     ReturnReceived: [on_return_received],
     SubscriptionRenewalDue: [on_renewal_due],
     UserSubscriptionCancelled: [on_subscription_cancelled],
+    SkuSalesChanged: [keep_sale_offers],
+    LightningDealChanged: [keep_deal],
+    OrderCancelled: [give_back_vouchers, release_deal_units],
 }

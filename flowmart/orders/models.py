@@ -196,6 +196,10 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=300)
     quantity = models.PositiveIntegerField()
     unit_price = AmountField()
+    # The regular price when a catalogue sale or lightning deal set unit_price (else None),
+    # and which one: {"kind": "sale"|"deal", "id", "name", "ends_at"} (orders/promotions.py).
+    original_unit_price = AmountField(null=True, blank=True)
+    sale = models.JSONField(null=True, blank=True)
     discount = AmountField(default=0)
     tax = AmountField(default=0)
     weight_grams = models.PositiveIntegerField(default=0)
@@ -351,4 +355,5 @@ class SellerStaff(SellerStaffBase):
 
 
 # Vouchers: their copy, counters, cart codes and redemptions (kept in their own module).
+from .promotion_models import DealClaim, DealStock, SkuSaleOffers  # noqa: E402, F401  (sales and deals)
 from .voucher_models import CartVoucher, ProductCategory, RedeemableVoucher, VoucherRedemption  # noqa: E402, F401

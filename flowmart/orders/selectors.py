@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
 
-from . import pricing, voucher_selectors
+from . import pricing, promotions, voucher_selectors
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
@@ -46,8 +46,9 @@ def open_cart_of(owner: Owner | None) -> Cart | None:
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
-    """The cart's lines with their current catalogue data, in one query."""
-    return list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+    """The cart's lines with their current catalogue data and their sale or deal price
+    (`unit_price`, `original_unit_price`, `sale`: orders/promotions.py)."""
+    return promotions.price_items(list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id")))
 
 
 def availability(skus) -> dict[str, int]:
@@ -79,7 +80,7 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
         offer = pricing.quote(rate_methods(), cart.shipping_method, cart.shipping_country, cart_weight(items), currency)
         if offer is not None:
             shipping = offer["price"]
-    lines = [pricing.PricedLine(sku=i.variant_id, unit_price=i.variant.price, quantity=i.quantity) for i in items]
+    lines = [pricing.PricedLine(sku=i.variant_id, unit_price=i.unit_price, quantity=i.quantity) for i in items]
     applied = voucher_selectors.applied_to_cart(cart, items, shipping, currency)
     rate = pricing.tax_rate(cart.shipping_country)
     totals = pricing.price(lines, currency, applied.shipping, rate, line_discounts=applied.line_discounts)

@@ -56,7 +56,7 @@ def goods_of(items: list[CartItem]) -> list[vouchers.Goods]:
             product_id=item.variant.product_id,
             category_slug=categories.get(item.variant.product_id, ""),
             seller_id=item.variant.seller_id,
-            total=item.variant.price * item.quantity,
+            total=item.unit_price * item.quantity,  # the sale or deal price when there is one
         )
         for item in items
     ]

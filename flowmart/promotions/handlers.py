@@ -3,13 +3,39 @@ Names are stable ("promotions.<function>"): never rename one once written."""
 
 import logging
 
-from flowmart.contracts.catalog import SellerStaffChanged
+from flowmart.contracts.catalog import ProductPublished, ProductRetired, SellerStaffChanged, VariantPriceChanged
 from flowmart.contracts.orders import VoucherRedeemed, VoucherReleased
+from flowmart.contracts.promotions import DealUnitsClaimed, DealUnitsReleased
 
-from .models import VoucherSellerStaff
-from .services import vouchers
+from .models import SellerStaff
+from .services import catalogue, deals, vouchers
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("flowmart.promotions")
+
+
+def keep_product(ev: ProductPublished) -> None:
+    catalogue.apply_product_published(ev)
+
+
+def keep_price(ev: VariantPriceChanged) -> None:
+    catalogue.apply_price_change(ev)
+
+
+def retire_product(ev: ProductRetired) -> None:
+    catalogue.apply_product_retired(ev)
+
+
+def keep_seller_staff(ev: SellerStaffChanged) -> None:
+    if not SellerStaff.apply(ev.user_id, ev.seller_ids, ev.occurred_at):
+        logger.info("stale SellerStaffChanged for user %s ignored", ev.user_id)
+
+
+def count_claimed_units(ev: DealUnitsClaimed) -> None:
+    deals.units_counted(ev)
+
+
+def count_released_units(ev: DealUnitsReleased) -> None:
+    deals.units_counted(ev)
 
 
 def record_voucher_use(ev: VoucherRedeemed) -> None:
@@ -20,13 +46,13 @@ def record_voucher_release(ev: VoucherReleased) -> None:
     vouchers.record_released(ev)
 
 
-def keep_voucher_seller_staff(ev: SellerStaffChanged) -> None:
-    if not VoucherSellerStaff.apply(ev.user_id, ev.seller_ids, ev.occurred_at):
-        logger.info("stale SellerStaffChanged for user %s ignored", ev.user_id)
-
-
 SUBSCRIBERS: dict = {
+    ProductPublished: [keep_product],
+    VariantPriceChanged: [keep_price],
+    ProductRetired: [retire_product],
+    SellerStaffChanged: [keep_seller_staff],
+    DealUnitsClaimed: [count_claimed_units],
+    DealUnitsReleased: [count_released_units],
     VoucherRedeemed: [record_voucher_use],
     VoucherReleased: [record_voucher_release],
-    SellerStaffChanged: [keep_voucher_seller_staff],
 }

@@ -177,6 +177,9 @@ def test_detail_with_active_variants_and_their_availability(api_client, shop):
             "available": 4,
             "attributes": {},
             "weight_grams": 500,
+            "original_price": None,  # no sale or deal (docs/promotions.md)
+            "sale": None,
+            "deal": None,
         },
         {
             "sku": "KETTLE-2",
@@ -185,6 +188,9 @@ def test_detail_with_active_variants_and_their_availability(api_client, shop):
             "available": 0,
             "attributes": {},
             "weight_grams": 500,
+            "original_price": None,  # no sale or deal (docs/promotions.md)
+            "sale": None,
+            "deal": None,
         },
     ]
     jacket = api_client.get(f"{PRODUCTS}{shop['jacket'].id}/").json()

@@ -30,6 +30,8 @@ def test_adding_items_prices_them_from_the_projection_and_merges_lines(customer,
         "name": "Product MUG-1 — default",
         "quantity": 2,
         "unit_price": {"amount": "12.50", "currency": "USD"},
+        "original_unit_price": None,  # no sale (docs/promotions.md)
+        "sale": None,
         "line_total": {"amount": "25.00", "currency": "USD"},
         "available": 50,
         "warning": None,

@@ -2,8 +2,8 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from flowmart.common.money import Money
-from flowmart.common.serializers import MoneyField
 
+from .. import promotions
 from ..models import Category, Product, SearchSuggestion, Seller, Variant
 
 
@@ -28,12 +28,33 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class VariantSerializer(serializers.ModelSerializer):
-    price = MoneyField()
+    price = serializers.SerializerMethodField(help_text="what is paid per unit: the sale or deal price when live")
     available = serializers.IntegerField(read_only=True)
+    original_price = serializers.SerializerMethodField(help_text="the regular price when reduced; else null")
+    sale = serializers.SerializerMethodField(help_text="the live catalogue sale setting `price` (null: none)")
+    deal = serializers.SerializerMethodField(help_text="the live lightning deal, with its claimed % (null: none)")
 
     class Meta:
         model = Variant
-        fields = ["sku", "name", "price", "available", "attributes", "weight_grams"]
+        fields = ["sku", "name", "price", "available", "attributes", "weight_grams", "original_price", "sale", "deal"]
+
+    def _promotion(self, variant) -> dict:
+        known = self.context.get("promotions")  # the product's variants, read once (ProductDetailView)
+        if known is None or variant.sku not in known:
+            known = promotions.for_variants([variant])
+        return promotions.as_json(known[variant.sku])
+
+    def get_price(self, variant) -> dict:
+        return self._promotion(variant)["price"]
+
+    def get_original_price(self, variant) -> dict | None:
+        return self._promotion(variant)["original_price"]
+
+    def get_sale(self, variant) -> dict | None:
+        return self._promotion(variant)["sale"]
+
+    def get_deal(self, variant) -> dict | None:
+        return self._promotion(variant)["deal"]
 
 
 class RatingSerializer(serializers.Serializer):
@@ -54,16 +75,34 @@ class ProductListSerializer(serializers.ModelSerializer):
 
     category = CategoryRefSerializer()
     seller = SellerSerializer()
-    price = serializers.SerializerMethodField()
+    price = serializers.SerializerMethodField(help_text="the cheapest variant to pay for (sale or deal price)")
     in_stock = serializers.BooleanField()
     rating = serializers.SerializerMethodField()
+    original_price = serializers.SerializerMethodField(help_text="that variant's regular price when reduced; else null")
+    sale = serializers.SerializerMethodField(help_text="the live catalogue sale on that variant (null: none)")
+    deal = serializers.SerializerMethodField(help_text="its live lightning deal with the claimed % (null: none)")
 
     class Meta:
         model = Product
-        fields = ["id", "name", "slug", "category", "seller", "price", "in_stock", "image_urls", "created_at", "rating"]
+        fields = ["id", "name", "slug", "category", "seller", "price", "in_stock", "image_urls", "created_at"]
+        fields += ["rating", "original_price", "sale", "deal"]
 
     def get_rating(self, product) -> RatingSerializer:
         return rating_of(product)
+
+    def _promotion(self, product) -> dict | None:
+        """From the page's promotions, read once in ProductListView.get_serializer."""
+        found = (self.context.get("promotions") or {}).get(product.id)
+        return None if found is None else promotions.as_json(found)
+
+    def get_original_price(self, product) -> dict | None:
+        return (self._promotion(product) or {}).get("original_price")
+
+    def get_sale(self, product) -> dict | None:
+        return (self._promotion(product) or {}).get("sale")
+
+    def get_deal(self, product) -> dict | None:
+        return (self._promotion(product) or {}).get("deal")
 
     def get_price(self, product) -> dict | None:
         if product.price_amount is None:
@@ -83,6 +122,10 @@ class ProductListSerializer(serializers.ModelSerializer):
             "image_urls": product.image_urls,
             "created_at": serializers.DateTimeField().to_representation(product.created_at),
             "rating": rating_of(product),
+            "original_price": None,
+            "sale": None,
+            "deal": None,
+            **(self._promotion(product) or {}),
         }
 
 

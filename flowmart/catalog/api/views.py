@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import cache, selectors
+from .. import cache, promotions, selectors
 from .filters import ProductFilter
 from .serializers import (
     CategorySerializer,
@@ -27,8 +27,9 @@ def cached_json(request, build) -> HttpResponse | Response:
         return build()
     key, page = cache.lookup(request.build_absolute_uri())
     if page is None:
-        page = JSONRenderer().render(build().data)
-        cache.store(key, page)
+        response = build()
+        page = JSONRenderer().render(response.data)
+        cache.store(key, page, getattr(response, "valid_for", None))
     return HttpResponse(page, content_type="application/json")
 
 
@@ -41,7 +42,7 @@ class ProductListView(generics.ListAPIView):
     filterset_class = ProductFilter
 
     def get_queryset(self):
-        return selectors.storefront_products()
+        return selectors.storefront_products().annotate(on_promotion=promotions.on_promotion())
 
     def filter_queryset(self, queryset):
         """As DjangoFilterBackend does, keeping the filterset: the facets are counted from it."""
@@ -57,10 +58,19 @@ class ProductListView(generics.ListAPIView):
     def list(self, request, *args, **kwargs):
         return cached_json(request, lambda: self._page(request))
 
+    def get_serializer(self, *args, **kwargs):
+        """The page's sale and deal prices are read once for all its products."""
+        if kwargs.get("many") and args:
+            args = (list(args[0]),)
+            self._promotions = promotions.for_products([p.id for p in args[0] if getattr(p, "on_promotion", False)])
+            kwargs["context"] = {**self.get_serializer_context(), "promotions": self._promotions.prices}
+        return super().get_serializer(*args, **kwargs)
+
     def _page(self, request) -> Response:
         with selectors.search_session(request.query_params.get("search", "")):
             response = super().list(request)
             response.data["facets"] = self.filterset.facets()
+        response.valid_for = self._promotions.seconds_valid if hasattr(self, "_promotions") else None
         return response
 
 
@@ -73,6 +83,12 @@ class ProductDetailView(generics.RetrieveAPIView):
         if product is None:
             raise Http404
         return product
+
+    def retrieve(self, request, *args, **kwargs):
+        """The variants' sale and deal prices are read once for the product."""
+        product = self.get_object()
+        context = {**self.get_serializer_context(), "promotions": promotions.for_variants(product.variants.all())}
+        return Response(self.get_serializer_class()(product, context=context).data)
 
 
 class CategoryListView(generics.ListAPIView):

@@ -7,7 +7,7 @@ from flowmart.common.serializers import MoneyField
 from flowmart.contracts.common import AddressSerializer, validate_country
 from flowmart.contracts.payments import PaymentSerializer
 
-from .. import selectors
+from .. import promotions, selectors
 from ..models import (
     CartItem,
     Order,
@@ -24,7 +24,9 @@ from .vouchers import CartVoucherSerializer
 class CartItemSerializer(serializers.ModelSerializer):
     sku = serializers.CharField(source="variant_id")
     name = serializers.CharField(source="variant.name")
-    unit_price = MoneyField(source="variant.price")
+    unit_price = serializers.SerializerMethodField(help_text="what is paid per unit (the sale or deal price)")
+    original_unit_price = serializers.SerializerMethodField(help_text="the regular price when on sale; else null")
+    sale = serializers.SerializerMethodField(help_text="the sale or lightning deal setting unit_price; else null")
     line_total = serializers.SerializerMethodField()
     available = serializers.SerializerMethodField(help_text="units of this SKU that can be sold right now")
     warning = serializers.SerializerMethodField(
@@ -33,10 +35,34 @@ class CartItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CartItem
-        fields = ["id", "sku", "name", "quantity", "unit_price", "line_total", "available", "warning"]
+        fields = [
+            "id",
+            "sku",
+            "name",
+            "quantity",
+            "unit_price",
+            "original_unit_price",
+            "sale",
+            "line_total",
+            "available",
+            "warning",
+        ]
+
+    def _priced(self, item):
+        return item if hasattr(item, "unit_price") else promotions.price_items([item])[0]
+
+    def get_unit_price(self, item) -> dict:
+        return self._priced(item).unit_price.to_dict()
+
+    def get_original_unit_price(self, item) -> dict | None:
+        original = self._priced(item).original_unit_price
+        return None if original is None else original.to_dict()
+
+    def get_sale(self, item) -> dict | None:
+        return self._priced(item).sale
 
     def get_line_total(self, item) -> dict:
-        return (item.variant.price * item.quantity).to_dict()
+        return (self._priced(item).unit_price * item.quantity).to_dict()
 
     def _available(self, item) -> int:
         known = self.context.get("available")  # the whole cart's, read once (views.cart_body)
@@ -177,15 +203,29 @@ class CheckoutSerializer(serializers.Serializer):
 # --- orders -----------------------------------------------------------------
 class OrderLineSerializer(serializers.ModelSerializer):
     unit_price = serializers.SerializerMethodField()
+    original_unit_price = serializers.SerializerMethodField(help_text="the regular price when on sale; else null")
     line_total = serializers.SerializerMethodField()
     seller = serializers.SerializerMethodField()
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "quantity", "unit_price", "line_total", "seller", "returned_quantity"]
+        fields = [
+            "sku",
+            "name",
+            "quantity",
+            "unit_price",
+            "original_unit_price",
+            "sale",
+            "line_total",
+            "seller",
+            "returned_quantity",
+        ]
 
     def get_unit_price(self, line) -> dict:
         return self.context["money"](line.unit_price)
+
+    def get_original_unit_price(self, line) -> dict | None:
+        return None if line.original_unit_price is None else self.context["money"](line.original_unit_price)
 
     def get_line_total(self, line) -> dict:
         return self.context["money"](line.unit_price * line.quantity)

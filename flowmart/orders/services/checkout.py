@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
-from .. import pricing, selectors
+from .. import pricing, promotions, selectors
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from ..selectors import Guest, Owner
 from . import vouchers
@@ -138,7 +138,7 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
             sku=item.variant.sku,
             name=item.variant.name,
             quantity=item.quantity,
-            unit_price=item.variant.price,
+            **promotions.line_fields(item),
             weight_grams=item.variant.weight_grams,
             seller_id=item.variant.seller_id,
             seller_slug=item.variant.seller_slug,
@@ -150,6 +150,7 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
     priced = vouchers.at_checkout(cart, items, method)
     order = place_order(customer, lines, address, priced.method, payment, line_discounts=priced.line_discounts)
     vouchers.redeem(order, customer, priced)
+    promotions.claim_deals(order, items)  # 409 deal_sold_out rolls the whole order back
     # The cart becomes the order: emptied and closed (a repeat checkout of it is told so), and
     # the customer's next POST /carts/ opens a new one.
     CartItem.objects.filter(cart=cart).delete()

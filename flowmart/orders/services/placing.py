@@ -50,6 +50,8 @@ class LineSpec:
     seller_name: str = ""
     discount_percent: int | None = None  # a renewal line's plan discount; None: the order's
     renewal: tuple[int, int, int] | None = None  # (subscription_id, cycle, attempt) of a renewal line
+    original_unit_price: Money | None = None  # the regular price when a sale or deal set unit_price
+    sale: dict | None = None  # which sale or deal (orders/promotions.py)
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,8 @@ def place_order(
                 name=spec.name,
                 quantity=spec.quantity,
                 unit_price=spec.unit_price.amount,
+                original_unit_price=spec.original_unit_price.amount if spec.original_unit_price else None,
+                sale=spec.sale,
                 discount=p.discount.amount,
                 tax=p.tax.amount,
                 weight_grams=spec.weight_grams,

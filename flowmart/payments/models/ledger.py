@@ -70,6 +70,7 @@ def seller_account(seller_id: int, bucket: str) -> str:
     """A seller's ledger account: "pending" (within the hold period) or "available" (payable)."""
     return f"seller:{seller_id}:{bucket}"
 
+
 class OrderDiscount(models.Model):
     """An order's discount as OrderConfirmed carried it, posted to the ledger once (when the
     order's payment is first captured), so the books show what vouchers and offers gave away."""

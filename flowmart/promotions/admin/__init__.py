@@ -1,3 +1,3 @@
-"""Promotions in the admin, one module per capability (vouchers.py)."""
+"""Promotions back office: one module per capability, each registering its own screens."""
 
-from . import vouchers  # noqa: F401 - registers its screens
+from . import sales, vouchers  # noqa: F401 - registers their screens

@@ -10,7 +10,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from flowmart.common import roles
 from flowmart.common.admin import SellerScopedMixin
 
-from ..models import Voucher, VoucherSellerStaff, VoucherUse
+from ..models import SellerStaff, Voucher, VoucherUse
 from ..services import vouchers as services
 
 LIST_FIELDS = {
@@ -23,7 +23,7 @@ LIST_FIELDS = {
 
 
 def own_sellers(user) -> list[int]:
-    return VoucherSellerStaff.seller_ids_of(user)
+    return SellerStaff.seller_ids_of(user)
 
 
 class VoucherForm(forms.ModelForm):
@@ -129,7 +129,7 @@ class VoucherAdmin(SellerScopedMixin, ModelAdmin):
         return super()._may(request, verb, granted or roles.is_operations(request.user))
 
     def scope_for_seller(self, request, queryset):
-        return queryset.filter(owner_seller_id__in=VoucherSellerStaff.sellers_of(request.user))
+        return queryset.filter(owner_seller_id__in=SellerStaff.sellers_of(request.user))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)

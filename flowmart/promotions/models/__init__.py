@@ -1,5 +1,19 @@
-"""Promotions' tables, one module per capability (vouchers.py: voucher codes)."""
+"""State of the promotions context, one module per capability: its projection of the
+catalogue (catalogue.py), catalogue sales and lightning deals (sales.py), voucher codes
+(vouchers.py)."""
 
-from .vouchers import Voucher, VoucherSellerStaff, VoucherUse
+from .catalogue import CatalogueCategory, CatalogueProduct, CatalogueSeller, CatalogueSku, SellerStaff
+from .sales import LightningDeal, Sale
+from .vouchers import Voucher, VoucherUse
 
-__all__ = ["Voucher", "VoucherSellerStaff", "VoucherUse"]
+__all__ = [
+    "CatalogueCategory",
+    "CatalogueProduct",
+    "CatalogueSeller",
+    "CatalogueSku",
+    "LightningDeal",
+    "Sale",
+    "SellerStaff",
+    "Voucher",
+    "VoucherUse",
+]

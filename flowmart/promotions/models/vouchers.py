@@ -11,7 +11,6 @@ from django.db import models
 from django.utils import timezone
 
 from flowmart.common.money import AmountField, CurrencyField, Money
-from flowmart.common.roles import SellerStaffBase
 from flowmart.contracts.promotions import normalise_code
 
 
@@ -111,11 +110,3 @@ class VoucherUse(models.Model):
 
     def __str__(self):
         return f"{self.voucher_id} on order {self.order_id}"
-
-
-class VoucherSellerStaff(SellerStaffBase):
-    """Promotions' copy of (staff user, seller), so seller staff see and define only their
-    own sellers' vouchers."""
-
-    class Meta(SellerStaffBase.Meta):
-        verbose_name_plural = "voucher seller staff"

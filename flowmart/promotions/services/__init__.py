@@ -1,1 +1,1 @@
-"""Promotions' writes: one module per capability, each write one transaction with its events."""
+"""Commands of the promotions context: each in one transaction, publishing what it changes."""

@@ -7,7 +7,7 @@ command only runs them in an order where the events between them make sense.
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand
 
-STEPS = ["demo_customers", "demo_shipping", "demo_inventory", "demo_catalog", "demo_subscriptions"]
+STEPS = ["demo_customers", "demo_shipping", "demo_inventory", "demo_catalog", "demo_subscriptions", "demo_promotions"]
 
 
 class Command(BaseCommand):

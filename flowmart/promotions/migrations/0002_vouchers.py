@@ -9,9 +9,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ("promotions", "0001_sales"),
     ]
 
     operations = [
@@ -44,20 +43,6 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-created_at'],
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('kind', 'percentage'), _negated=True), models.Q(('percent__gt', 0), ('percent__lte', 100)), _connector='OR'), name='voucher_percentage_has_percent'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'fixed'), _negated=True), ('amount__gt', 0), _connector='OR'), name='voucher_fixed_has_amount')],
-            },
-        ),
-        migrations.CreateModel(
-            name='VoucherSellerStaff',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user_id', models.BigIntegerField(db_index=True)),
-                ('seller_id', models.BigIntegerField(blank=True, help_text='empty: the user works for no seller', null=True)),
-                ('as_of', models.DateTimeField(help_text='occurred_at of the SellerStaffChanged that wrote the row')),
-            ],
-            options={
-                'verbose_name_plural': 'voucher seller staff',
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('user_id', 'seller_id'), name='promotions_vouchersellerstaff_once'), models.UniqueConstraint(condition=models.Q(('seller_id__isnull', True)), fields=('user_id',), name='promotions_vouchersellerstaff_one_empty')],
             },
         ),
         migrations.CreateModel(
