@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
 
-from . import pricing
+from . import currencies, pricing
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
@@ -46,8 +46,9 @@ def open_cart_of(owner: Owner | None) -> Cart | None:
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
-    """The cart's lines with their current catalogue data, in one query."""
-    return list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+    """The cart's lines with their current catalogue data, in one query, priced in the cart's currency."""
+    items = list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+    return currencies.quote_items(cart, items)
 
 
 def availability(skus) -> dict[str, int]:
@@ -73,7 +74,7 @@ def rate_methods() -> list[dict]:
 
 def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
     """Current prices; shipping and tax once the cart knows its destination (and method)."""
-    currency = cart_currency(items)
+    currency = currencies.of_cart(cart, items)
     shipping = Money.zero(currency)
     if items and cart.shipping_country and cart.shipping_method:
         offer = pricing.quote(rate_methods(), cart.shipping_method, cart.shipping_country, cart_weight(items), currency)

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from flowmart.common.money import Money
-from flowmart.common.serializers import MoneyField
+from flowmart.common.serializers import MoneyField, money_body
 from flowmart.contracts.common import AddressSerializer, validate_country
 from flowmart.contracts.payments import PaymentSerializer
 
@@ -35,7 +35,7 @@ class CartItemSerializer(serializers.ModelSerializer):
         fields = ["id", "sku", "name", "quantity", "unit_price", "line_total", "available", "warning"]
 
     def get_line_total(self, item) -> dict:
-        return (item.variant.price * item.quantity).to_dict()
+        return money_body(item.variant.price * item.quantity)
 
     def _available(self, item) -> int:
         known = self.context.get("available")  # the whole cart's, read once (views.cart_body)
@@ -47,6 +47,8 @@ class CartItemSerializer(serializers.ModelSerializer):
         return self._available(item)
 
     def get_warning(self, item) -> str | None:
+        if getattr(item, "currency_problem", None):  # orders.currencies.quote_items
+            return item.currency_problem
         available = self._available(item)
         if item.quantity <= available:
             return None
@@ -74,6 +76,17 @@ class CartSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
     shipping_method = serializers.CharField(allow_null=True)
+    currency = serializers.CharField(help_text="the cart's currency: every amount of it is in this one")
+
+
+class NewCartSerializer(serializers.Serializer):
+    currency = serializers.CharField(
+        max_length=8,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="one of the shop's currencies (default: the shop's); another: 400 unsupported_currency",
+    )
 
 
 class ShippingOfferSerializer(serializers.Serializer):
@@ -138,6 +151,12 @@ class ChangeItemSerializer(serializers.Serializer):
 class CartDestinationSerializer(serializers.Serializer):
     shipping_country = serializers.CharField(max_length=2, allow_blank=True, required=False, default="")
     shipping_method = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
+    currency = serializers.CharField(
+        max_length=8,
+        required=False,
+        help_text="change the cart's currency (one the shop sells in): its lines are re-priced in it, or 409 "
+        "not_sold_in_currency naming the SKUs without a price there",
+    )
 
 
 class CountryQuerySerializer(serializers.Serializer):
@@ -225,7 +244,7 @@ class OrderReturnSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "lines", "reason", "tracking_number", "label_url", "refund"]
 
     def get_refund(self, ret) -> dict | None:
-        return None if ret.refund_amount is None else Money(ret.refund_amount, ret.order.currency).to_dict()
+        return None if ret.refund_amount is None else money_body(Money(ret.refund_amount, ret.order.currency))
 
 
 class TimelineSerializer(serializers.ModelSerializer):
@@ -263,14 +282,15 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "returns",
             "subscription_id",
+            "currency",
         ]
 
     def get_lines(self, order) -> list:
-        context = {"money": lambda amount: Money(amount, order.currency).to_dict()}
+        context = {"money": lambda amount: money_body(Money(amount, order.currency))}
         return OrderLineSerializer(order.lines.all(), many=True, context=context).data
 
     def get_totals(self, order) -> dict:
-        return {name: value.to_dict() for name, value in order.totals.items()}
+        return {name: money_body(value) for name, value in order.totals.items()}
 
 
 class LineRequestSerializer(serializers.Serializer):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
-from .. import pricing, selectors
+from .. import currencies, pricing, selectors
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from ..selectors import Guest, Owner
 from .placing import Customer, LineSpec, Payment, guest_order_url, place_order
@@ -112,6 +112,7 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
     items = selectors.cart_items(cart)
     if not items:
         raise InvalidRequest("The cart is empty.", fields={"cart_id": ["The cart is empty."]})
+    currencies.check_sold_in(cart, items)
     gone = [item.variant_id for item in items if not item.variant.active]
     if gone:
         raise InvalidRequest(
