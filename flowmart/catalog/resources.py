@@ -93,4 +93,5 @@ class VariantPriceResource(_SellerChecked):
             raise ValidationError({"sku": "Not a SKU of your sellers."})
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        self._record(instance, instance.variant.product, is_create)
+        # A new entry changes an existing variant's prices: compare with the product as it was.
+        self._record(instance, instance.variant.product, new=False)
