@@ -98,7 +98,7 @@ def _admin_link(name: str, query: str, text: str):
 @admin.register(Order)
 class OrderAdmin(OrderActionsMixin, ModelAdmin):
     list_display = ["number", "customer_email", "status_badge", "payment_badge", "total_money", "created_at"]
-    list_filter = ["status", "payment_status", "cancellation_reason", "shipping_method", "created_at"]
+    list_filter = ["status", "payment_status", "cancellation_reason", "shipping_method", "currency", "created_at"]
     search_fields = ["number", "customer_email"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, ShipmentInline, ReturnInline, TimelineInline]
@@ -259,7 +259,7 @@ class CartItemInline(TabularInline):
 
 @admin.register(Cart)
 class CartAdmin(ModelAdmin):
-    list_display = ["id", "customer_id", "status", "shipping_country", "shipping_method", "updated_at"]
-    list_filter = ["status"]
+    list_display = ["id", "customer_id", "status", "currency", "shipping_country", "shipping_method", "updated_at"]
+    list_filter = ["status", "currency"]
     search_fields = ["=customer_id", "=id"]
     inlines = [CartItemInline]

@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
 
 from flowmart.catalog import services as catalog
 from flowmart.catalog.models import Variant
@@ -29,6 +30,7 @@ def priced(shop):
     for code, price in [("post-eur", Money("9.00", "EUR")), ("post-jpy", Money("1500", "JPY"))]:
         rates.save_method(code=code, name=f"Post {price.currency}", carrier="postal", estimated_days=5)
         rates.set_rate(method_code=code, zone_name="domestic-US", max_weight_grams=20000, price=price)
+    rates.set_rate(method_code="standard", zone_name="domestic-US", max_weight_grams=2000, price=Money("7.00", "EUR"))
     return shop
 
 
@@ -186,3 +188,35 @@ def test_amounts_are_displayed_in_the_locale_the_request_names(priced):
     listed = buyer.get("/api/v1/products/?currency=EUR", HTTP_ACCEPT_LANGUAGE="de").json()["results"]
     assert listed[0]["price"]["display"] == "18,50\xa0€"  # not the English page from the cache
     assert buyer.get("/api/v1/products/?locale=xx-nope").status_code == 400
+
+
+def test_one_method_is_quoted_in_each_carts_currency(priced):
+    buyer = register()
+    cart = cart_in(buyer, "EUR", {"FLOW-RED": 1})
+    in_euros = {m["code"]: m["price"] for m in buyer.get("/api/v1/shipping/methods/?country=US").json()}
+    assert in_euros["standard"] == {"amount": "7.00", "currency": "EUR"}
+    assert "post-jpy" not in in_euros
+    assert pay(buyer, cart["id"], "standard", "dummy")["totals"]["total"] == {"amount": "25.50", "currency": "EUR"}
+    other = register()
+    cart_in(other, "USD", {"FLOW-RED": 1})
+    in_dollars = {m["code"]: m["price"] for m in other.get("/api/v1/shipping/methods/?country=US").json()}
+    assert in_dollars["standard"] == {"amount": "4.95", "currency": "USD"}
+
+
+def test_a_guests_cart_currency_follows_them_into_their_account(priced):
+    guest = APIClient()
+    cart = guest.post("/api/v1/carts/", {"currency": "EUR"}, format="json").json()
+    added = guest.post(
+        f"/api/v1/carts/{cart['id']}/items/", {"sku": "FLOW-RED", "quantity": 1}, HTTP_X_CART_TOKEN=cart["token"]
+    )
+    assert added.status_code == 201, added.content
+    response = guest.post(
+        "/api/v1/auth/register/",
+        {"email": f"guest-{uuid.uuid4().hex[:8]}@example.com", "password": "Buyer-pass-123"},
+        HTTP_X_CART_TOKEN=cart["token"],
+    )
+    assert response.status_code == 201, response.content
+    guest.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+    mine = guest.post("/api/v1/carts/").json()
+    assert mine["currency"] == "EUR"
+    assert [i["unit_price"] for i in mine["items"]] == [{"amount": "18.50", "currency": "EUR"}]
