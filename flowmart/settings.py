@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "flowmart.common.middleware.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "flowmart.common.middleware.ApiInputGuardMiddleware",
+    "flowmart.common.middleware.DisplayLocaleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -326,7 +327,12 @@ CATALOG_LIST_VERSION_CHECK_SECONDS = env.float("CATALOG_LIST_VERSION_CHECK_SECON
 # Recommendations (docs/reviews.md): trending's time decay, and the products of one order counted in pairs.
 RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS = env.float("RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS", default=72.0)
 RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER = env.int("RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER", default=20)
-DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
+# The currencies the shop sells in (docs/currency.md): each has its own price list, a cart
+# chooses one of them. DEFAULT_CURRENCY (default: the first) is a cart's when it names none.
+SHOP_CURRENCIES = [code.upper() for code in env.list("SHOP_CURRENCIES", default=["USD", "EUR", "JPY"])]
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default=SHOP_CURRENCIES[0]).upper()
+if DEFAULT_CURRENCY not in SHOP_CURRENCIES:
+    SHOP_CURRENCIES.insert(0, DEFAULT_CURRENCY)
 RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=15))
 # How long a guest's signed order link (checkout answer, confirmation email) keeps working.
 GUEST_ORDER_LINK_MAX_AGE_DAYS = env.int("GUEST_ORDER_LINK_MAX_AGE_DAYS", default=90)

@@ -12,8 +12,8 @@ from flowmart.common import display, roles
 from flowmart.common.admin import ReadOnlyAdmin, ScopedImportExport, SellerScopedMixin
 
 from . import services
-from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability
-from .resources import ProductResource, VariantResource
+from .models import Category, Product, Seller, SellerMember, Variant, VariantAvailability, VariantPrice
+from .resources import ProductResource, VariantPriceResource, VariantResource
 
 
 def member_seller_ids(request) -> list[int]:
@@ -105,15 +105,51 @@ class ProductAdmin(ScopedImportExport, SellerScopedAdmin):
             services.activate_product(product)
 
 
+class VariantPriceInline(TabularInline):
+    """The variant's price list: its price in each other currency the shop sells in."""
+
+    model = VariantPrice
+    extra = 0
+    fields = ["currency", "amount", "shown_as"]
+    readonly_fields = ["shown_as"]
+    verbose_name = "price in another currency"
+    verbose_name_plural = "price list (other currencies: docs/currency.md)"
+
+    @admin.display(description="shown as")
+    def shown_as(self, entry):
+        return display.money(entry.amount, entry.currency) if entry.pk else "—"
+
+    def has_view_permission(self, request, obj=None):
+        return True  # reached only through VariantAdmin, which already scopes by seller
+
+    def has_add_permission(self, request, obj=None):
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return True
+
+
 @admin.register(Variant)
 class VariantAdmin(ScopedImportExport, SellerScopedAdmin):
     resource_classes = [VariantResource]
     seller_path = "product__seller"
-    list_display = ["sku", "name", "product", "price", "active"]
+    list_display = ["sku", "name", "product", "price", "other_prices", "active"]
+    inlines = [VariantPriceInline]
 
     @admin.display(description="price", ordering="price_amount")
     def price(self, variant):
         return display.money(variant.price_amount, variant.price_currency)
+
+    @admin.display(description="price list")
+    def other_prices(self, variant):
+        entries = variant.list_prices.all()
+        return ", ".join(display.money(e.amount, e.currency) for e in entries) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("list_prices")
 
     list_filter = ["active", "product__seller"]
     search_fields = ["sku", "name", "product__name"]
@@ -126,9 +162,60 @@ class VariantAdmin(ScopedImportExport, SellerScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        before = services.state_of(obj.product)
+        request._catalog_before = services.state_of(obj.product)
         obj.save()
-        services.record_change(obj.product, before)
+
+    def save_related(self, request, form, formsets, change):
+        """After the price-list inline: one comparison, one VariantPriceChanged with every price."""
+        super().save_related(request, form, formsets, change)
+        services.record_change(form.instance.product, request._catalog_before)
+
+
+@admin.register(VariantPrice)
+class VariantPriceAdmin(ScopedImportExport, SellerScopedAdmin):
+    """Price lists in bulk: one row per (SKU, currency), importable as CSV/XLSX
+    (sku, currency, amount); seller staff see and import their own SKUs' only."""
+
+    resource_classes = [VariantPriceResource]
+    seller_path = "variant__product__seller"
+    seller_staff_can = frozenset({"view", "add", "change", "delete"})
+    list_display = ["variant", "currency", "shown_as", "default_price"]
+    list_filter = ["currency"]
+    search_fields = ["variant__sku", "variant__product__name"]
+    list_select_related = ["variant"]
+    autocomplete_fields = ["variant"]
+
+    @admin.display(description="price", ordering="amount")
+    def shown_as(self, entry):
+        return display.money(entry.amount, entry.currency)
+
+    @admin.display(description="default price")
+    def default_price(self, entry):
+        return display.money(entry.variant.price_amount, entry.variant.price_currency)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "variant" and is_seller_staff(request):
+            kwargs["queryset"] = Variant.objects.filter(product__seller__in=member_seller_ids(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        product = obj.variant.product
+        before = services.state_of(product)
+        obj.save()
+        services.record_change(product, before)
+
+    def delete_model(self, request, obj):
+        product = obj.variant.product
+        before = services.state_of(product)
+        obj.delete()
+        services.record_change(product, before)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset.select_related("variant__product"):
+            self.delete_model(request, entry)
 
 
 class SellerMemberInline(TabularInline):

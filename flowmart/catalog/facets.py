@@ -11,12 +11,14 @@ To add a facet (ratings, once reviews exist): write a counting function over the
 products and add a `Facet` to FACETS naming the filter parameters it stands for. The API
 serializer documents its shape (catalog/api/serializers.py, FacetsSerializer)."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, IntegerField, QuerySet, Value, When
 
+from . import currencies
 from .models import Product, Variant
 
 # Price buckets, from each edge up to (not including) the next; the last one is open-ended.
@@ -66,16 +68,18 @@ def count_sellers(products: QuerySet[Product], tree: dict) -> list[dict]:
     return sorted(buckets, key=lambda b: (-b["count"], b["name"], b["slug"]))
 
 
-def count_prices(products: QuerySet[Product], tree: dict) -> list[dict]:
+def count_prices(products: QuerySet[Product], tree: dict, currency: str | None = None) -> list[dict]:
     """Products with an active variant in each bucket: what min_price=...&max_price=... lists
-    (a product with variants at 20 and 60 counts in two buckets)."""
+    (a product with variants at 20 and 60 counts in two buckets); with `?currency=`, its prices."""
+    amount = "price_amount" if currency is None else "listed_price"
     bucket = Case(
-        *(When(price_amount__lt=edge, then=Value(i - 1)) for i, edge in enumerate(PRICE_EDGES) if i),
+        *(When(**{f"{amount}__lt": edge}, then=Value(i - 1)) for i, edge in enumerate(PRICE_EDGES) if i),
         default=Value(len(PRICE_EDGES) - 1),
         output_field=IntegerField(),
     )
+    variants = Variant.objects if currency is None else currencies.priced_variants(currency)
     rows = (
-        Variant.objects.filter(active=True, product__in=products.order_by().values("pk"))
+        variants.filter(active=True, product__in=products.order_by().values("pk"))
         .annotate(bucket=bucket)
         .values("bucket")
         .annotate(n=Count("product_id", distinct=True))
@@ -105,7 +109,13 @@ FACETS = (
 )
 
 
-def count_all(narrowed: Callable[[tuple[str, ...]], QuerySet[Product]], tree: dict) -> dict[str, list[dict]]:
+def count_all(
+    narrowed: Callable[[tuple[str, ...]], QuerySet[Product]], tree: dict, currency: str | None = None
+) -> dict[str, list[dict]]:
     """Every facet's buckets (values without any product left out). `narrowed(params)` gives
-    the searched and filtered products, ignoring the filters named in `params`."""
-    return {facet.name: [b for b in facet.count(narrowed(facet.params), tree) if b["count"]] for facet in FACETS}
+    the searched and filtered products, ignoring the filters named in `params`; the price
+    buckets count prices in `currency` when the list was asked in one."""
+    counts = {facet.name: facet.count for facet in FACETS}
+    if currency is not None:
+        counts["price"] = functools.partial(count_prices, currency=currency)
+    return {facet.name: [b for b in counts[facet.name](narrowed(facet.params), tree) if b["count"]] for facet in FACETS}

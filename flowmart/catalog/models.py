@@ -152,6 +152,48 @@ class Variant(models.Model):
     def price(self, value: Money) -> None:
         self.price_amount, self.price_currency = value.amount, value.currency
 
+    def all_prices(self) -> tuple[Money, ...]:
+        """The default price and every price-list entry, by currency (what events carry).
+        Reads `list_prices` (prefetch it for many variants)."""
+        prices = {self.price_currency: self.price} | {p.currency: p.price for p in self.list_prices.all()}
+        return tuple(prices[code] for code in sorted(prices))
+
+
+class VariantPrice(models.Model):
+    """The variant's price in another currency the shop sells in (settings.SHOP_CURRENCIES):
+    an explicit price list entry, never a conversion. Without an entry (and a default price
+    in another currency) the variant is not sold in that currency. docs/currency.md."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="list_prices")
+    currency = CurrencyField()
+    amount = AmountField()
+
+    class Meta:
+        ordering = ["variant_id", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "currency"], name="variant_price_once_per_currency"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="variant_list_price_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.variant_id}: {self.amount} {self.currency}"
+
+    @property
+    def price(self) -> Money:
+        return Money(self.amount, self.currency)
+
+    def clean(self):
+        from flowmart.common.money import minor_units, quantize, shop_currency
+
+        code = shop_currency(self.currency or "")
+        if code is None:
+            raise ValidationError({"currency": "Not a currency the shop sells in (settings.SHOP_CURRENCIES)."})
+        self.currency = code
+        if self.variant_id and code == self.variant.price_currency:
+            raise ValidationError({"currency": "The default price is already in this currency: change it there."})
+        if self.amount is not None and quantize(self.amount, code) != self.amount:
+            raise ValidationError({"amount": f"{code} has {minor_units(code)} decimals."})
+
 
 class VariantAvailability(models.Model):
     """Units available per SKU over all warehouses, as inventory last reported it.

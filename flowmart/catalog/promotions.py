@@ -27,7 +27,7 @@ from flowmart.contracts.promotions import (
     offer_to_dict,
 )
 
-from . import cache
+from . import cache, currencies
 from .models import SkuPromotion, Variant
 
 
@@ -96,15 +96,18 @@ def on_promotion() -> Exists:
     return Exists(Variant.objects.filter(product=OuterRef("pk"), active=True, sku__in=promoted))
 
 
-def for_products(product_ids) -> PagePromotions:
-    """PagePromotions for these products (those `on_promotion`): two queries, none without any."""
+def for_products(product_ids, currency: str | None = None) -> PagePromotions:
+    """PagePromotions for these products (those `on_promotion`): two queries, none without any.
+    With a `currency` (the list's `?currency=`): from their prices in it (price lists)."""
     if not product_ids:
         return PagePromotions()
-    variants = list(
-        Variant.objects.filter(product_id__in=product_ids, active=True).only(
-            "sku", "product_id", "price_amount", "price_currency"
-        )
-    )
+    variants = Variant.objects.filter(product_id__in=product_ids, active=True)
+    if currency is None:
+        variants = list(variants.only("sku", "product_id", "price_amount", "price_currency"))
+    else:
+        variants = list(currencies.priced_variants(currency, pk__in=variants.values("pk")))
+        for v in variants:
+            v.price_amount, v.price_currency = v.listed_price, currency
     rows = SkuPromotion.objects.in_bulk([v.sku for v in variants])
     moment = timezone.now()
     best: dict[int, tuple] = {}

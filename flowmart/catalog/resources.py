@@ -9,7 +9,7 @@ from import_export import fields, resources, widgets
 from flowmart.common import roles
 
 from . import services
-from .models import Category, Product, Seller, SellerMember, Variant
+from .models import Category, Product, Seller, SellerMember, Variant, VariantPrice
 
 
 class _SellerChecked(resources.ModelResource):
@@ -67,3 +67,31 @@ class VariantResource(_SellerChecked):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         self._record(instance, instance.product, is_create)
+
+
+class VariantPriceResource(_SellerChecked):
+    """Price lists: one row per (sku, currency) with its amount; a row for a currency the shop
+    does not sell in, or the default price's currency, is refused like in the admin."""
+
+    variant = fields.Field(attribute="variant", column_name="sku", widget=widgets.ForeignKeyWidget(Variant, "sku"))
+
+    class Meta:
+        model = VariantPrice
+        fields = ("variant", "currency", "amount")
+        import_id_fields = ("variant", "currency")
+        skip_unchanged = True
+        clean_model_instances = True
+
+    def before_import_row(self, row, **kwargs):
+        if row.get("currency"):
+            row["currency"] = str(row["currency"]).strip().upper()
+
+    def import_instance(self, instance, row, **kwargs):
+        was = instance.variant.product.seller_id if instance.variant_id else None
+        super().import_instance(instance, row, **kwargs)
+        if not self._allowed(instance.variant.product.seller_id) or (was and not self._allowed(was)):
+            raise ValidationError({"sku": "Not a SKU of your sellers."})
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # A new entry changes an existing variant's prices: compare with the product as it was.
+        self._record(instance, instance.variant.product, new=False)

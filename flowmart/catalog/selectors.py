@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from . import facets
+from . import currencies, facets
 from . import search as product_search
 from .models import Category, Product, Variant, VariantAvailability
 
@@ -25,21 +25,23 @@ def _in_stock_variants() -> QuerySet[Variant]:
     )
 
 
-def storefront_products() -> QuerySet[Product]:
+def storefront_products(currency: str | None = None) -> QuerySet[Product]:
     """Active products with a cheapest active price (`price_amount`, `price_currency`), `in_stock` and the rating.
-    A product whose variants are all inactive has nothing to sell, so it is not listed."""
-    cheapest = Variant.objects.filter(product=OuterRef("pk"), active=True).order_by("price_amount", "id")
-    return (
+    A product whose variants are all inactive has nothing to sell, so it is not listed.
+    With a `currency`: prices in it, and only products with a variant sold in it (catalog.currencies)."""
+    products = (
         Product.objects.filter(active=True)
         .filter(Exists(Variant.objects.filter(product=OuterRef("pk"), active=True)))
         .select_related("seller", "category")
         .defer("description", "search_vector", "updated_at")  # not on a product card
-        .annotate(
-            price_amount=Subquery(cheapest.values("price_amount")[:1]),
-            price_currency=Subquery(cheapest.values("price_currency")[:1]),
-            in_stock=Exists(_in_stock_variants()),
-            **_rating(),
-        )
+        .annotate(in_stock=Exists(_in_stock_variants()), **_rating())
+    )
+    if currency is not None:
+        return currencies.with_cheapest_in(products, currency)
+    cheapest = Variant.objects.filter(product=OuterRef("pk"), active=True).order_by("price_amount", "id")
+    return products.annotate(
+        price_amount=Subquery(cheapest.values("price_amount")[:1]),
+        price_currency=Subquery(cheapest.values("price_currency")[:1]),
     )
 
 
@@ -48,16 +50,21 @@ def _rating() -> dict:
     return {"rating_average": F("rating__average"), "rating_count": Coalesce(F("rating__count"), Value(0))}
 
 
-def product_detail(product_id: int) -> Product | None:
-    """One active product with its active variants, each annotated with `available`."""
+def product_detail(product_id: int, currency: str | None = None) -> Product | None:
+    """One active product with its active variants, each annotated with `available`. With a
+    `currency`: only the variants sold in it, at their price in it (catalog.currencies)."""
     variants = Variant.objects.filter(active=True).annotate(available=_available_of(OuterRef("sku")))
-    return (
+    order = ["price_amount", "id"]
+    if currency is not None:
+        variants, order = variants.annotate(listed_price=currencies.price_in(currency)), ["listed_price", "id"]
+    product = (
         Product.objects.filter(active=True, pk=product_id)
         .annotate(**_rating())
         .select_related("seller", "category")
-        .prefetch_related(Prefetch("variants", queryset=variants.order_by("price_amount", "id")))
+        .prefetch_related(Prefetch("variants", queryset=variants.order_by(*order)))
         .first()
     )
+    return currencies.show_in(product, currency) if product is not None and currency is not None else product
 
 
 def search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
@@ -88,9 +95,9 @@ def by_relevance(products: QuerySet[Product]) -> QuerySet[Product]:
     return product_search.by_relevance(products)
 
 
-def facet_counts(narrowed, tree: dict) -> dict[str, list[dict]]:
+def facet_counts(narrowed, tree: dict, currency: str | None = None) -> dict[str, list[dict]]:
     """Facets of the product list; `narrowed(params)` filters ignoring `params`. How: catalog/facets.py."""
-    return facets.count_all(narrowed, tree)
+    return facets.count_all(narrowed, tree, currency)
 
 
 def suggest(text: str, limit: int = 8) -> list[dict]:
@@ -122,13 +129,18 @@ def category_with_descendants(slug: str, tree: dict | None = None) -> list[int]:
     return found
 
 
-def priced_between(products: QuerySet[Product], low: Decimal | None, high: Decimal | None) -> QuerySet[Product]:
-    """Products with at least one active variant whose price lies in [low, high]."""
-    variants = Variant.objects.filter(product=OuterRef("pk"), active=True)
+def priced_between(
+    products: QuerySet[Product], low: Decimal | None, high: Decimal | None, currency: str | None = None
+) -> QuerySet[Product]:
+    """Products with at least one active variant whose price (in `currency`, if given) lies in [low, high]."""
+    if currency is not None:
+        variants, amount = currencies.priced_variants(currency, product=OuterRef("pk"), active=True), "listed_price"
+    else:
+        variants, amount = Variant.objects.filter(product=OuterRef("pk"), active=True), "price_amount"
     if low is not None:
-        variants = variants.filter(price_amount__gte=low)
+        variants = variants.filter(**{f"{amount}__gte": low})
     if high is not None:
-        variants = variants.filter(price_amount__lte=high)
+        variants = variants.filter(**{f"{amount}__lte": high})
     return products.filter(Exists(variants))
 
 

@@ -11,7 +11,7 @@ publishing the user's whole list of sellers as SellerStaffChanged."""
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from .models import (
     SellerMember,
     Variant,
     VariantAvailability,
+    VariantPrice,
 )
 
 STAFF_LOCK_NAMESPACE = 0x43617431  # "Cat1": catalog's own advisory-lock space
@@ -52,6 +53,8 @@ class ProductState:
 
     active: bool
     prices: dict[str, Money]
+    # Every price of each SKU (default and price lists), as VariantPriceChanged.prices carries them.
+    all_prices: dict[str, tuple[Money, ...]] = field(default_factory=dict)
 
 
 def state_of(product: Product) -> ProductState | None:
@@ -61,8 +64,10 @@ def state_of(product: Product) -> ProductState | None:
     stored = Product.objects.select_for_update().filter(pk=product.pk).values_list("active", flat=True).first()
     if stored is None:
         return None
-    prices = {v.sku: v.price for v in Variant.objects.filter(product_id=product.pk)}
-    return ProductState(active=stored, prices=prices)
+    variants = list(Variant.objects.filter(product_id=product.pk).prefetch_related("list_prices"))
+    return ProductState(
+        active=stored, prices={v.sku: v.price for v in variants}, all_prices={v.sku: v.all_prices() for v in variants}
+    )
 
 
 def record_change(product: Product, before: ProductState | None) -> None:
@@ -71,14 +76,18 @@ def record_change(product: Product, before: ProductState | None) -> None:
         cache.invalidate_on_commit()
         _refresh_search_vector(product.pk)
         product = Product.objects.select_related("seller", "category").get(pk=product.pk)
-        variants = list(Variant.objects.filter(product=product).order_by("id"))
+        variants = list(Variant.objects.filter(product=product).order_by("id").prefetch_related("list_prices"))
         _refresh_suggestions(product, variants)
         old_prices = before.prices if before else {}
+        old_lists = before.all_prices if before else {}
         for variant in variants:
             old = old_prices.get(variant.sku)
-            if old is not None and old != variant.price:
+            prices = variant.all_prices()
+            if old is not None and (old != variant.price or old_lists.get(variant.sku) != prices):
                 publish(
-                    VariantPriceChanged(product_id=product.pk, sku=variant.sku, old_price=old, new_price=variant.price)
+                    VariantPriceChanged(
+                        product_id=product.pk, sku=variant.sku, old_price=old, new_price=variant.price, prices=prices
+                    )
                 )
         if product.active:
             publish(_published(product, variants))
@@ -108,6 +117,7 @@ def _published(product: Product, variants: list[Variant]) -> ProductPublished:
                 sku=v.sku,
                 name=f"{product.name} — {v.name}",
                 price=v.price,
+                prices=v.all_prices(),
                 weight_grams=v.weight_grams,
                 attributes=v.attributes,
                 active=product.active and v.active,
@@ -291,20 +301,44 @@ def add_variant(product: Product, **fields) -> Variant:
     return variant
 
 
-def update_variant(variant: Variant, **changes) -> Variant:
-    """Change a variant (`price` as Money); a new price also publishes VariantPriceChanged."""
+def update_variant(variant: Variant, *, prices: Iterable[Money] | None = None, **changes) -> Variant:
+    """Change a variant (`price` as Money; `prices`: its whole price list, other currencies);
+    a new price in any currency also publishes VariantPriceChanged."""
     with _changing(variant.product):
-        for field, value in changes.items():
-            setattr(variant, field, value)
+        for name, value in changes.items():
+            setattr(variant, name, value)
         variant.save()
+        if prices is not None:
+            _set_price_list(variant, prices)
     return variant
 
 
-def _new_variant(product: Product, *, price: Money, **fields) -> Variant:
+def set_price_list(variant: Variant, prices: Iterable[Money]) -> Variant:
+    """Replace the variant's prices in the shop's other currencies (one Money per currency)."""
+    return update_variant(variant, prices=prices)
+
+
+def _new_variant(product: Product, *, price: Money, prices: Iterable[Money] = (), **fields) -> Variant:
     variant = Variant(product=product, **fields)
     variant.price = price
     variant.save()
+    _set_price_list(variant, prices)
     return variant
+
+
+def _set_price_list(variant: Variant, prices: Iterable[Money]) -> None:
+    """Entries are checked like the admin's (VariantPrice.clean): a currency the shop sells in,
+    not the default price's, with the currency's decimals."""
+    entries = {}
+    for money in prices:
+        entry = VariantPrice(variant=variant, currency=money.currency, amount=money.amount)
+        entry.clean()
+        entries[entry.currency] = entry
+    VariantPrice.objects.filter(variant=variant).exclude(currency__in=list(entries)).delete()
+    for entry in entries.values():
+        VariantPrice.objects.update_or_create(
+            variant=variant, currency=entry.currency, defaults={"amount": entry.amount}
+        )
 
 
 # --- availability projection -----------------------------------------------------------

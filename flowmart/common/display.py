@@ -1,14 +1,17 @@
-"""How the back office shows things to people: money with its currency symbol and two
-decimals, statuses as coloured badges, addresses as addresses with country names.
+"""How the back office shows things to people: money as the staff member's locale writes it
+(Babel: symbol, grouping and the currency's own decimals), statuses as coloured badges,
+addresses as addresses with country names.
 
 Amounts are stored with three decimals (flowmart.common.money.AmountField) so that shares
-of a line add up; people read two, rounded half-up like an invoice."""
+of a line add up; people read the currency's minor unit (two for EUR, none for JPY, three
+for KWD), rounded half-up like an invoice."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import format_html, format_html_join
 
 from .countries import country_name
+from .money import Money, format_money
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "SEK": "kr ", "DKK": "kr ", "NOK": "kr "}
 CENT = Decimal("0.01")
@@ -22,9 +25,14 @@ COLOURS.append((RED, "#991b1b", "#fee2e2"))
 
 
 def money(amount, currency: str) -> str:
-    """`€1,724.27` for (Decimal("1724.270"), "EUR"); an em dash for no amount."""
+    """`€1,724.27` for (Decimal("1724.270"), "EUR") in English, `1.724,27 €` in German,
+    `¥1,500` for yen; an em dash for no amount."""
     if amount is None:
         return "—"
+    try:
+        return format_money(Money(Decimal(amount), currency))
+    except ValueError:  # not a currency code Money accepts: shown plainly rather than not at all
+        pass
     value = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
     sign = "-" if value < 0 else ""
     symbol = SYMBOLS.get(currency, f"{currency} ")

@@ -8,7 +8,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 
-from . import client, guards
+from . import client, guards, locales
 from .correlation import correlation
 from .errors import error_body
 
@@ -192,3 +192,25 @@ def _as_json_error(response) -> JsonResponse:
             replacement[header] = response[header]
     replacement._has_been_logged = getattr(response, "_has_been_logged", False)
     return replacement
+
+
+class DisplayLocaleMiddleware:
+    """The locale amounts are shown in for this request (the `display` of Money in the API):
+    `?locale=de` first, else the first Accept-Language Babel knows, else settings.LANGUAGE_CODE.
+    An unknown `?locale=` is a 400, as any bad parameter; messages and error texts stay English."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        asked = request.GET.get("locale")
+        if asked is not None and locales.parse(asked) is None:
+            return _refused(request, 400, "validation_error", f"Unknown locale {asked[:35]!r}.", "locale")
+        tag = asked or locales.from_accept_language(request.headers.get("Accept-Language", ""))
+        token = locales.activate(tag)
+        try:
+            return self.get_response(request)
+        finally:
+            locales.reset(token)

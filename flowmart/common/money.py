@@ -11,8 +11,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 
-# Currencies whose minor unit is not cents.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
+# Currencies whose minor unit is not cents (ISO 4217): zero-decimal ones are charged in
+# whole units (¥1,500 is 1500), three-decimal ones in thousandths (12.345 KWD is 12345).
+_ZERO_DECIMAL = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV")
+_ZERO_DECIMAL += ("XAF", "XOF", "XPF")
+_THREE_DECIMAL = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
+_MINOR_UNITS = {code: 0 for code in _ZERO_DECIMAL} | {code: 3 for code in _THREE_DECIMAL}
 SUPPORTED_CURRENCIES = frozenset(
     {"USD", "EUR", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "CAD", "AUD", "NZD", "JPY", "KRW"}
 )
@@ -93,6 +97,31 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
+
+
+def shop_currencies() -> list[str]:
+    """The currencies the shop sells in (settings.SHOP_CURRENCIES), the default one first."""
+    from django.conf import settings
+
+    default = settings.DEFAULT_CURRENCY
+    return [default, *(code for code in settings.SHOP_CURRENCIES if code != default)]
+
+
+def shop_currency(code: str) -> str | None:
+    """`code` as the shop sells in it ("eur" → "EUR"), None when it does not."""
+    code = str(code).strip().upper()
+    return code if code in shop_currencies() else None
+
+
+def format_money(money: Money, locale: str | None = None) -> str:
+    """Money as people of `locale` write it, with Babel's CLDR data: "€12.50" (en),
+    "12,50\xa0€" (de), "¥1,500" (en, no decimals), "KWD12.345". Without a locale: the one
+    of the request or message being rendered (flowmart.common.locales.current)."""
+    from babel.numbers import format_currency
+
+    from .locales import babel_locale, current
+
+    return format_currency(money.amount, money.currency, locale=babel_locale(locale or current()))
 
 
 def sum_money(items, currency: str) -> Money:

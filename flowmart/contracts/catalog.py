@@ -13,6 +13,9 @@ class VariantSnapshot:
     weight_grams: int
     attributes: dict
     active: bool
+    # Every price of the variant, one per currency: `price` (the default) and its price-list
+    # entries (docs/currency.md). Empty in payloads from before price lists: `price` only.
+    prices: tuple[Money, ...] = ()
 
 
 @event
@@ -37,6 +40,10 @@ class VariantPriceChanged(Event):
     sku: str
     old_price: Money
     new_price: Money
+    # All the variant's prices after the change (default and price lists, one per currency);
+    # sent when only a price-list entry changed too (then old_price == new_price). Empty in
+    # payloads from before price lists.
+    prices: tuple[Money, ...] = ()
 
 
 @event

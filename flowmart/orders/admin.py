@@ -99,7 +99,7 @@ def _admin_link(name: str, query: str, text: str):
 class OrderAdmin(PersonalDataAccessMixin, OrderActionsMixin, ModelAdmin):
     personal_data_what = "order page"  # the email and the address (docs/privacy.md)
     list_display = ["number", "customer_email", "status_badge", "payment_badge", "total_money", "created_at"]
-    list_filter = ["status", "payment_status", "cancellation_reason", "shipping_method", "created_at"]
+    list_filter = ["status", "payment_status", "cancellation_reason", "shipping_method", "currency", "created_at"]
     search_fields = ["number", "customer_email"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, ShipmentInline, ReturnInline, TimelineInline]
@@ -263,7 +263,7 @@ class CartItemInline(TabularInline):
 
 @admin.register(Cart)
 class CartAdmin(ModelAdmin):
-    list_display = ["id", "customer_id", "status", "shipping_country", "shipping_method", "updated_at"]
-    list_filter = ["status"]
+    list_display = ["id", "customer_id", "status", "currency", "shipping_country", "shipping_method", "updated_at"]
+    list_filter = ["status", "currency"]
     search_fields = ["=customer_id", "=id"]
     inlines = [CartItemInline]

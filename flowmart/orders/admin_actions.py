@@ -15,6 +15,7 @@ from django.urls import path, reverse
 
 from flowmart.common import display
 from flowmart.common.errors import ApiError
+from flowmart.common.money import minor_units
 from flowmart.common.roles import is_operations
 from flowmart.contracts.orders import ORDER_MESSAGE_TYPES
 
@@ -29,11 +30,20 @@ class StaffActionForm(forms.Form):
 
 class RefundForm(StaffActionForm):
     amount = forms.DecimalField(
-        min_value=Decimal("0.01"), decimal_places=2, required=False, help_text="leave empty to refund by line below"
+        min_value=Decimal("0.001"), decimal_places=3, required=False, help_text="leave empty to refund by line below"
     )
 
     def __init__(self, *args, order: Order, **kwargs):
         super().__init__(*args, **kwargs)
+        # In the order's currency, to its minor unit: whole yen, cents, thousandths of a dinar.
+        places = minor_units(order.currency)
+        self.fields["amount"] = forms.DecimalField(
+            min_value=Decimal(1).scaleb(-places),
+            decimal_places=places,
+            required=False,
+            label=f"amount ({order.currency})",
+            help_text=self.fields["amount"].help_text,
+        )
         self.lines = list(order.lines.all())
         for line in self.lines:
             left = line.quantity - line.returned_quantity

@@ -22,6 +22,9 @@ class SellableVariant(models.Model):
     name = models.CharField(max_length=300)
     price_amount = AmountField()
     currency = CurrencyField()
+    # Every price of the variant by currency, {"EUR": "12.500", ...}: the default and its price
+    # lists (ProductPublished / VariantPriceChanged `prices`). Read through orders.currencies.
+    prices = models.JSONField(default=dict, blank=True)
     weight_grams = models.PositiveIntegerField(default=0)
     seller_id = models.BigIntegerField()
     seller_slug = models.CharField(max_length=100, blank=True)
@@ -91,6 +94,9 @@ class Cart(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     shipping_country = models.CharField(max_length=2, blank=True)
     shipping_method = models.CharField(max_length=50, blank=True)
+    # Chosen from settings.SHOP_CURRENCIES (POST/PATCH `currency`); "" when none was chosen:
+    # then the cart is in its first line's currency (orders.currencies.of_cart).
+    currency = CurrencyField(blank=True, default="")
     # The order this cart became at checkout (then the cart is closed).
     order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
 
-from . import pricing, promotions, voucher_selectors
+from . import currencies, pricing, promotions, voucher_selectors
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
@@ -46,9 +46,10 @@ def open_cart_of(owner: Owner | None) -> Cart | None:
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
-    """The cart's lines with their current catalogue data and their sale or deal price
-    (`unit_price`, `original_unit_price`, `sale`: orders/promotions.py)."""
-    return promotions.price_items(list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id")))
+    """The cart's lines with their current catalogue data, priced in the cart's currency, with
+    their sale or deal price (`unit_price`, `original_unit_price`, `sale`: orders/promotions.py)."""
+    items = list(CartItem.objects.filter(cart=cart).select_related("variant").order_by("id"))
+    return promotions.price_items(currencies.quote_items(cart, items))
 
 
 def availability(skus) -> dict[str, int]:
@@ -74,7 +75,7 @@ def rate_methods() -> list[dict]:
 
 def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
     """Current prices; shipping and tax once the cart knows its destination (and method)."""
-    currency = cart_currency(items)
+    currency = currencies.of_cart(cart, items)
     shipping = Money.zero(currency)
     if items and cart.shipping_country and cart.shipping_method:
         offer = pricing.quote(rate_methods(), cart.shipping_method, cart.shipping_country, cart_weight(items), currency)

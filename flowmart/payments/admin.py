@@ -199,15 +199,22 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
         "transaction_id",
         "kind",
         "account",
-        "debit",
-        "credit",
-        "currency",
+        "debit_money",
+        "credit_money",
         "order_id",
         "payment",
         "created_at",
     ]
-    list_filter = ["kind", "account"]
+    list_filter = ["kind", "account", "currency"]
     search_fields = ["order_id", "transaction_id", "reference"]
+
+    @admin.display(description="debit", ordering="debit")
+    def debit_money(self, entry):
+        return display.money(entry.debit, entry.currency) if entry.debit else ""
+
+    @admin.display(description="credit", ordering="credit")
+    def credit_money(self, entry):
+        return display.money(entry.credit, entry.currency) if entry.credit else ""
 
 
 @admin.register(Dispute)

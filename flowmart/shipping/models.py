@@ -97,7 +97,9 @@ class Zone(models.Model):
 
 
 class Rate(models.Model):
-    """One row of a method's rate table: parcels up to max_weight_grams into the zone cost price."""
+    """One row of a method's rate table: parcels up to max_weight_grams into the zone cost price.
+    A band may have one price per currency the shop sells in: a cart is quoted the rows in its
+    own currency (orders' pricing: `no_rate_in_currency` when there is none)."""
 
     method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="rates")
     zone = models.ForeignKey(Zone, on_delete=models.CASCADE, related_name="rates")
@@ -108,7 +110,9 @@ class Rate(models.Model):
     class Meta:
         ordering = ["method", "zone", "max_weight_grams"]
         constraints = [
-            models.UniqueConstraint(fields=["method", "zone", "max_weight_grams"], name="rate_band_once"),
+            models.UniqueConstraint(
+                fields=["method", "zone", "max_weight_grams", "price_currency"], name="rate_band_once_per_currency"
+            ),
             models.CheckConstraint(condition=models.Q(price_amount__gte=0), name="rate_price_not_negative"),
         ]
 

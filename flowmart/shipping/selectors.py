@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
 
 from flowmart.common.money import Money
 from flowmart.common.roles import StaffScope
@@ -59,12 +60,16 @@ def zone_for(country: str) -> Zone | None:
 
 def quote(method: ShippingMethod, country: str, weight_grams: int) -> Money | None:
     """The price of the smallest weight band that takes the parcel, in the destination's
-    zone; None when the method does not serve that zone or the parcel is too heavy."""
+    zone; None when the method does not serve that zone or the parcel is too heavy. A band
+    priced in several currencies answers in the shop's default one when it has it."""
     zone = zone_for(country)
     if zone is None:
         return None
+    default_first = Case(When(price_currency=settings.DEFAULT_CURRENCY, then=Value(0)), default=Value(1))
     rate = (
-        method.rates.filter(zone=zone, max_weight_grams__gte=max(weight_grams, 0)).order_by("max_weight_grams").first()
+        method.rates.filter(zone=zone, max_weight_grams__gte=max(weight_grams, 0))
+        .order_by("max_weight_grams", default_first, "price_currency")
+        .first()
     )
     return rate.price if rate else None
 

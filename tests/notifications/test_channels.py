@@ -241,7 +241,7 @@ def test_an_email_service_provider_through_anymail(emit, settings):
             ),
         )
         [sent] = fake.sent
-        assert sent["To"] == order.customer_email and "52.50 USD" in sent["TextBody"] and "<html" in sent["HtmlBody"]
+        assert sent["To"] == order.customer_email and "$52.50" in sent["TextBody"] and "<html" in sent["HtmlBody"]
         row = Message.objects.get(customer_id=order.customer_id)
         assert (row.status, row.provider_message_id) == ("sent", sent["MessageID"])
 

@@ -37,7 +37,7 @@ def test_a_dispute_alerts_ops_with_the_amount(emit, providers):
     order = order_confirmed()
     emit(order, PaymentDisputed(order_id=order.order_id, payment_id=78, amount=money("52.50"), reason="fraudulent"))
     [mail] = providers.smtp.to("ops@shop.example.com")
-    assert mail.subject == f"Dispute opened: order {order.order_number}, 52.50 USD"
+    assert mail.subject == f"Dispute opened: order {order.order_number}, $52.50"
 
 
 def test_without_ops_addresses_the_alert_is_suppressed_and_says_why(emit, providers, settings):

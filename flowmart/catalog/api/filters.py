@@ -1,6 +1,8 @@
 import django_filters
 from django.db.models import F
 
+from flowmart.common.serializers import requested_currency
+
 from .. import selectors
 from ..models import Product
 
@@ -49,6 +51,13 @@ class ProductFilter(django_filters.FilterSet):
         max_value=5,
         help_text="Average rating of the visible reviews at least this (1–5); unrated products are left out",
     )
+    currency = django_filters.CharFilter(
+        method="filter_currency",
+        max_length=3,
+        help_text="Show prices in this currency of the shop (settings.SHOP_CURRENCIES); products not sold in it are "
+        "left out, and min_price/max_price, ordering by price and the price facet use its prices. Another code: "
+        "400 unsupported_currency.",
+    )
     ordering = django_filters.ChoiceFilter(
         method="filter_ordering", choices=[(key, key) for key in ORDERINGS], empty_label=None
     )
@@ -70,6 +79,13 @@ class ProductFilter(django_filters.FilterSet):
         # Both bounds apply to the same variant, so they are combined once in narrowed().
         return queryset
 
+    def filter_currency(self, queryset, name, value):
+        return queryset  # the view lists prices in it (selectors.storefront_products)
+
+    @property
+    def shown_currency(self) -> str | None:
+        return requested_currency(self.form.cleaned_data.get("currency"))
+
     def filter_ordering(self, queryset, name, value):
         return queryset  # applied last, in filter_queryset, after the search ranking exists
 
@@ -88,7 +104,7 @@ class ProductFilter(django_filters.FilterSet):
         if not set(PRICE_PARAMS) & set(skip):
             low, high = (self.form.cleaned_data.get(param) for param in PRICE_PARAMS)
             if low is not None or high is not None:
-                queryset = selectors.priced_between(queryset, low, high)
+                queryset = selectors.priced_between(queryset, low, high, self.shown_currency)
         return queryset
 
     def filter_queryset(self, queryset):
@@ -101,4 +117,4 @@ class ProductFilter(django_filters.FilterSet):
         return queryset.order_by("-created_at", "-id")
 
     def facets(self) -> dict[str, list[dict]]:
-        return selectors.facet_counts(self.narrowed, self.category_tree())
+        return selectors.facet_counts(self.narrowed, self.category_tree(), self.shown_currency)

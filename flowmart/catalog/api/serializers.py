@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from flowmart.common.money import Money
+from flowmart.common.serializers import money_body
 
 from .. import promotions
 from ..models import Category, Product, SearchSuggestion, Seller, Variant
@@ -107,7 +108,7 @@ class ProductListSerializer(serializers.ModelSerializer):
     def get_price(self, product) -> dict | None:
         if product.price_amount is None:
             return None
-        return Money(product.price_amount, product.price_currency).to_dict()
+        return money_body(Money(product.price_amount, product.price_currency))
 
     def to_representation(self, product) -> dict:
         """Hand-built (same shape as the declared fields): the list is the hottest read."""

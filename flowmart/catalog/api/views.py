@@ -1,12 +1,15 @@
 from django.http import Http404, HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from flowmart.common import locales
+from flowmart.common.serializers import requested_currency
 
 from .. import cache, promotions, selectors
 from .filters import ProductFilter
@@ -19,13 +22,21 @@ from .serializers import (
     SuggestResponseSerializer,
 )
 
+CURRENCY_PARAMETER = OpenApiParameter(
+    "currency",
+    str,
+    description="Prices in this currency of the shop; variants not sold in it are left out. "
+    "Another code: 400 unsupported_currency.",
+)
+
 
 def cached_json(request, build) -> HttpResponse | Response:
     """The same answer for every caller, so its JSON is cached (see catalog.cache) under the URL.
     `build()` makes the Response; the browsable API (DEBUG) renders afresh."""
     if request.accepted_renderer.format != "json":
         return build()
-    key, page = cache.lookup(request.build_absolute_uri())
+    # Prices are shown for the request's locale (Money's `display`): one cached page per locale.
+    key, page = cache.lookup(f"{request.build_absolute_uri()} {locales.requested() or ''}")
     if page is None:
         response = build()
         page = JSONRenderer().render(response.data)
@@ -42,7 +53,9 @@ class ProductListView(generics.ListAPIView):
     filterset_class = ProductFilter
 
     def get_queryset(self):
-        return selectors.storefront_products().annotate(on_promotion=promotions.on_promotion())
+        return selectors.storefront_products(requested_currency(self.request.query_params.get("currency"))).annotate(
+            on_promotion=promotions.on_promotion()
+        )
 
     def filter_queryset(self, queryset):
         """As DjangoFilterBackend does, keeping the filterset: the facets are counted from it."""
@@ -62,7 +75,9 @@ class ProductListView(generics.ListAPIView):
         """The page's sale and deal prices are read once for all its products."""
         if kwargs.get("many") and args:
             args = (list(args[0]),)
-            self._promotions = promotions.for_products([p.id for p in args[0] if getattr(p, "on_promotion", False)])
+            promoted = [p.id for p in args[0] if getattr(p, "on_promotion", False)]
+            currency = requested_currency(self.request.query_params.get("currency"))
+            self._promotions = promotions.for_products(promoted, currency)
             kwargs["context"] = {**self.get_serializer_context(), "promotions": self._promotions.prices}
         return super().get_serializer(*args, **kwargs)
 
@@ -78,8 +93,13 @@ class ProductDetailView(generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     serializer_class = ProductDetailSerializer
 
+    @extend_schema(parameters=[CURRENCY_PARAMETER])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_object(self):
-        product = selectors.product_detail(self.kwargs["pk"])
+        currency = requested_currency(self.request.query_params.get("currency"))
+        product = selectors.product_detail(self.kwargs["pk"], currency)
         if product is None:
             raise Http404
         return product

@@ -3,26 +3,25 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.dateparse import parse_datetime
 
-from flowmart.common.money import minor_units
+from flowmart.common.money import Money, format_money
 
 register = template.Library()
 
 
 @register.filter
 def money(value) -> str:
-    """{"amount": "1234.50", "currency": "EUR"} → "1,234.50 EUR" (en) / "1.234,50 EUR" (de)."""
+    """{"amount": "1234.50", "currency": "EUR"} (or Money) as the message's language writes it,
+    with Babel: "€1,234.50" (en), "1.234,50 €" (de), "¥1,500" (en)."""
     if not value:
         return ""
     try:
-        amount = Decimal(str(value["amount"]))
-        currency = str(value["currency"])
-    except (KeyError, TypeError, InvalidOperation):
+        amount = value if isinstance(value, Money) else Money(Decimal(str(value["amount"])), str(value["currency"]))
+    except (KeyError, TypeError, ValueError, InvalidOperation):
         return str(value)
-    number = formats.number_format(amount, decimal_pos=minor_units(currency), use_l10n=True, force_grouping=True)
-    return f"{number} {currency}"
+    return format_money(amount, translation.get_language())
 
 
 @register.filter

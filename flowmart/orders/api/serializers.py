@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from flowmart.common.money import Money
-from flowmart.common.serializers import MoneyField
+from flowmart.common.serializers import MoneyField, money_body
 from flowmart.contracts.common import AddressSerializer, validate_country
 from flowmart.contracts.payments import PaymentSerializer
 
@@ -62,7 +62,7 @@ class CartItemSerializer(serializers.ModelSerializer):
         return self._priced(item).sale
 
     def get_line_total(self, item) -> dict:
-        return (self._priced(item).unit_price * item.quantity).to_dict()
+        return money_body(self._priced(item).unit_price * item.quantity)
 
     def _available(self, item) -> int:
         known = self.context.get("available")  # the whole cart's, read once (views.cart_body)
@@ -74,6 +74,8 @@ class CartItemSerializer(serializers.ModelSerializer):
         return self._available(item)
 
     def get_warning(self, item) -> str | None:
+        if getattr(item, "currency_problem", None):  # orders.currencies.quote_items
+            return item.currency_problem
         available = self._available(item)
         if item.quantity <= available:
             return None
@@ -102,6 +104,17 @@ class CartSerializer(serializers.Serializer):
     shipping_country = serializers.CharField(allow_null=True)
     shipping_method = serializers.CharField(allow_null=True)
     vouchers = CartVoucherSerializer(many=True, help_text="the codes on the cart (each line also has `discount`)")
+    currency = serializers.CharField(help_text="the cart's currency: every amount of it is in this one")
+
+
+class NewCartSerializer(serializers.Serializer):
+    currency = serializers.CharField(
+        max_length=8,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="one of the shop's currencies (default: the shop's); another: 400 unsupported_currency",
+    )
 
 
 class ShippingOfferSerializer(serializers.Serializer):
@@ -166,6 +179,12 @@ class ChangeItemSerializer(serializers.Serializer):
 class CartDestinationSerializer(serializers.Serializer):
     shipping_country = serializers.CharField(max_length=2, allow_blank=True, required=False, default="")
     shipping_method = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
+    currency = serializers.CharField(
+        max_length=8,
+        required=False,
+        help_text="change the cart's currency (one the shop sells in): its lines are re-priced in it, or 409 "
+        "not_sold_in_currency naming the SKUs without a price there",
+    )
 
 
 class CountryQuerySerializer(serializers.Serializer):
@@ -267,7 +286,7 @@ class OrderReturnSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "lines", "reason", "tracking_number", "label_url", "refund"]
 
     def get_refund(self, ret) -> dict | None:
-        return None if ret.refund_amount is None else Money(ret.refund_amount, ret.order.currency).to_dict()
+        return None if ret.refund_amount is None else money_body(Money(ret.refund_amount, ret.order.currency))
 
 
 class TimelineSerializer(serializers.ModelSerializer):
@@ -305,14 +324,15 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "returns",
             "subscription_id",
+            "currency",
         ]
 
     def get_lines(self, order) -> list:
-        context = {"money": lambda amount: Money(amount, order.currency).to_dict()}
+        context = {"money": lambda amount: money_body(Money(amount, order.currency))}
         return OrderLineSerializer(order.lines.all(), many=True, context=context).data
 
     def get_totals(self, order) -> dict:
-        return {name: value.to_dict() for name, value in order.totals.items()}
+        return {name: money_body(value) for name, value in order.totals.items()}
 
 
 class LineRequestSerializer(serializers.Serializer):

@@ -15,10 +15,11 @@ from flowmart.common.client import client_ip
 from flowmart.common.errors import InvalidRequest
 from flowmart.common.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotency_key
 from flowmart.common.schema import errors
+from flowmart.common.serializers import money_body, requested_currency
 from flowmart.common.throttling import by_customer
 
 from .. import selectors
-from ..services import carts, changes, checkout
+from ..services import cart_currency, carts, changes, checkout
 from ..services.placing import Customer
 from . import serializers as s
 from .vouchers import with_vouchers
@@ -33,7 +34,8 @@ def cart_body(cart) -> dict:
         "items": s.CartItemSerializer(
             items, many=True, context={"available": selectors.availability(i.variant_id for i in items)}
         ).data,
-        "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
+        "totals": {name: money_body(money) for name, money in totals.as_dict().items()},
+        "currency": totals.total.currency,
         "shipping_country": cart.shipping_country or None,
         "shipping_method": cart.shipping_method or None,
     }
@@ -75,7 +77,7 @@ class GuestFriendlyView(APIView):
 
 class CartsView(GuestFriendlyView):
     @extend_schema(
-        request=None,
+        request=s.NewCartSerializer,
         parameters=[CART_TOKEN_PARAMETER],
         responses={201: s.CartSerializer, 200: s.CartSerializer},
         description="One open cart per customer. Without a Bearer token a guest cart is made and its `token` "
@@ -83,7 +85,8 @@ class CartsView(GuestFriendlyView):
         "into the customer's cart when they log in or register with the header.",
     )
     def post(self, request):
-        cart, created = carts.open_cart(cart_owner(request, required=False))
+        currency = requested_currency(valid(s.NewCartSerializer, request.data or {})["currency"])
+        cart, created = carts.open_cart(cart_owner(request, required=False), currency or "")
         return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -100,7 +103,11 @@ class CartView(GuestFriendlyView):
     def patch(self, request, cart_id):
         owner = cart_owner(request)
         data = valid(s.CartDestinationSerializer, request.data)
-        cart = carts.set_destination(owner, cart_id, data["shipping_country"], data["shipping_method"])
+        currency = requested_currency(data.get("currency"))
+        if currency is not None:  # docs/currency.md: re-priced in it, or 409 not_sold_in_currency
+            cart = cart_currency.change_currency(owner, cart_id, currency)
+        if currency is None or {"shipping_country", "shipping_method"} & set(request.data):
+            cart = carts.set_destination(owner, cart_id, data["shipping_country"], data["shipping_method"])
         return Response(cart_body(cart))
 
 
@@ -172,7 +179,7 @@ class ShippingMethodsView(GuestFriendlyView):
         query = valid(s.ShippingMethodsQuerySerializer, request.query_params)
         cart = selectors.open_cart_of(cart_owner(request, required=False))
         answer = selectors.shipping_offers(cart, query["country"])
-        offers = [{**offer, "price": offer["price"].to_dict()} for offer in answer["methods"]]
+        offers = [{**offer, "price": money_body(offer["price"])} for offer in answer["methods"]]
         body = {**answer, "methods": offers} if query["explain"] else offers
         response = Response(body)
         if answer["reason"]:

@@ -8,25 +8,26 @@ from django.db import IntegrityError, transaction
 from flowmart.common.countries import is_country_code
 from flowmart.common.errors import Conflict, InsufficientStock, InvalidRequest
 
-from .. import pricing, selectors
+from .. import currencies, pricing, selectors
 from ..models import Cart, CartItem, SellableVariant
 from ..selectors import Owner
 
 MAX_QUANTITY = 100
 
 
-def open_cart(owner: Owner | None) -> tuple[Cart, bool]:
+def open_cart(owner: Owner | None, currency: str = "") -> tuple[Cart, bool]:
     """The owner's open cart, created if there is none (returns it and whether it is new).
     Without an owner (an anonymous client without a cart token) a guest cart is made, with
-    the token that is its key from now on."""
+    the token that is its key from now on. A new cart is in `currency` (one the shop sells
+    in; "" for none chosen); an existing one keeps its own (PATCH changes it)."""
     cart = selectors.open_cart_of(owner)
     if cart is not None:
         return cart, False
     if not isinstance(owner, int):  # a new guest, or a guest token that names no open cart
-        return Cart.objects.create(customer_id=None, token=secrets.token_urlsafe(32)), True
+        return Cart.objects.create(customer_id=None, token=secrets.token_urlsafe(32), currency=currency), True
     try:
         with transaction.atomic():
-            return Cart.objects.create(customer_id=owner), True
+            return Cart.objects.create(customer_id=owner, currency=currency), True
     except IntegrityError:  # a simultaneous request created it first
         return selectors.open_cart_of(owner), False
 
@@ -69,11 +70,7 @@ def add_item(owner: Owner, cart_id, sku: str, quantity: int) -> CartItem:
     cart = _writable(owner, cart_id)
     variant = _sellable(sku)
     items = selectors.cart_items(cart)
-    if any(item.variant.currency != variant.currency for item in items):
-        raise InvalidRequest(
-            "A cart holds one currency.",
-            fields={"sku": [f"{sku} is priced in {variant.currency}; the cart is in {items[0].variant.currency}."]},
-        )
+    currencies.check_can_add(cart, items, variant)
     existing = next((item for item in items if item.variant_id == variant.sku), None)
     if existing is not None:
         _check_quantity(existing.quantity + quantity)

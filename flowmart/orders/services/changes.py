@@ -15,7 +15,7 @@ from flowmart.contracts.common import Address, SkuQuantity
 from flowmart.contracts.orders import OrderAmended, ReturnRequested
 from flowmart.events import publish
 
-from .. import pricing
+from .. import currencies, pricing
 from ..models import Order, OrderAmendment, OrderLine, OrderReturn, SellableVariant, SkuAvailability
 from ..status import CancellationReason, OrderStatus, is_changeable
 from . import vouchers
@@ -78,6 +78,8 @@ def _new_lines(order: Order, current: list[OrderLine], wanted: Counter) -> list[
     """Kept SKUs keep their price at checkout; added SKUs are priced now."""
     by_sku = {line.sku: line for line in current}
     added = {v.sku: v for v in SellableVariant.objects.filter(sku__in=[s for s in wanted if s not in by_sku])}
+    for variant in added.values():
+        currencies.quote(variant, order.currency)  # its price in the order's currency, if it has one
     problems = {}
     for sku, quantity in wanted.items():
         if not 1 <= quantity <= 100:

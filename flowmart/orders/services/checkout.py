@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
-from .. import pricing, promotions, selectors
+from .. import currencies, pricing, promotions, selectors
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from ..selectors import Guest, Owner
 from . import vouchers
@@ -113,6 +113,7 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
     items = selectors.cart_items(cart)
     if not items:
         raise InvalidRequest("The cart is empty.", fields={"cart_id": ["The cart is empty."]})
+    currencies.check_sold_in(cart, items)
     gone = [item.variant_id for item in items if not item.variant.active]
     if gone:
         raise InvalidRequest(

@@ -32,6 +32,8 @@ def merge_guest_cart(customer_id: int, token: str) -> Cart | None:
     mine, _ = open_cart(customer_id)
     mine = Cart.objects.select_for_update().get(pk=mine.pk)
     lines = {item.variant_id: item for item in CartItem.objects.filter(cart=mine)}
+    if not lines and guest.currency:  # an empty cart takes the currency the guest shopped in
+        mine.currency = guest.currency
     for item in CartItem.objects.filter(cart=guest).select_related("variant"):
         same = lines.get(item.variant_id)
         if same is not None:
@@ -43,7 +45,7 @@ def merge_guest_cart(customer_id: int, token: str) -> Cart | None:
             item.save(update_fields=["cart"])
     if not mine.shipping_country and guest.shipping_country:
         mine.shipping_country, mine.shipping_method = guest.shipping_country, guest.shipping_method
-    mine.save(update_fields=["shipping_country", "shipping_method", "updated_at"])
+    mine.save(update_fields=["shipping_country", "shipping_method", "currency", "updated_at"])
     guest.status = Cart.Status.CLOSED
     guest.save(update_fields=["status", "updated_at"])
     return mine

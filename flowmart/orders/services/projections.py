@@ -13,6 +13,7 @@ from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddress
 from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.shipping import ShippingRatesPublished
 
+from ..currencies import price_list
 from ..models import CustomerAddress, SellableVariant, SellerStaff, ShippingRateTable, SkuAvailability
 
 logger = logging.getLogger("flowmart.orders")
@@ -46,6 +47,7 @@ def apply_product_published(ev: ProductPublished) -> None:
             "name": v.name,
             "price_amount": v.price.amount,
             "currency": v.price.currency,
+            "prices": price_list(v.prices or (v.price,)),
             "weight_grams": v.weight_grams,
             "seller_id": ev.seller_id,
             "seller_slug": ev.seller_slug,
@@ -65,7 +67,10 @@ def apply_product_published(ev: ProductPublished) -> None:
 @transaction.atomic
 def apply_price_change(ev: VariantPriceChanged) -> None:
     changed = SellableVariant.objects.filter(sku=ev.sku, as_of__lte=ev.occurred_at).update(
-        price_amount=ev.new_price.amount, currency=ev.new_price.currency, as_of=ev.occurred_at
+        price_amount=ev.new_price.amount,
+        currency=ev.new_price.currency,
+        prices=price_list(ev.prices or (ev.new_price,)),
+        as_of=ev.occurred_at,
     )
     if not changed:
         logger.info("price change of %s ignored: unknown SKU or a newer copy is stored", ev.sku)

@@ -83,7 +83,8 @@ def save_zone(*, name: str, countries: Iterable[str], publish_change: bool = Tru
 def set_rate(
     *, method_code: str, zone_name: str, max_weight_grams: int, price: Money, publish_change: bool = True
 ) -> tuple[Rate, bool]:
-    """Price one weight band of a method in a zone (created or repriced)."""
+    """Price one weight band of a method in a zone in the price's currency (created or repriced;
+    the band's prices in other currencies stay)."""
     if max_weight_grams <= 0 or price.amount < 0:
         raise InvalidRequest("A rate needs a positive weight band and a price of zero or more.")
     with transaction.atomic():
@@ -91,9 +92,8 @@ def set_rate(
         zone = Zone.objects.get(name=zone_name)
         rate, changed = _upsert(
             Rate,
-            {"method": method, "zone": zone, "max_weight_grams": max_weight_grams},
+            {"method": method, "zone": zone, "max_weight_grams": max_weight_grams, "price_currency": price.currency},
             price_amount=price.amount,
-            price_currency=price.currency,
         )
         _publish_if(changed and publish_change)
     return rate, changed

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from flowmart.common.serializers import MoneyField
+from flowmart.common.serializers import MoneyField, money_body
 from flowmart.contracts.common import AddressSerializer
 from flowmart.contracts.payments import PaymentSerializer
 
@@ -126,7 +126,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
     def get_next_renewal_price(self, sub) -> dict | None:
         price = self.context.get("prices", {}).get(sub.pk)
-        return price.to_dict() if price is not None else None
+        return money_body(price)
 
     def get_payment(self, sub) -> dict:
         return {"provider": sub.provider, "payment_method": sub.payment_method}
