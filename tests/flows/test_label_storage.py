@@ -81,6 +81,11 @@ def backend(request, settings, tmp_path):
     }
 
 
+def labels(stored: dict) -> dict:
+    """The shipping labels among the stored files (paid orders' invoices are stored too)."""
+    return {name: content for name, content in stored.items() if name.startswith("shipping/")}
+
+
 def download(client, url: str) -> bytes:
     response = client.get(url)
     assert response.status_code == 200, response.content[:300]
@@ -94,9 +99,12 @@ def test_shipping_and_return_labels_are_stored_and_served_by_either_backend(shop
     [shipment] = order(buyer, placed["order_id"])["shipments"]
     label = download(staff, f"/api/v1/shipping/shipments/{shipment['id']}/label/")
     assert label.startswith(b"%PDF")
-    assert list(backend().values()) == [label]
-    [name] = backend()
+    assert list(labels(backend()).values()) == [label]
+    [name] = labels(backend())
     assert name.startswith("shipping/labels/") and shipment["tracking_number"] in name
+    # the paid order's invoice went to the same storage (billing's subscriber)
+    invoice = download(buyer, f"/api/v1/orders/{placed['order_id']}/invoice/")
+    assert [v for k, v in backend().items() if k.startswith("billing/")] == [invoice]
 
     staff.post(f"/api/v1/shipping/shipments/{shipment['id']}/dispatch/")
     carrier_update(shipment, "delivered")
@@ -107,7 +115,7 @@ def test_shipping_and_return_labels_are_stored_and_served_by_either_backend(shop
     [ret] = order(buyer, placed["order_id"])["returns"]
     return_label = download(buyer, ret["label_url"])
     assert return_label.startswith(b"%PDF") and return_label != label
-    assert sorted(backend().values()) == sorted([label, return_label])
+    assert sorted(labels(backend()).values()) == sorted([label, return_label])
 
 
 @pytest.mark.worker
