@@ -184,3 +184,8 @@ def test_recommendations_and_promotions_keep_nothing_personal_to_erase(app, may_
         names = {field.name for field in model._meta.get_fields()}
         assert not names & PERSONAL_FIELDS, model.__name__
         assert may_name_customers or "customer_id" not in names, model.__name__
+
+
+def test_an_erased_authors_hidden_review_is_shown_to_nobody(client):
+    hidden = Review.objects.create(product_id=1, customer_id=None, rating=1, title="Gone", status=Review.Status.HIDDEN)
+    assert client.get(f"/api/v1/reviews/{hidden.pk}/").status_code == 404  # None is not the anonymous caller's
