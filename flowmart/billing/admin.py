@@ -1,7 +1,9 @@
 """Invoices and credit notes in the admin. Operations see every document and download its PDF;
 a seller's staff see only the documents holding their sellers' lines, only those lines and
 their amounts, and the PDF only of a document that holds nothing but their lines. Nothing is
-ever added, changed or deleted here: a correction is a credit note, issued from a refund."""
+ever added, changed or deleted here: a correction is a credit note, issued from a refund.
+A document's page and its PDF show the buyer's email and address: opening either is recorded
+as staff access to the customer's personal data (docs/privacy.md)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -11,13 +13,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from unfold.admin import TabularInline
 
-from flowmart.common import roles
-from flowmart.common.admin import ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common import privacy, roles
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, SellerScopedMixin
 
 from . import selectors
 from .api.views import pdf_response
 from .display import format_money
-from .models import CreditNote, DocumentLine, Invoice, SellerStaff
+from .models import BilledOrder, CreditNote, DocumentLine, Invoice, SellerStaff
 
 MONEY_FIELDS = ["subtotal", "discount", "tax", "total"]
 
@@ -64,7 +66,8 @@ class DocumentLineInline(TabularInline):
         return self._money(line, "total")
 
 
-class DocumentAdmin(SellerScopedMixin, ReadOnlyAdmin):
+class DocumentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ReadOnlyAdmin):
+    personal_data_context = "billing"
     list_display = ["number", "order_number", "buyer_email", "issued_at", "amount", "pdf_link"]
     list_filter = ["series", ("issued_at", admin.DateFieldListFilter)]
     search_fields = ["number", "order_number", "=order_id", "buyer_email"]
@@ -72,6 +75,10 @@ class DocumentAdmin(SellerScopedMixin, ReadOnlyAdmin):
     inlines = [DocumentLineInline]
     ordering = ["-issued_at", "-number"]
     shared_fields = ["number", "series", "order_id", "order_number", "issued_at", "currency", "buyer_email"]
+
+    def personal_data_customer(self, document) -> int | None:
+        """The order's customer as billing knows it (None: a guest's, nobody to record)."""
+        return BilledOrder.objects.filter(order_id=document.order_id).values_list("customer_id", flat=True).first()
 
     def get_queryset(self, request):
         documents = super().get_queryset(request)
@@ -117,11 +124,21 @@ class DocumentAdmin(SellerScopedMixin, ReadOnlyAdmin):
         others = document.lines.exclude(seller_id__in=SellerStaff.sellers_of(request.user))
         if roles.is_seller_staff(request.user) and others.exists():
             raise PermissionDenied("This document also holds other sellers' lines; operations hand it out.")
+        customer_id = self.personal_data_customer(document)
+        if customer_id is not None:
+            privacy.record_staff_access(
+                staff=request.user,
+                customer_id=customer_id,
+                context="billing",
+                what=f"{self.personal_data_what} PDF",
+                object_ref=f"{self.opts.model_name} {document.pk}",
+            )
         return pdf_response(document)
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(DocumentAdmin):
+    personal_data_what = "invoice"
     extra_fields = ["reference"]
 
     def get_queryset(self, request):
@@ -130,6 +147,7 @@ class InvoiceAdmin(DocumentAdmin):
 
 @admin.register(CreditNote)
 class CreditNoteAdmin(DocumentAdmin):
+    personal_data_what = "credit note"
     list_display = ["number", "credited_invoice", *DocumentAdmin.list_display[1:]]
     list_filter = [*DocumentAdmin.list_filter, "reason"]
     search_fields = [*DocumentAdmin.search_fields, "credits__number"]

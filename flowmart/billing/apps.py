@@ -6,8 +6,10 @@ class BillingConfig(AppConfig):
     label = "billing"
 
     def ready(self):
+        from flowmart.common import privacy as shared_privacy
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, privacy
 
         register("billing", handlers.SUBSCRIBERS)
+        shared_privacy.register_exporter("billing", privacy.export_customer)

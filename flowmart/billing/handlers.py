@@ -4,14 +4,17 @@ Names are stable ("billing.<function>"): never rename one once written.
 Billing learns everything from events. Each subscriber records what it heard, then asks
 `settle` to issue whatever the order is now due: the invoice once the order is paid and its
 lines are known (whichever arrives last issues it), a credit note per refund. Redelivery
-issues nothing twice (a document is unique per order, kind and reference)."""
+issues nothing twice (a document is unique per order, kind and reference). CustomerErased
+anonymises the buyer on the customer's documents (services/erasure.py)."""
 
 import logging
 
 from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
+from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.orders import OrderAmended, OrderClaimed, OrderConfirmed, OrderStatusChanged, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
 
+from . import privacy
 from .models import SellerStaff
 from .services import issuing, projections
 
@@ -64,6 +67,10 @@ def keep_seller_staff(event: SellerStaffChanged) -> None:
         logger.info("stale SellerStaffChanged for user %s ignored", event.user_id)
 
 
+def erase_personal_data(event: CustomerErased) -> None:
+    privacy.erase_customer(event.customer_id)
+
+
 SUBSCRIBERS = {
     OrderConfirmed: [note_order],
     OrderAmended: [note_amendment],
@@ -74,4 +81,5 @@ SUBSCRIBERS = {
     PaymentRefunded: [credit_refund],
     ProductPublished: [note_seller],
     SellerStaffChanged: [keep_seller_staff],
+    CustomerErased: [erase_personal_data],
 }

@@ -3,7 +3,9 @@ events: billing never reads another context's tables), the series counters, and 
 documents (invoices and credit notes) with their lines.
 
 A document is immutable once issued: `save()` on an issued row, `delete()`, and queryset
-`update()`/`delete()` all raise. A correction is a credit note, never an edit."""
+`update()`/`delete()` all raise. A correction is a credit note, never an edit. The one
+exception is the buyer's erasure (`erase_buyer`, docs/privacy.md): the buyer's email and
+address, and the stored PDF showing them, are replaced; numbers, dates, lines and amounts never."""
 
 from django.db import models
 from django.db.models import Q
@@ -145,9 +147,19 @@ class Series(models.Model):
 # --- Documents --------------------------------------------------------------------------
 
 
+ERASABLE_FIELDS = frozenset({"buyer_email", "buyer_address", "pdf"})
+
+
 class DocumentQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise ImmutableDocument("issued documents are never updated")
+
+    def erase_buyer(self, **fields) -> int:
+        """The erasure's write (billing.services.erasure), the only update an issued document
+        takes: the buyer's fields and the PDF rendered with them, nothing else."""
+        if not fields or not set(fields) <= ERASABLE_FIELDS:
+            raise ImmutableDocument(f"an erasure replaces only {sorted(ERASABLE_FIELDS)}, not {sorted(fields)}")
+        return super().update(**fields)
 
     def delete(self):
         raise ImmutableDocument("issued documents are never deleted")

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from flowmart.common import privacy
+from flowmart.common.money import quantize
 
-from .models import Cart, CustomerAddress, IdempotencyKey, Order, OrderReturn
+from .models import Cart, CustomerAddress, IdempotencyKey, Order, OrderReturn, VoucherRedemption
 from .status import OrderStatus
 
 # Orders that are neither settled nor on their way: erasing now would leave a parcel without
@@ -32,7 +34,23 @@ def export_customer(customer_id: int, email: str) -> dict:
             }
             for cart in carts
         ],
+        "voucher_uses": [
+            {
+                "code": use.code,
+                "order_number": use.order.number,
+                "discount": str(quantize(use.discount, use.currency)),
+                "currency": use.currency,
+                "redeemed_at": use.redeemed_at.isoformat(),
+                "released": use.released_at is not None,
+            }
+            for use in _voucher_uses(customer_id).select_related("order").order_by("id")
+        ],
     }
+
+
+def _voucher_uses(customer_id: int):
+    """The customer's voucher uses: by account, or on one of their orders (a claimed guest order's)."""
+    return VoucherRedemption.objects.filter(Q(customer_id=customer_id) | Q(order__customer_id=customer_id))
 
 
 def _order(order: Order) -> dict:
@@ -62,7 +80,9 @@ def erasure_blockers(customer_id: int) -> list[str]:
 def erase_customer(customer_id: int) -> None:
     """CustomerErased: orders keep amounts, SKUs and dates; the email, the address (all but
     the country, which tax needs) and return reasons (free text) go. The address-book copies,
-    carts and stored checkout answers (they repeat the address) are deleted."""
+    carts and stored checkout answers (they repeat the address) are deleted. Voucher uses
+    keep their order, customer id and discount (the per-customer limits and the counters hold)
+    and lose the email guests are limited by."""
     orders = Order.objects.filter(customer_id=customer_id)
     for order in orders.only("pk", "shipping_address"):
         Order.objects.filter(pk=order.pk).update(
@@ -71,6 +91,7 @@ def erase_customer(customer_id: int) -> None:
             next_action=None,
         )
     OrderReturn.objects.filter(order__customer_id=customer_id).update(reason=privacy.ERASED_NAME)
+    _voucher_uses(customer_id).update(email=privacy.erased_email(customer_id))
     CustomerAddress.objects.filter(customer_id=customer_id).delete()
     Cart.objects.filter(customer_id=customer_id).delete()
     IdempotencyKey.objects.filter(customer_id=customer_id).delete()

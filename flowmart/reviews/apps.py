@@ -6,8 +6,10 @@ class ReviewsConfig(AppConfig):
     label = "reviews"
 
     def ready(self):
+        from flowmart.common import privacy as shared_privacy
         from flowmart.events.registry import register
 
-        from . import handlers
+        from . import handlers, privacy
 
         register("reviews", handlers.SUBSCRIBERS)
+        shared_privacy.register_exporter("reviews", privacy.export_customer)

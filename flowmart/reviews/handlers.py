@@ -3,11 +3,14 @@ Names are stable ("reviews.<function>"): never rename one once written.
 
 Verified purchase is learnt from orders' events: OrderConfirmed (customer and SKUs),
 OrderAmended (the new lines), OrderClaimed (a guest's order joins an account) and
-OrderStatusChanged → delivered. SKU → product and product → seller come from catalog."""
+OrderStatusChanged → delivered. SKU → product and product → seller come from catalog.
+CustomerErased detaches the customer's reviews from them (flowmart/reviews/privacy.py)."""
 
 from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
+from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.orders import OrderAmended, OrderClaimed, OrderConfirmed, OrderStatusChanged
 
+from . import privacy
 from .services import projections
 
 
@@ -35,6 +38,10 @@ def keep_delivery(ev: OrderStatusChanged) -> None:
     projections.order_delivered(ev.order_id, ev.customer_id, ev.occurred_at)
 
 
+def erase_personal_data(ev: CustomerErased) -> None:
+    privacy.erase_customer(ev.customer_id)
+
+
 SUBSCRIBERS: dict = {
     ProductPublished: [keep_product],
     SellerStaffChanged: [keep_seller_staff],
@@ -42,4 +49,5 @@ SUBSCRIBERS: dict = {
     OrderAmended: [keep_amended_order],
     OrderClaimed: [keep_claimed_order],
     OrderStatusChanged.where(status="delivered"): [keep_delivery],
+    CustomerErased: [erase_personal_data],
 }

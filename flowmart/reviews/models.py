@@ -68,7 +68,9 @@ class Review(models.Model):
         HIDDEN = "hidden"
 
     product_id = models.BigIntegerField()
-    customer_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True, help_text="empty once the author was erased (CustomerErased)"
+    )
     rating = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
     text = models.TextField(max_length=5000, blank=True)

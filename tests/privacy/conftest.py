@@ -18,6 +18,12 @@ PUSH_BODY = {"endpoint": "https://eu.push.example.net/secret-endpoint", "keys": 
 
 
 @pytest.fixture(autouse=True)
+def _documents_in_tmp(settings, tmp_path):
+    """Billing stores the invoices' PDFs through default_storage: keep them out of the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _relaxed_fraud(settings):
     settings.PAYMENTS_FRAUD = {**RELAXED_FRAUD, "MAX_FAILED_PER_CUSTOMER": 10_000}
     settings.WEBPUSH = {**settings.WEBPUSH, "ALLOWED_HOSTS": [".push.example.net"]}

@@ -77,7 +77,7 @@ def test_an_expired_or_superseded_confirmation_is_refused(customer, make_custome
 
 def test_every_context_holding_personal_data_subscribes_to_the_erasure():
     contexts = {subscriber.context for subscriber in subscribers_for("CustomerErased")}
-    assert {"orders", "payments", "shipping", "subscriptions", "notifications"} <= contexts
+    assert {"orders", "payments", "shipping", "subscriptions", "notifications", "reviews", "billing"} <= contexts
 
 
 def test_redaction_replaces_people_not_facts():

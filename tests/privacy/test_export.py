@@ -22,7 +22,16 @@ def test_the_export_holds_every_contexts_part_of_the_callers_data(ada, bob):
     body = response.json()
     assert body["customer_id"] == ada.id
     parts = body["contexts"]
-    assert {"customers", "orders", "payments", "shipping", "subscriptions", "notifications"} <= set(parts)
+    assert {
+        "customers",
+        "orders",
+        "payments",
+        "shipping",
+        "subscriptions",
+        "notifications",
+        "reviews",
+        "billing",
+    } <= set(parts)
 
     assert parts["customers"]["profile"]["email"] == ada.email
     assert parts["customers"]["profile"]["phone"] == "+15555550188"
@@ -75,5 +84,7 @@ def test_the_export_needs_a_logged_in_customer():
 def test_every_registered_exporter_answers_for_a_customer_with_nothing(db):
     """A context with no data about the customer gives its part empty, never an error."""
     parts = privacy.export_customer(987654, "nobody@example.com")
-    assert set(parts) >= {"orders", "payments", "shipping", "subscriptions", "notifications"}
-    assert parts["orders"] == {"orders": [], "carts": []}
+    assert set(parts) >= {"orders", "payments", "shipping", "subscriptions", "notifications", "reviews", "billing"}
+    assert parts["orders"] == {"orders": [], "carts": [], "voucher_uses": []}
+    assert parts["reviews"] == {"reviews": []}
+    assert parts["billing"] == {"invoices": [], "credit_notes": []}

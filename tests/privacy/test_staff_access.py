@@ -5,7 +5,10 @@ import json
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
+from flowmart.billing.models import BilledOrder, Document
 from flowmart.common import roles
 from flowmart.customers.models import StaffAccessRecord
 from flowmart.orders.models import Order
@@ -114,3 +117,43 @@ def test_shipment_and_message_pages_are_recorded_by_their_contexts(client, super
     assert client.get(f"/admin/notifications/message/{message.pk}/change/").status_code == 200
     seen = set(StaffAccessRecord.objects.values_list("context", "what", "customer_id"))
     assert seen == {("shipping", "shipment page", customer.pk), ("notifications", "message page", customer.pk)}
+
+
+def _invoice(customer_id: int | None, order_id: int) -> Document:
+    BilledOrder.objects.create(order_id=order_id, order_number=f"FM-{order_id}", customer_id=customer_id)
+    document = Document(
+        number=f"INV-2026-{order_id:06d}",
+        series="INV-2026",
+        kind="invoice",
+        order_id=order_id,
+        order_number=f"FM-{order_id}",
+        reference="order",
+        buyer_email="ada@example.com",
+        buyer_address={"name": "Ada", "line1": "1 Main St", "country": "US"},
+        currency="USD",
+        subtotal=10,
+        discount=0,
+        tax=0,
+        total=10,
+        issued_at=timezone.now(),
+    )
+    document.pdf.save(f"{document.number}.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+    document.save()
+    return document
+
+
+def test_opening_an_invoice_or_its_pdf_is_recorded_by_billing(client, superuser, make_customer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    customer = make_customer().user
+    invoice = _invoice(customer.pk, 71)
+    guests = _invoice(None, 72)
+    client.force_login(superuser)
+    assert client.get(f"/admin/billing/invoice/{invoice.pk}/change/").status_code == 200
+    assert client.get(f"/admin/billing/invoice/{invoice.pk}/pdf/").status_code == 200
+    assert client.get(f"/admin/billing/invoice/{guests.pk}/change/").status_code == 200  # nobody's account
+
+    records = StaffAccessRecord.objects.order_by("id")
+    assert [(r.customer_id, r.context, r.what, r.object_ref) for r in records] == [
+        (customer.pk, "billing", "invoice", f"invoice {invoice.pk}"),
+        (customer.pk, "billing", "invoice PDF", f"invoice {invoice.pk}"),
+    ]
