@@ -26,6 +26,8 @@ from . import dashboard  # noqa: F401 - dashboard: registers its panels
 from .admin_actions import OrderActionsMixin
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry, SellerStaff
 from .services.staff import refundable
+from .tax import paid_share
+from .tax_admin import TaxRateAdmin  # noqa: F401 - registers the tax rates screen
 
 
 class ReadOnlyInline(TabularInline):
@@ -231,7 +233,7 @@ class OrderLineAdmin(SellerScopedMixin, ModelAdmin):
 
     @admin.display(description="total")
     def line_total(self, line):
-        return display.money(line.unit_price * line.quantity - line.discount + line.tax, line.order.currency)
+        return display.money(paid_share(line.order, line).amount, line.order.currency)
 
     @admin.display(description="shipments and tracking")
     def parcels(self, line):

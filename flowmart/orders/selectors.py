@@ -9,7 +9,8 @@ from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
 
-from . import pricing
+from . import pricing, tax
+from .channels import channel
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
@@ -79,8 +80,14 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
         offer = pricing.quote(rate_methods(), cart.shipping_method, cart.shipping_country, cart_weight(items), currency)
         if offer is not None:
             shipping = offer["price"]
-    lines = [pricing.PricedLine(sku=i.variant_id, unit_price=i.variant.price, quantity=i.quantity) for i in items]
-    return pricing.price(lines, currency, shipping, pricing.tax_rate(cart.shipping_country))
+    lines = [
+        pricing.PricedLine(
+            sku=i.variant_id, unit_price=i.variant.price, quantity=i.quantity, tax_class=i.variant.tax_class
+        )
+        for i in items
+    ]
+    destination = tax.Destination(cart.shipping_country, cart.shipping_region)
+    return tax.price(lines, currency, shipping, destination, channel(cart.channel))
 
 
 def shipping_offers(cart: Cart | None, country: str) -> dict:

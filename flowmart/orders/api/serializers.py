@@ -1,13 +1,14 @@
 """Request and response shapes of carts, checkout and orders (see shared API.md)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField
-from flowmart.contracts.common import AddressSerializer, validate_country
+from flowmart.contracts.common import AddressSerializer, validate_country, validate_region
 from flowmart.contracts.payments import PaymentSerializer
 
-from .. import selectors
+from .. import selectors, tax
 from ..models import (
     CartItem,
     Order,
@@ -63,6 +64,14 @@ class TotalsSerializer(serializers.Serializer):
     total = MoneyField()
 
 
+class TaxLineSerializer(serializers.Serializer):
+    """The tax of the lines taxed at one rate (docs/tax.md)."""
+
+    name = serializers.CharField()
+    rate = serializers.DecimalField(max_digits=6, decimal_places=4, help_text="a fraction: 0.1900 is 19 %")
+    amount = MoneyField()
+
+
 class CartSerializer(serializers.Serializer):
     """Documents the cart body (built in views.cart_body)."""
 
@@ -74,6 +83,16 @@ class CartSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
     shipping_method = serializers.CharField(allow_null=True)
+    shipping_region = serializers.CharField(allow_null=True, help_text="state or province, where tax differs by it")
+    channel = serializers.CharField(help_text="the sales channel (settings.ORDERS_CHANNELS)")
+    prices_include_tax = serializers.BooleanField(help_text="true: unit prices are gross, tax is inside the total")
+    tax_lines = TaxLineSerializer(many=True, help_text="the tax per rate; their amounts add up to totals.tax")
+
+
+class CartCreateSerializer(serializers.Serializer):
+    channel = serializers.CharField(
+        max_length=30, required=False, help_text="the sales channel to sell through (default: the shop's)"
+    )
 
 
 class ShippingOfferSerializer(serializers.Serializer):
@@ -124,6 +143,10 @@ class CheckoutResponseSerializer(serializers.Serializer):
     guest_order_url = serializers.URLField(
         required=False, help_text="guests only: the signed link to this order (GET, no login)"
     )
+    totals = TotalsSerializer(help_text="the order's totals as placed")
+    tax_lines = TaxLineSerializer(many=True)
+    channel = serializers.CharField()
+    prices_include_tax = serializers.BooleanField()
 
 
 class AddItemSerializer(serializers.Serializer):
@@ -138,6 +161,12 @@ class ChangeItemSerializer(serializers.Serializer):
 class CartDestinationSerializer(serializers.Serializer):
     shipping_country = serializers.CharField(max_length=2, allow_blank=True, required=False, default="")
     shipping_method = serializers.CharField(max_length=50, allow_blank=True, required=False, default="")
+    shipping_region = serializers.CharField(
+        max_length=6, allow_blank=True, required=False, default="", help_text="state or province (e.g. CA)"
+    )
+
+    def validate_shipping_region(self, value):
+        return validate_region(value)
 
 
 class CountryQuerySerializer(serializers.Serializer):
@@ -173,6 +202,9 @@ class CheckoutSerializer(serializers.Serializer):
 
 
 # --- orders -----------------------------------------------------------------
+TAX_FIELDS = ["tax", "tax_rate", "tax_name", "tax_class"]
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     unit_price = serializers.SerializerMethodField()
     line_total = serializers.SerializerMethodField()
@@ -180,7 +212,13 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderLine
-        fields = ["sku", "name", "quantity", "unit_price", "line_total", "seller", "returned_quantity"]
+        fields = ["sku", "name", "quantity", "unit_price", "line_total", "seller", "returned_quantity", *TAX_FIELDS]
+
+    tax = serializers.SerializerMethodField(help_text="this line's tax (inside line_total when prices include tax)")
+    tax_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True, read_only=True)
+
+    def get_tax(self, line) -> dict:
+        return self.context["money"](line.tax)
 
     def get_unit_price(self, line) -> dict:
         return self.context["money"](line.unit_price)
@@ -244,6 +282,7 @@ class OrderSerializer(serializers.ModelSerializer):
     next_action = NextActionSerializer(
         read_only=True, allow_null=True, help_text="set while the payment waits for the customer (3-D Secure)"
     )
+    tax_lines = serializers.SerializerMethodField(help_text="the tax per rate; their amounts add up to totals.tax")
 
     class Meta:
         model = Order
@@ -263,6 +302,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "returns",
             "subscription_id",
+            "tax_lines",
+            "channel",
+            "prices_include_tax",
         ]
 
     def get_lines(self, order) -> list:
@@ -271,6 +313,10 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_totals(self, order) -> dict:
         return {name: value.to_dict() for name, value in order.totals.items()}
+
+    @extend_schema_field(TaxLineSerializer(many=True))
+    def get_tax_lines(self, order) -> list:
+        return tax.tax_lines_body(tax.order_tax_lines(order, order.lines.all()))
 
 
 class LineRequestSerializer(serializers.Serializer):

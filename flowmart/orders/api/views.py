@@ -18,15 +18,16 @@ from flowmart.common.schema import errors
 from flowmart.common.throttling import by_customer
 
 from .. import selectors
-from ..services import carts, changes, checkout
+from ..services import cart_channels, carts, changes, checkout
 from ..services.placing import Customer
 from . import serializers as s
+from . import tax_fields
 
 
 def cart_body(cart) -> dict:
     items = selectors.cart_items(cart)
     totals = selectors.cart_totals(cart, items)
-    return {
+    body = {
         "id": cart.pk,
         "token": cart.token,
         "items": s.CartItemSerializer(
@@ -35,7 +36,10 @@ def cart_body(cart) -> dict:
         "totals": {name: money.to_dict() for name, money in totals.as_dict().items()},
         "shipping_country": cart.shipping_country or None,
         "shipping_method": cart.shipping_method or None,
+        **tax_fields.cart_fields(cart, totals),
     }
+    tax_fields.add_line_tax(body["items"], totals)
+    return body
 
 
 def valid(serializer_class, data, **kwargs) -> dict:
@@ -73,15 +77,21 @@ class GuestFriendlyView(APIView):
 
 class CartsView(GuestFriendlyView):
     @extend_schema(
-        request=None,
+        request=s.CartCreateSerializer,
         parameters=[CART_TOKEN_PARAMETER],
         responses={201: s.CartSerializer, 200: s.CartSerializer},
         description="One open cart per customer. Without a Bearer token a guest cart is made and its `token` "
         "answered: send it as X-Cart-Token from then on (a known token answers its open cart, 200); it is merged "
-        "into the customer's cart when they log in or register with the header.",
+        "into the customer's cart when they log in or register with the header. `channel` names the sales "
+        "channel (whether prices include tax); it also moves an open cart answered here to that channel.",
     )
     def post(self, request):
+        data = valid(s.CartCreateSerializer, request.data)
+        if "channel" in data:
+            cart_channels.check_channel(data["channel"])
         cart, created = carts.open_cart(cart_owner(request, required=False))
+        if "channel" in data:
+            cart = cart_channels.choose_channel(cart, data["channel"])
         return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -98,7 +108,9 @@ class CartView(GuestFriendlyView):
     def patch(self, request, cart_id):
         owner = cart_owner(request)
         data = valid(s.CartDestinationSerializer, request.data)
-        cart = carts.set_destination(owner, cart_id, data["shipping_country"], data["shipping_method"])
+        cart = carts.set_destination(
+            owner, cart_id, data["shipping_country"], data["shipping_method"], region=data["shipping_region"]
+        )
         return Response(cart_body(cart))
 
 

@@ -15,14 +15,14 @@ from django.utils import timezone
 
 from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
-from .. import pricing, selectors
+from .. import pricing, selectors, tax
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from ..selectors import Guest, Owner
 from .placing import Customer, LineSpec, Payment, guest_order_url, place_order
 
 # Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone", "region")
 
 
 def purge_idempotency_keys() -> int:
@@ -64,6 +64,7 @@ def checkout(
         claim.response_body = {"order_id": order.pk, "status": order.status}
         if order.customer_id is None:
             claim.response_body["guest_order_url"] = guest_order_url(order)
+        claim.response_body.update(tax.checkout_fields(order))
         claim.save(update_fields=["response_status", "response_body", "order"])
     # Committed: in eager mode the saga has already moved the order on.
     return 201, _current(claim.response_body)
@@ -142,11 +143,12 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
             seller_id=item.variant.seller_id,
             seller_slug=item.variant.seller_slug,
             seller_name=item.variant.seller_name,
+            tax_class=item.variant.tax_class,
         )
         for item in items
     ]
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
-    order = place_order(customer, lines, address, method, payment)
+    order = place_order(customer, lines, address, method, payment, channel=cart.channel)
     # The cart becomes the order: emptied and closed (a repeat checkout of it is told so), and
     # the customer's next POST /carts/ opens a new one.
     CartItem.objects.filter(cart=cart).delete()
