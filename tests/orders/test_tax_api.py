@@ -175,3 +175,29 @@ def test_operations_manage_tax_rates_in_the_admin(client, tax_rates):
     assert again.status_code == 200 and TaxRate.objects.filter(country="CA").count() == 1
     bad = client.post("/admin/orders/taxrate/add/", {**form, "country": "XX", "region": ""})
     assert bad.status_code == 200 and not TaxRate.objects.filter(country="XX").exists()
+
+
+def test_a_grouped_renewal_is_taxed_per_line_for_its_region(shop, books, tax_rates, emit):
+    from flowmart.contracts.subscriptions import SubscriptionRenewalDue
+
+    from .test_renewals import line
+
+    emit(
+        SubscriptionRenewalDue(
+            renewal_key="subs-tax-1",
+            customer_id=5,
+            customer_email="sub@example.com",
+            lines=(line(77, sku="MUG-1", quantity=2, discount=10), line(78, sku="BOOK-1", quantity=1, discount=0)),
+            shipping_address=Address(**CA_ADDRESS),
+            shipping_method="standard",
+            provider="dummy",
+            payment_method="pm_card_visa",
+        )
+    )
+    order = Order.objects.get(renewal_key="subs-tax-1")
+    lines = {row.sku: row for row in order.lines.all()}
+    # MUG-1: 25.00 - 10 % = 22.50 × 0.0725 = 1.63125 → 1.63; the book is exempt in California
+    assert (lines["MUG-1"].tax, lines["MUG-1"].tax_name) == (Decimal("1.63"), "CA sales tax")
+    assert (lines["BOOK-1"].tax, lines["BOOK-1"].tax_class) == (Decimal("0.00"), "reduced")
+    assert order.tax == Decimal("1.63") and order.total == order.subtotal - order.discount + order.tax + order.shipping
+    assert order.channel == "web" and not order.prices_include_tax  # renewals sell in the default channel
