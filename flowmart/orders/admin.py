@@ -27,7 +27,7 @@ from .admin_actions import OrderActionsMixin
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry, SellerStaff
 from .services.staff import refundable
 from .tax import paid_share
-from .tax_admin import TaxRateAdmin  # noqa: F401 - registers the tax rates screen
+from .tax_admin import TaxRateAdmin, tax_breakdown  # noqa: F401 - registers the tax rates screen
 
 
 class ReadOnlyInline(TabularInline):
@@ -108,6 +108,7 @@ class OrderAdmin(OrderActionsMixin, ModelAdmin):
     fieldsets = [
         (None, {"fields": ["number", "customer", "status_badge", "cancellation_reason", "payment_badge"]}),
         ("Money", {"fields": ["subtotal_money", "shipping_money", "discount_money", "tax_money", "total_money"]}),
+        ("Tax", {"fields": ["channel", "prices_include_tax", "tax_breakdown"]}),
         ("Refunds", {"fields": ["refunded_money", "refundable_money", "payment_links"]}),
         ("Delivery", {"fields": ["created_at", "ship_to", "shipping_method", "shipping_carrier"]}),
         ("Staff actions", {"fields": ["staff_action_log"]}),
@@ -124,6 +125,7 @@ class OrderAdmin(OrderActionsMixin, ModelAdmin):
     discount_money = _money_field("discount", "discount")
     tax_money = _money_field("tax", "tax")
     total_money = _money_field("total", "total")
+    tax_breakdown = tax_breakdown
     refunded_money = _money_field("refunded", "refunded")
 
     @admin.display(description="still refundable")

@@ -7,9 +7,23 @@ and amount of each line (an amendment re-prices the amended order at the rates o
 from django.contrib import admin
 from unfold.admin import ModelAdmin
 
+from flowmart.common import display
 from flowmart.common.countries import country_name
 
 from .models import TaxRate
+from .tax import order_tax_lines
+
+
+@admin.display(description="tax per rate")
+def tax_breakdown(model_admin, order) -> str:
+    """The order page's tax per rate (what the customer's order shows as `tax_lines`)."""
+    parts = order_tax_lines(order, order.lines.all())
+    if not parts:
+        return "—"
+    return "; ".join(
+        f"{t['name'] or 'untaxed'} ({t['rate'] * 100:.2f} %): {display.money(t['amount'].amount, order.currency)}"
+        for t in parts
+    )
 
 
 @admin.register(TaxRate)

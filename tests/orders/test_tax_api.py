@@ -201,3 +201,11 @@ def test_a_grouped_renewal_is_taxed_per_line_for_its_region(shop, books, tax_rat
     assert (lines["BOOK-1"].tax, lines["BOOK-1"].tax_class) == (Decimal("0.00"), "reduced")
     assert order.tax == Decimal("1.63") and order.total == order.subtotal - order.discount + order.tax + order.shipping
     assert order.channel == "web" and not order.prices_include_tax  # renewals sell in the default channel
+
+
+def test_the_order_page_shows_its_channel_and_tax_per_rate(client, customer, shop, books, tax_rates, place):
+    order_id = place(customer, {"MUG-1": 2, "BOOK-1": 1}, address={**US_ADDRESS, "country": "DE"})
+    admin = get_user_model().objects.create_superuser(email="ops-order-tax@example.com", password="S3cure-pass-123")
+    client.force_login(admin)
+    page = client.get(f"/admin/orders/order/{order_id}/change/").content.decode()
+    assert "MwSt 19% (19.00 %): $4.75" in page and "MwSt 7% (7.00 %): $0.75" in page

@@ -18,6 +18,7 @@ from ..models import (
     OrderTimelineEntry,
     OrderTrackingEvent,
 )
+from .tax_fields import TaxLineSerializer
 
 
 # --- carts ------------------------------------------------------------------
@@ -64,12 +65,14 @@ class TotalsSerializer(serializers.Serializer):
     total = MoneyField()
 
 
-class TaxLineSerializer(serializers.Serializer):
-    """The tax of the lines taxed at one rate (docs/tax.md)."""
+class CartLineSerializer(CartItemSerializer):
+    """Documents a line of the cart body: the item plus its tax (api/tax_fields.py)."""
 
-    name = serializers.CharField()
-    rate = serializers.DecimalField(max_digits=6, decimal_places=4, help_text="a fraction: 0.1900 is 19 %")
-    amount = MoneyField()
+    tax = MoneyField(help_text="this line's tax, after its discount share (inside line_total when prices include tax)")
+    tax_rate = serializers.CharField(allow_null=True, help_text="the rate applied, a decimal string (0.1900 is 19 %)")
+
+    class Meta(CartItemSerializer.Meta):
+        fields = [*CartItemSerializer.Meta.fields, "tax", "tax_rate"]
 
 
 class CartSerializer(serializers.Serializer):
@@ -79,7 +82,7 @@ class CartSerializer(serializers.Serializer):
     token = serializers.CharField(
         allow_null=True, help_text="guest carts only: send it as X-Cart-Token (null for a customer's cart)"
     )
-    items = CartItemSerializer(many=True)
+    items = CartLineSerializer(many=True)
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
     shipping_method = serializers.CharField(allow_null=True)
@@ -87,12 +90,6 @@ class CartSerializer(serializers.Serializer):
     channel = serializers.CharField(help_text="the sales channel (settings.ORDERS_CHANNELS)")
     prices_include_tax = serializers.BooleanField(help_text="true: unit prices are gross, tax is inside the total")
     tax_lines = TaxLineSerializer(many=True, help_text="the tax per rate; their amounts add up to totals.tax")
-
-
-class CartCreateSerializer(serializers.Serializer):
-    channel = serializers.CharField(
-        max_length=30, required=False, help_text="the sales channel to sell through (default: the shop's)"
-    )
 
 
 class ShippingOfferSerializer(serializers.Serializer):

@@ -1,7 +1,26 @@
-"""The tax fields a cart body adds to API.md's (docs/tax.md § API): per line `tax` and
-`tax_rate`, and for the cart its region, channel and `tax_lines` (tax per rate)."""
+"""What tax adds to API.md's shapes (docs/tax.md § API), kept apart from serializers.py: the
+tax-per-rate object, the channel a new cart may name, and the cart body's tax fields (per
+line `tax` and `tax_rate`; for the cart its region, channel and `tax_lines`)."""
+
+from rest_framework import serializers
+
+from flowmart.common.serializers import MoneyField
 
 from .. import pricing, tax
+
+
+class TaxLineSerializer(serializers.Serializer):
+    """The tax of the lines taxed at one rate (docs/tax.md)."""
+
+    name = serializers.CharField()
+    rate = serializers.DecimalField(max_digits=6, decimal_places=4, help_text="a fraction: 0.1900 is 19 %")
+    amount = MoneyField()
+
+
+class CartCreateSerializer(serializers.Serializer):
+    channel = serializers.CharField(
+        max_length=30, required=False, help_text="the sales channel to sell through (default: the shop's)"
+    )
 
 
 def cart_fields(cart, totals: pricing.Totals) -> dict:

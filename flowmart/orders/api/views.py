@@ -77,7 +77,7 @@ class GuestFriendlyView(APIView):
 
 class CartsView(GuestFriendlyView):
     @extend_schema(
-        request=s.CartCreateSerializer,
+        request=tax_fields.CartCreateSerializer,
         parameters=[CART_TOKEN_PARAMETER],
         responses={201: s.CartSerializer, 200: s.CartSerializer},
         description="One open cart per customer. Without a Bearer token a guest cart is made and its `token` "
@@ -86,7 +86,7 @@ class CartsView(GuestFriendlyView):
         "channel (whether prices include tax); it also moves an open cart answered here to that channel.",
     )
     def post(self, request):
-        data = valid(s.CartCreateSerializer, request.data)
+        data = valid(tax_fields.CartCreateSerializer, request.data)
         if "channel" in data:
             cart_channels.check_channel(data["channel"])
         cart, created = carts.open_cart(cart_owner(request, required=False))
