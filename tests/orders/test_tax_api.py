@@ -209,3 +209,16 @@ def test_the_order_page_shows_its_channel_and_tax_per_rate(client, customer, sho
     client.force_login(admin)
     page = client.get(f"/admin/orders/order/{order_id}/change/").content.decode()
     assert "MwSt 19% (19.00 %): $4.75" in page and "MwSt 7% (7.00 %): $0.75" in page
+
+
+def test_amending_a_tax_inclusive_order_keeps_tax_inside_the_total(customer, shop, books, tax_rates, emit):
+    cart_id = fill(customer, {"MUG-1": 2}, channel="web-gross")
+    order_id = checkout(customer, cart_id, {**US_ADDRESS, "country": "DE"}, "gross-amend").json()["order_id"]
+    emit(reserved(order_id), payment(order_id))
+    body = {"lines": [{"sku": "MUG-1", "quantity": 2}, {"sku": "BOOK-1", "quantity": 1}]}
+    order = customer.post(f"/api/v1/orders/{order_id}/amend/", body, format="json").json()
+    # 25.00 gross (3.99 tax inside) + 10.70 gross (0.70 inside) + 12.00 shipping: the total is the gross sum
+    totals = {k: v["amount"] for k, v in order["totals"].items()}
+    assert (totals["tax"], totals["total"]) == ("4.69", "47.70")
+    amended = published("OrderAmended", order_id=order_id)[0]
+    assert amended["new_total"]["amount"] == "47.70" and all(ln["tax_included"] for ln in amended["lines"])
