@@ -336,8 +336,17 @@ if DEFAULT_CURRENCY not in SHOP_CURRENCIES:
 RESERVATION_TTL = timedelta(minutes=env.int("RESERVATION_TTL_MINUTES", default=15))
 # How long a guest's signed order link (checkout answer, confirmation email) keeps working.
 GUEST_ORDER_LINK_MAX_AGE_DAYS = env.int("GUEST_ORDER_LINK_MAX_AGE_DAYS", default=90)
-# VAT / sales tax per destination country (orders: carts and checkout); 0 where none is listed.
+# VAT / sales tax per destination country: the seed of orders' TaxRate table (migration 0010_tax) and the
+# fallback where that table has no row for a destination and class; 0 where neither has one (docs/tax.md).
 ORDERS_TAX_RATES = {"DE": "0.19", "GB": "0.20", "FR": "0.20", "NL": "0.21", "IT": "0.22", "ES": "0.21", "PL": "0.23"}
+# Who computes tax per line: a dotted path to a TaxProvider (flowmart/orders/tax.py); the rates table by default.
+ORDERS_TAX_PROVIDER = env.str("ORDERS_TAX_PROVIDER", default="flowmart.orders.tax.RatesTableProvider")
+# Sales channels: whether their prices are entered with tax included (gross) or without (net, tax added).
+# A cart is in ORDERS_DEFAULT_CHANNEL unless POST /carts/ names another; its order keeps the channel.
+ORDERS_CHANNELS = env.json(
+    "ORDERS_CHANNELS", default={"web": {"prices_include_tax": False}, "web-gross": {"prices_include_tax": True}}
+)
+ORDERS_DEFAULT_CHANNEL = env.str("ORDERS_DEFAULT_CHANNEL", default="web")
 API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
 # Account recovery: how long a password-reset link and an email-change confirmation work.
 PASSWORD_RESET_TTL = timedelta(minutes=env.int("PASSWORD_RESET_TTL_MINUTES", default=60))

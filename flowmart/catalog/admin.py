@@ -72,8 +72,8 @@ class VariantInline(TabularInline):
 @admin.register(Product)
 class ProductAdmin(ScopedImportExport, SellerScopedAdmin):
     resource_classes = [ProductResource]
-    list_display = ["name", "seller", "category", "active", "created_at"]
-    list_filter = ["active", "category", "seller"]
+    list_display = ["name", "seller", "category", "tax_class", "active", "created_at"]
+    list_filter = ["active", "category", "tax_class", "seller"]
     search_fields = ["name", "slug", "variants__sku"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["seller", "category"]

@@ -11,6 +11,7 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from flowmart.common.money import AmountField, CurrencyField, Money
+from flowmart.contracts.catalog import STANDARD_TAX_CLASS, TAX_CLASSES
 
 
 class SearchVectorIndex(GinIndex):
@@ -102,6 +103,12 @@ class Product(models.Model):
     active = models.BooleanField(default=True, db_index=True)
     image_urls = models.JSONField(
         default=list, blank=True, validators=[validate_image_urls], help_text="Image URLs, the first is the main one."
+    )
+    tax_class = models.CharField(
+        max_length=20,
+        choices=TAX_CLASSES,
+        default=STANDARD_TAX_CLASS,
+        help_text="Which of the destination's tax rates applies (orders' tax rates per class).",
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -112,6 +112,7 @@ def _published(product: Product, variants: list[Variant]) -> ProductPublished:
         seller_slug=product.seller.slug,
         seller_name=product.seller.name,
         category_slug=product.category.slug,
+        tax_class=product.tax_class,
         variants=tuple(
             VariantSnapshot(
                 sku=v.sku,

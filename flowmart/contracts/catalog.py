@@ -4,6 +4,10 @@ sellable variants and prices from these."""
 from flowmart.common.money import Money
 from flowmart.events.base import Event, event, value
 
+# A product's tax class: which of a destination's rates applies to it (orders' TaxRate rows).
+STANDARD_TAX_CLASS = "standard"
+TAX_CLASSES = (("standard", "Standard rate"), ("reduced", "Reduced rate"), ("zero", "Zero rate"))
+
 
 @value
 class VariantSnapshot:
@@ -32,6 +36,7 @@ class ProductPublished(Event):
     seller_name: str
     category_slug: str
     variants: tuple[VariantSnapshot, ...]
+    tax_class: str = STANDARD_TAX_CLASS  # one of TAX_CLASSES (absent: sent before products had one)
 
 
 @event

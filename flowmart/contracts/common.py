@@ -16,6 +16,9 @@ class Address:
     postal_code: str
     country: str  # ISO 3166-1 alpha-2
     phone: str
+    # The subdivision whose tax rates apply where they differ within a country (a US state, a
+    # Canadian province): the ISO 3166-2 code's part after the country, e.g. "CA", "ON". "": none.
+    region: str = ""
 
 
 @value
@@ -31,6 +34,16 @@ def validate_country(code: str) -> str:
     return code
 
 
+def validate_region(code: str) -> str:
+    """A subdivision code as sent ("ca", "US-CA" or "CA" all give "CA"); "" for none."""
+    code = (code or "").strip().upper()
+    if "-" in code:
+        code = code.split("-", 1)[1]
+    if code and not (code.isalnum() and len(code) <= 3):
+        raise serializers.ValidationError("Not an ISO 3166-2 subdivision code (e.g. CA for California).")
+    return code
+
+
 class AddressSerializer(serializers.Serializer):
     """An `Address` as a client sends it (checkout, subscriptions): one set of checks."""
 
@@ -41,6 +54,16 @@ class AddressSerializer(serializers.Serializer):
     postal_code = serializers.CharField(max_length=20)
     country = serializers.CharField(max_length=2)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    region = serializers.CharField(
+        max_length=6,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="state or province where tax differs within the country (ISO 3166-2 part, e.g. CA, ON)",
+    )
 
     def validate_country(self, code):
         return validate_country(code)
+
+    def validate_region(self, code):
+        return validate_region(code)

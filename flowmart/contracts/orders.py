@@ -19,6 +19,19 @@ class OrderLine:
     # This line's share of the order's discount and tax (None: sent before they were carried).
     discount: Money | None = None
     tax: Money | None = None
+    # True when unit_price already includes `tax` (a tax-inclusive channel): the line's paid
+    # amount is then unit_price × quantity - discount, and its tax is the part of it that is tax.
+    tax_included: bool = False
+
+    @property
+    def paid(self) -> Money:
+        """What the customer paid for this line: goods after discount, plus tax unless included."""
+        paid = self.unit_price * self.quantity
+        if self.discount is not None:
+            paid = paid - self.discount
+        if self.tax is not None and not self.tax_included:
+            paid = paid + self.tax
+        return paid
 
 
 @event
@@ -35,11 +48,14 @@ class OrderConfirmed(Event):
     total: Money
     subscription_id: int | None = None
     guest_order_url: str = ""  # a guest's signed link to the order (PUBLIC_BASE_URL + guest_order_path)
-    # The totals behind `total` (None: sent before they were carried): total = subtotal - discount + tax + shipping.
+    # The totals behind `total` (None: sent before they were carried): total = subtotal - discount + tax + shipping,
+    # or, when prices_include_tax (the order's channel), total = subtotal - discount + shipping (tax is inside).
     subtotal: Money | None = None
     shipping: Money | None = None
     discount: Money | None = None
     tax: Money | None = None
+    prices_include_tax: bool = False
+    channel: str = ""  # the sales channel the order came through ("": sent before channels existed)
 
 
 @event

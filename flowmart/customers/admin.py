@@ -32,7 +32,7 @@ CUSTOMER_RECORDS = [
 class AddressInline(TabularInline):
     model = Address
     extra = 0
-    fields = ["name", "line1", "line2", "city", "postal_code", "country_name", "phone"]
+    fields = ["name", "line1", "line2", "city", "postal_code", "country_name", "region", "phone"]
     readonly_fields = fields
     can_delete = False
     show_change_link = True  # edits go through AddressAdmin, which publishes them

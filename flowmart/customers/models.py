@@ -106,6 +106,8 @@ class Address(models.Model):
     postal_code = models.CharField(max_length=20)
     country = models.CharField(max_length=2, validators=[validate_country_code])
     phone = models.CharField(max_length=30, blank=True)
+    # State or province (ISO 3166-2 part after the country), where tax rates differ within a country.
+    region = models.CharField(max_length=3, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

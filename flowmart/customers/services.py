@@ -125,6 +125,7 @@ def _address_saved(address: Address) -> CustomerAddressSaved:
             postal_code=address.postal_code,
             country=address.country,
             phone=address.phone,
+            region=address.region,
         ),
     )
 

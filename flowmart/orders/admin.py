@@ -26,6 +26,8 @@ from . import dashboard  # noqa: F401 - dashboard: registers its panels
 from .admin_actions import OrderActionsMixin
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment, OrderTimelineEntry, SellerStaff
 from .services.staff import refundable
+from .tax import paid_share
+from .tax_admin import TaxRateAdmin, tax_breakdown  # noqa: F401 - registers the tax rates screen
 
 
 class ReadOnlyInline(TabularInline):
@@ -107,6 +109,7 @@ class OrderAdmin(PersonalDataAccessMixin, OrderActionsMixin, ModelAdmin):
     fieldsets = [
         (None, {"fields": ["number", "customer", "status_badge", "cancellation_reason", "payment_badge"]}),
         ("Money", {"fields": ["subtotal_money", "shipping_money", "discount_money", "tax_money", "total_money"]}),
+        ("Tax", {"fields": ["channel", "prices_include_tax", "tax_breakdown"]}),
         ("Refunds", {"fields": ["refunded_money", "refundable_money", "payment_links"]}),
         ("Delivery", {"fields": ["created_at", "ship_to", "shipping_method", "shipping_carrier"]}),
         ("Staff actions", {"fields": ["staff_action_log"]}),
@@ -126,6 +129,7 @@ class OrderAdmin(PersonalDataAccessMixin, OrderActionsMixin, ModelAdmin):
     discount_money = _money_field("discount", "discount")
     tax_money = _money_field("tax", "tax")
     total_money = _money_field("total", "total")
+    tax_breakdown = tax_breakdown
     refunded_money = _money_field("refunded", "refunded")
 
     @admin.display(description="still refundable")
@@ -235,7 +239,7 @@ class OrderLineAdmin(SellerScopedMixin, ModelAdmin):
 
     @admin.display(description="total")
     def line_total(self, line):
-        return display.money(line.unit_price * line.quantity - line.discount + line.tax, line.order.currency)
+        return display.money(paid_share(line.order, line).amount, line.order.currency)
 
     @admin.display(description="shipments and tracking")
     def parcels(self, line):

@@ -5,12 +5,16 @@ events; each row remembers the time of the event that wrote it (`as_of`/revision
 so a late, older copy never overwrites a newer one.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from flowmart.common.countries import is_country_code
 from flowmart.common.money import AmountField, CurrencyField, Money
 from flowmart.common.roles import SellerStaffBase
+from flowmart.contracts.catalog import STANDARD_TAX_CLASS, TAX_CLASSES
 
+from .channels import default_channel_code
 from .status import OrderStatus, PaymentStatus
 
 
@@ -29,6 +33,7 @@ class SellableVariant(models.Model):
     seller_id = models.BigIntegerField()
     seller_slug = models.CharField(max_length=100, blank=True)
     seller_name = models.CharField(max_length=200, blank=True)
+    tax_class = models.CharField(max_length=20, default=STANDARD_TAX_CLASS)  # the product's (ProductPublished)
     active = models.BooleanField(default=True)
     as_of = models.DateTimeField()
 
@@ -97,6 +102,8 @@ class Cart(models.Model):
     # Chosen from settings.SHOP_CURRENCIES (POST/PATCH `currency`); "" when none was chosen:
     # then the cart is in its first line's currency (orders.currencies.of_cart).
     currency = CurrencyField(blank=True, default="")
+    shipping_region = models.CharField(max_length=3, blank=True)  # state/province, where tax differs by it
+    channel = models.CharField(max_length=30, default=default_channel_code)  # settings.ORDERS_CHANNELS
     # The order this cart became at checkout (then the cart is closed).
     order = models.ForeignKey("Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -167,6 +174,10 @@ class Order(models.Model):
     refunded = AmountField(default=0)
     tax_rate = models.DecimalField(max_digits=6, decimal_places=4, default=0)
     discount_percent = models.PositiveSmallIntegerField(default=0)
+    # The sales channel and whether its prices included tax, kept as they were at checkout: `total`
+    # is subtotal - discount + shipping (+ tax unless included), and refunds read lines the same way.
+    channel = models.CharField(max_length=30, blank=True)
+    prices_include_tax = models.BooleanField(default=False)
     shipping_address = models.JSONField()
     shipping_method = models.CharField(max_length=50)
     shipping_carrier = models.CharField(max_length=50, blank=True)
@@ -220,6 +231,10 @@ class OrderLine(models.Model):
     # (a grouped renewal mixes plans; the amount alone, rounded to cents, cannot say it).
     # None: the line takes the order's discount_percent.
     discount_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    # How `tax` was found: the product's class, and the rate and its name the tax provider applied.
+    tax_class = models.CharField(max_length=20, default=STANDARD_TAX_CLASS)
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=4, null=True, blank=True)
+    tax_name = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -358,6 +373,39 @@ class SellerStaff(SellerStaffBase):
 
     class Meta(SellerStaffBase.Meta):
         verbose_name_plural = "seller staff"
+
+
+class TaxRate(models.Model):
+    """A tax rate operations enter: per destination country, optionally one region of it (a US
+    state, a Canadian province; "" = the whole country), and per product tax class. The rates
+    table provider (tax.RatesTableProvider) prefers the region's row, then the country's."""
+
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US")
+    region = models.CharField(
+        max_length=3, blank=True, help_text="ISO 3166-2 part after the country, e.g. CA; empty: the whole country"
+    )
+    tax_class = models.CharField(max_length=20, choices=TAX_CLASSES, default=STANDARD_TAX_CLASS)
+    rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="a fraction: 0.19 is 19 %")
+    name = models.CharField(max_length=100, help_text="shown to customers per rate, e.g. 'VAT 19%', 'CA sales tax'")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country", "region", "tax_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "region", "tax_class"], name="one_tax_rate_per_place_and_class"),
+            models.CheckConstraint(condition=models.Q(rate__gte=0, rate__lt=1), name="tax_rate_is_a_fraction"),
+        ]
+
+    def __str__(self):
+        place = f"{self.country}-{self.region}" if self.region else self.country
+        return f"{place} {self.tax_class}: {self.name}"
+
+    def clean(self):
+        self.country, self.region = self.country.strip().upper(), self.region.strip().upper()
+        if not is_country_code(self.country):
+            raise ValidationError({"country": "Not an ISO 3166-1 alpha-2 country code."})
+        if self.region and not self.region.isalnum():
+            raise ValidationError({"region": "Letters and digits only (ISO 3166-2 part after the country, e.g. CA)."})
 
 
 # Vouchers: their copy, counters, cart codes and redemptions (kept in their own module).

@@ -1,8 +1,8 @@
-"""Pure pricing rules: totals, tax, shipping quotes, refunds. No database access.
+"""Pure pricing rules: totals, shipping quotes, refunds. No database access.
 
-Tax is charged on goods after discount (shipping is not taxed) at the destination
-country's rate from settings.ORDERS_TAX_RATES (0 where none). The order's discount and
-tax are split over its lines, so a returned line refunds exactly its share.
+Tax per line (destination, tax class, channel) is computed by flowmart/orders/tax.py on top
+of `price()`: the flat `rate` here is what it was before per-line tax (tax.price passes 0).
+The order's discount and tax are split over its lines, so a returned line refunds exactly its share.
 """
 
 from dataclasses import dataclass, field
@@ -28,6 +28,9 @@ class PricedLine:
     discount: Money | None = None
     tax: Money | None = None
     discount_percent: int | None = None  # this line's own (a renewal line's plan); None: the order's
+    tax_class: str = "standard"  # the product's; tax.py fills tax_rate and tax_name with `tax`
+    tax_rate: Decimal | None = None
+    tax_name: str = ""
 
     @property
     def line_total(self) -> Money:
@@ -43,6 +46,8 @@ class Totals:
     total: Money
     lines: list[PricedLine] = field(default_factory=list)
     vouchers: list = field(default_factory=list)  # a cart's voucher outcomes (vouchers.Outcome)
+    prices_include_tax: bool = False  # then total = subtotal - discount + shipping (tax is inside)
+    tax_lines: list[dict] = field(default_factory=list)  # per rate: {name, rate, amount} (tax.tax_lines)
 
     def as_dict(self) -> dict[str, Money]:
         return {

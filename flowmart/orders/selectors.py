@@ -9,7 +9,8 @@ from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
 
-from . import currencies, pricing, promotions, voucher_selectors
+from . import currencies, pricing, promotions, tax, voucher_selectors
+from .channels import channel
 from .models import Cart, CartItem, Order, OrderLine, OrderReturn, ShippingRateTable, SkuAvailability
 
 
@@ -81,10 +82,17 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
         offer = pricing.quote(rate_methods(), cart.shipping_method, cart.shipping_country, cart_weight(items), currency)
         if offer is not None:
             shipping = offer["price"]
-    lines = [pricing.PricedLine(sku=i.variant_id, unit_price=i.unit_price, quantity=i.quantity) for i in items]
+    lines = [
+        pricing.PricedLine(
+            sku=i.variant_id, unit_price=i.unit_price, quantity=i.quantity, tax_class=i.variant.tax_class
+        )
+        for i in items
+    ]
     applied = voucher_selectors.applied_to_cart(cart, items, shipping, currency)
-    rate = pricing.tax_rate(cart.shipping_country)
-    totals = pricing.price(lines, currency, applied.shipping, rate, line_discounts=applied.line_discounts)
+    destination = tax.Destination(cart.shipping_country, cart.shipping_region)
+    totals = tax.price(
+        lines, currency, applied.shipping, destination, channel(cart.channel), line_discounts=applied.line_discounts
+    )
     totals.vouchers = applied.outcomes
     return totals
 

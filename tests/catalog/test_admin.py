@@ -46,6 +46,7 @@ def product_form(product, **changes):
         "slug": product.slug,
         "description": product.description,
         "image_urls": json.dumps(product.image_urls),
+        "tax_class": product.tax_class,
         "variants-TOTAL_FORMS": product.variants.count(),
         "variants-INITIAL_FORMS": product.variants.count(),
         "variants-MIN_NUM_FORMS": 0,
@@ -209,6 +210,7 @@ def test_admin_add_publishes_the_new_product(client, sellers):
         "slug": "acme-amp",
         "description": "Loud.",
         "image_urls": "[]",
+        "tax_class": "reduced",
         "active": "on",
         "variants-TOTAL_FORMS": 1,
         "variants-INITIAL_FORMS": 0,
@@ -230,6 +232,7 @@ def test_admin_add_publishes_the_new_product(client, sellers):
     published = OutboxEvent.objects.filter(name="ProductPublished").last().to_event()
     assert published.product_id == product.id
     assert [v.sku for v in published.variants] == ["AMP-1"]
+    assert published.tax_class == product.tax_class == "reduced"
 
 
 def test_retire_action_publishes_product_retired(client, sellers):
@@ -280,3 +283,17 @@ def test_products_are_retired_not_deleted_even_by_operators(client, sellers):
 
     assert response.status_code == 403
     assert Product.objects.filter(pk=sellers["own"].id).exists()
+
+
+def test_an_admin_tax_class_edit_publishes_the_product_with_it(client, sellers):
+    client.force_login(staff_of(sellers["north"]))
+    own = sellers["own"]
+    since = OutboxEvent.objects.order_by("-id").first().id
+
+    response = client.post(f"{CHANGELIST}{own.id}/change/", product_form(own, tax_class="zero"))
+
+    assert response.status_code == 302, admin_errors(response)
+    published = OutboxEvent.objects.get(id__gt=since, name="ProductPublished").to_event()
+    assert published.tax_class == "zero"
+    assert own.name in client.get(f"{CHANGELIST}?tax_class__exact=zero").content.decode()
+    assert own.name not in client.get(f"{CHANGELIST}?tax_class__exact=standard").content.decode()

@@ -73,7 +73,8 @@ def test_add_and_list_addresses(customer):
     assert created.status_code == 201
     body = created.json()
     assert body["country"] == "PT"
-    assert set(body) == {"id", "name", "line1", "line2", "city", "postal_code", "country", "phone"}
+    assert set(body) == {"id", "name", "line1", "line2", "city", "postal_code", "country", "phone", "region"}
+    assert body["region"] == ""  # optional: only where tax differs within the country (docs/tax.md)
     listing = customer.get(ADDRESSES).json()
     assert listing["count"] == 1
     assert listing["results"][0]["id"] == body["id"]
@@ -90,6 +91,17 @@ def test_address_changes_are_published(customer):
     assert {e.customer_id for e in events} == {customer.user.id}
     assert events[0].address.country == "PT"
     assert events[1].address.city == "Porto"
+
+
+def test_a_region_is_kept_normalised_and_published(customer):
+    us = {**HOME, "country": "US", "city": "San Francisco", "postal_code": "94103"}
+    created = customer.post(ADDRESSES, {**us, "region": "us-ca"}, format="json")
+
+    assert created.status_code == 201 and created.json()["region"] == "CA"
+    saved = OutboxEvent.objects.filter(name="CustomerAddressSaved").last().to_event()
+    assert saved.address.region == "CA"
+    bad = customer.post(ADDRESSES, {**us, "region": "C@"}, format="json")
+    assert bad.status_code == 400 and "region" in bad.json()["error"]["fields"]
 
 
 @pytest.mark.parametrize("country", ["XX", "USA", "", "12"])

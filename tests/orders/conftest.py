@@ -51,7 +51,17 @@ def emit(django_capture_on_commit_callbacks):
 def catalog_sku(emit):
     """catalog_sku("SKU-1", "19.99", ...) → the variant as ProductPublished would make it sellable."""
 
-    def _sku(sku, price="10.00", currency="USD", weight=500, seller_id=7, active=True, name=None, product_id=None):
+    def _sku(
+        sku,
+        price="10.00",
+        currency="USD",
+        weight=500,
+        seller_id=7,
+        active=True,
+        name=None,
+        product_id=None,
+        tax_class="standard",
+    ):
         emit(
             ProductPublished(
                 product_id=product_id or next(_ids),
@@ -61,6 +71,7 @@ def catalog_sku(emit):
                 seller_slug=f"seller-{seller_id}",
                 seller_name=f"Seller {seller_id}",
                 category_slug="things",
+                tax_class=tax_class,
                 variants=(
                     VariantSnapshot(
                         sku=sku,

@@ -93,11 +93,12 @@ def test_amendment_changes_lines_totals_and_publishes_the_difference(customer, p
     assert [(ln["sku"], ln["quantity"]) for ln in body["lines"]] == [("MUG-1", 3), ("LAMP-1", 1)]
     # goods 37.50 + 45.99 = 83.49; shipping stays 12.00; DE VAT 19 % = 15.86
     assert body["totals"]["subtotal"]["amount"] == "83.49"
-    assert body["totals"]["tax"]["amount"] == "15.86"
-    assert body["totals"]["total"]["amount"] == "111.35"
+    # Tax is rounded per line (docs/tax.md): 37.50 × 0.19 = 7.125 → 7.13, 45.99 × 0.19 = 8.7381 → 8.74.
+    assert body["totals"]["tax"]["amount"] == "15.87"
+    assert body["totals"]["total"]["amount"] == "111.36"
     event = published("OrderAmended", order_id=paid)[0]
     assert sorted((c["sku"], c["quantity"]) for c in event["changes"]) == [("LAMP-1", 1), ("MUG-1", 1), ("TEE-1", -1)]
-    assert event["old_total"]["amount"] == "65.55" and event["new_total"]["amount"] == "111.35"
+    assert event["old_total"]["amount"] == "65.55" and event["new_total"]["amount"] == "111.36"
     assert [(ln["sku"], ln["quantity"]) for ln in event["lines"]] == [("MUG-1", 3), ("LAMP-1", 1)]
 
 

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from flowmart.common.countries import is_country_code
+from flowmart.contracts.common import validate_region
 
 from .. import selectors
 from ..models import Address, User, validate_phone
@@ -77,14 +78,20 @@ class AddressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Address
-        fields = ["id", "name", "line1", "line2", "city", "postal_code", "country", "phone"]
+        fields = ["id", "name", "line1", "line2", "city", "postal_code", "country", "phone", "region"]
         read_only_fields = ["id"]
+        extra_kwargs = {
+            "region": {"max_length": 6, "help_text": "state or province where tax differs (ISO 3166-2 part, e.g. CA)"}
+        }
 
     def validate_country(self, value: str) -> str:
         value = value.strip().upper()
         if not is_country_code(value):
             raise serializers.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
         return value
+
+    def validate_region(self, value: str) -> str:
+        return validate_region(value)
 
 
 class PasswordResetRequestSerializer(serializers.Serializer):

@@ -1,13 +1,14 @@
 """Request and response shapes of carts, checkout and orders (see shared API.md)."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField, money_body
-from flowmart.contracts.common import AddressSerializer, validate_country
+from flowmart.contracts.common import AddressSerializer, validate_country, validate_region
 from flowmart.contracts.payments import PaymentSerializer
 
-from .. import promotions, selectors
+from .. import promotions, selectors, tax
 from ..models import (
     CartItem,
     Order,
@@ -17,6 +18,7 @@ from ..models import (
     OrderTimelineEntry,
     OrderTrackingEvent,
 )
+from .tax_fields import TaxLineSerializer
 from .vouchers import CartVoucherSerializer
 
 
@@ -92,6 +94,16 @@ class TotalsSerializer(serializers.Serializer):
     total = MoneyField()
 
 
+class CartLineSerializer(CartItemSerializer):
+    """Documents a line of the cart body: the item plus its tax (api/tax_fields.py)."""
+
+    tax = MoneyField(help_text="this line's tax, after its discount share (inside line_total when prices include tax)")
+    tax_rate = serializers.CharField(allow_null=True, help_text="the rate applied, a decimal string (0.1900 is 19 %)")
+
+    class Meta(CartItemSerializer.Meta):
+        fields = [*CartItemSerializer.Meta.fields, "tax", "tax_rate"]
+
+
 class CartSerializer(serializers.Serializer):
     """Documents the cart body (built in views.cart_body)."""
 
@@ -99,12 +111,17 @@ class CartSerializer(serializers.Serializer):
     token = serializers.CharField(
         allow_null=True, help_text="guest carts only: send it as X-Cart-Token (null for a customer's cart)"
     )
-    items = CartItemSerializer(many=True)
+    items = CartLineSerializer(many=True)
     totals = TotalsSerializer()
     shipping_country = serializers.CharField(allow_null=True)
     shipping_method = serializers.CharField(allow_null=True)
     vouchers = CartVoucherSerializer(many=True, help_text="the codes on the cart (each line also has `discount`)")
     currency = serializers.CharField(help_text="the cart's currency: every amount of it is in this one")
+
+    shipping_region = serializers.CharField(allow_null=True, help_text="state or province, where tax differs by it")
+    channel = serializers.CharField(help_text="the sales channel (settings.ORDERS_CHANNELS)")
+    prices_include_tax = serializers.BooleanField(help_text="true: unit prices are gross, tax is inside the total")
+    tax_lines = TaxLineSerializer(many=True, help_text="the tax per rate; their amounts add up to totals.tax")
 
 
 class NewCartSerializer(serializers.Serializer):
@@ -114,6 +131,9 @@ class NewCartSerializer(serializers.Serializer):
         default="",
         allow_blank=True,
         help_text="one of the shop's currencies (default: the shop's); another: 400 unsupported_currency",
+    )
+    channel = serializers.CharField(
+        max_length=30, required=False, help_text="the sales channel to sell through (default: the shop's)"
     )
 
 
@@ -165,6 +185,10 @@ class CheckoutResponseSerializer(serializers.Serializer):
     guest_order_url = serializers.URLField(
         required=False, help_text="guests only: the signed link to this order (GET, no login)"
     )
+    totals = TotalsSerializer(help_text="the order's totals as placed")
+    tax_lines = TaxLineSerializer(many=True)
+    channel = serializers.CharField()
+    prices_include_tax = serializers.BooleanField()
 
 
 class AddItemSerializer(serializers.Serializer):
@@ -185,6 +209,12 @@ class CartDestinationSerializer(serializers.Serializer):
         help_text="change the cart's currency (one the shop sells in): its lines are re-priced in it, or 409 "
         "not_sold_in_currency naming the SKUs without a price there",
     )
+    shipping_region = serializers.CharField(
+        max_length=6, allow_blank=True, required=False, default="", help_text="state or province (e.g. CA)"
+    )
+
+    def validate_shipping_region(self, value):
+        return validate_region(value)
 
 
 class CountryQuerySerializer(serializers.Serializer):
@@ -220,6 +250,9 @@ class CheckoutSerializer(serializers.Serializer):
 
 
 # --- orders -----------------------------------------------------------------
+TAX_FIELDS = ["tax", "tax_rate", "tax_name", "tax_class"]
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     unit_price = serializers.SerializerMethodField()
     original_unit_price = serializers.SerializerMethodField(help_text="the regular price when on sale; else null")
@@ -238,7 +271,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
             "line_total",
             "seller",
             "returned_quantity",
+            *TAX_FIELDS,
         ]
+
+    tax = serializers.SerializerMethodField(help_text="this line's tax (inside line_total when prices include tax)")
+    tax_rate = serializers.DecimalField(max_digits=6, decimal_places=4, allow_null=True, read_only=True)
+
+    def get_tax(self, line) -> dict:
+        return self.context["money"](line.tax)
 
     def get_unit_price(self, line) -> dict:
         return self.context["money"](line.unit_price)
@@ -305,6 +345,7 @@ class OrderSerializer(serializers.ModelSerializer):
     next_action = NextActionSerializer(
         read_only=True, allow_null=True, help_text="set while the payment waits for the customer (3-D Secure)"
     )
+    tax_lines = serializers.SerializerMethodField(help_text="the tax per rate; their amounts add up to totals.tax")
 
     class Meta:
         model = Order
@@ -325,6 +366,9 @@ class OrderSerializer(serializers.ModelSerializer):
             "returns",
             "subscription_id",
             "currency",
+            "tax_lines",
+            "channel",
+            "prices_include_tax",
         ]
 
     def get_lines(self, order) -> list:
@@ -333,6 +377,10 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_totals(self, order) -> dict:
         return {name: money_body(value) for name, value in order.totals.items()}
+
+    @extend_schema_field(TaxLineSerializer(many=True))
+    def get_tax_lines(self, order) -> list:
+        return tax.tax_lines_body(tax.order_tax_lines(order, order.lines.all()))
 
 
 class LineRequestSerializer(serializers.Serializer):

@@ -19,9 +19,10 @@ from flowmart.common.serializers import money_body, requested_currency
 from flowmart.common.throttling import by_customer
 
 from .. import selectors
-from ..services import cart_currency, carts, changes, checkout
+from ..services import cart_channels, cart_currency, carts, changes, checkout
 from ..services.placing import Customer
 from . import serializers as s
+from . import tax_fields
 from .vouchers import with_vouchers
 
 
@@ -38,7 +39,9 @@ def cart_body(cart) -> dict:
         "currency": totals.total.currency,
         "shipping_country": cart.shipping_country or None,
         "shipping_method": cart.shipping_method or None,
+        **tax_fields.cart_fields(cart, totals),
     }
+    tax_fields.add_line_tax(body["items"], totals)
     return with_vouchers(body, totals)
 
 
@@ -82,11 +85,17 @@ class CartsView(GuestFriendlyView):
         responses={201: s.CartSerializer, 200: s.CartSerializer},
         description="One open cart per customer. Without a Bearer token a guest cart is made and its `token` "
         "answered: send it as X-Cart-Token from then on (a known token answers its open cart, 200); it is merged "
-        "into the customer's cart when they log in or register with the header.",
+        "into the customer's cart when they log in or register with the header. `channel` names the sales "
+        "channel (whether prices include tax); it also moves an open cart answered here to that channel.",
     )
     def post(self, request):
-        currency = requested_currency(valid(s.NewCartSerializer, request.data or {})["currency"])
+        data = valid(s.NewCartSerializer, request.data or {})
+        currency = requested_currency(data["currency"])
+        if "channel" in data:
+            cart_channels.check_channel(data["channel"])
         cart, created = carts.open_cart(cart_owner(request, required=False), currency or "")
+        if "channel" in data:
+            cart = cart_channels.choose_channel(cart, data["channel"])
         return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -106,8 +115,10 @@ class CartView(GuestFriendlyView):
         currency = requested_currency(data.get("currency"))
         if currency is not None:  # docs/currency.md: re-priced in it, or 409 not_sold_in_currency
             cart = cart_currency.change_currency(owner, cart_id, currency)
-        if currency is None or {"shipping_country", "shipping_method"} & set(request.data):
-            cart = carts.set_destination(owner, cart_id, data["shipping_country"], data["shipping_method"])
+        if currency is None or {"shipping_country", "shipping_method", "shipping_region"} & set(request.data):
+            cart = carts.set_destination(
+                owner, cart_id, data["shipping_country"], data["shipping_method"], region=data["shipping_region"]
+            )
         return Response(cart_body(cart))
 
 

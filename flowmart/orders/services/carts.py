@@ -113,8 +113,9 @@ def _item(cart: Cart, item_id) -> CartItem:
 
 
 @transaction.atomic
-def set_destination(owner: Owner, cart_id, country: str, method: str) -> Cart:
-    """Remember where the cart goes, so its totals include shipping and tax before checkout."""
+def set_destination(owner: Owner, cart_id, country: str, method: str, region: str = "") -> Cart:
+    """Remember where the cart goes, so its totals include shipping and tax before checkout
+    (`region`: the state or province, where tax rates differ within the country)."""
     cart = _writable(owner, cart_id)
     country = (country or "").upper()
     if country and not is_country_code(country):
@@ -135,5 +136,6 @@ def set_destination(owner: Owner, cart_id, country: str, method: str) -> Cart:
                 "Shipping method not available.", fields={"shipping_method": [f"{method!r} does not ship there."]}
             )
     cart.shipping_country, cart.shipping_method = country, method or ""
-    cart.save(update_fields=["shipping_country", "shipping_method", "updated_at"])
+    cart.shipping_region = region if country else ""
+    cart.save(update_fields=["shipping_country", "shipping_method", "shipping_region", "updated_at"])
     return cart

@@ -15,7 +15,7 @@ from flowmart.contracts.common import Address, SkuQuantity
 from flowmart.contracts.orders import OrderAmended, ReturnRequested
 from flowmart.events import publish
 
-from .. import currencies, pricing
+from .. import currencies, pricing, tax
 from ..models import Order, OrderAmendment, OrderLine, OrderReturn, SellableVariant, SkuAvailability
 from ..status import CancellationReason, OrderStatus, is_changeable
 from . import vouchers
@@ -29,7 +29,8 @@ SELLER_FIELDS = ("seller_id", "seller_slug", "seller_name")
 # A renewal line keeps its plan's discount and the (subscription, cycle, attempt) it bills
 # through every amendment and revert: None for an ordinary line.
 RENEWAL_FIELDS = ("discount_percent", "subscription_id", "renewal_cycle", "renewal_attempt")
-KEPT_FIELDS = LINE_FIELDS + SELLER_FIELDS + RENEWAL_FIELDS
+TAX_FIELDS = ("tax_class", "tax_rate", "tax_name")
+KEPT_FIELDS = LINE_FIELDS + SELLER_FIELDS + RENEWAL_FIELDS + TAX_FIELDS
 TOTAL_FIELDS = ("subtotal", "shipping", "discount", "tax", "total")
 
 
@@ -108,6 +109,7 @@ def _new_lines(order: Order, current: list[OrderLine], wanted: Counter) -> list[
                     seller_id=v.seller_id,
                     seller_slug=v.seller_slug,
                     seller_name=v.seller_name,
+                    tax_class=v.tax_class,
                 )
             )
         lines[-1].quantity = quantity
@@ -115,20 +117,24 @@ def _new_lines(order: Order, current: list[OrderLine], wanted: Counter) -> list[
 
 
 def _write_lines(order: Order, lines: list[OrderLine]) -> None:
-    """Replace the order's lines and re-price it (its shipping, tax rate and discount stay;
-    a renewal line is discounted by its own plan's percent, the others by the order's)."""
+    """Replace the order's lines and re-price it (its shipping, channel and discount stay; tax
+    is computed again per line for its destination at today's rates; a renewal line is
+    discounted by its own plan's percent, the others by the order's)."""
     priced = [
         pricing.PricedLine(
             sku=ln.sku,
             unit_price=Money(ln.unit_price, order.currency),
             quantity=ln.quantity,
             discount_percent=ln.discount_percent,
+            tax_class=ln.tax_class,
         )
         for ln in lines
     ]
-    totals = pricing.price(priced, order.currency, order.money("shipping"), order.tax_rate, order.discount_percent)
+    destination, chan = tax.Destination.of(order.shipping_address), tax.order_channel(order)
+    totals = tax.price(priced, order.currency, order.money("shipping"), destination, chan, order.discount_percent)
     for line, share in zip(lines, totals.lines, strict=True):
         line.order, line.discount, line.tax = order, share.discount.amount, share.tax.amount
+        line.tax_rate, line.tax_name = share.tax_rate, share.tax_name
     order.lines.all().delete()
     OrderLine.objects.bulk_create(lines)
     for name, value in totals.as_dict().items():
@@ -168,7 +174,7 @@ def amend(customer_id: int, order_id, requested: list[dict]) -> Order:
             order_id=order.pk,
             amendment_id=amendment.amendment_id,
             changes=tuple(SkuQuantity(sku=sku, quantity=diff) for sku, diff in sorted(changes.items())),
-            lines=contract_lines(lines, order.currency),
+            lines=contract_lines(lines, order.currency, order.prices_include_tax),
             old_total=old_total,
             new_total=order.money("total"),
         )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from flowmart.common.errors import Conflict, IdempotencyKeyReused, InsufficientStock, InvalidRequest
 
-from .. import currencies, pricing, promotions, selectors
+from .. import currencies, pricing, promotions, selectors, tax
 from ..models import Cart, CartItem, CustomerAddress, IdempotencyKey, Order
 from ..selectors import Guest, Owner
 from . import vouchers
@@ -23,7 +23,7 @@ from .placing import Customer, LineSpec, Payment, guest_order_url, place_order
 
 # Clients retry a checkout within minutes; for a day a repeat is answered with the first response.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone", "region")
 
 
 def purge_idempotency_keys() -> int:
@@ -65,6 +65,7 @@ def checkout(
         claim.response_body = {"order_id": order.pk, "status": order.status}
         if order.customer_id is None:
             claim.response_body["guest_order_url"] = guest_order_url(order)
+        claim.response_body.update(tax.checkout_fields(order))
         claim.save(update_fields=["response_status", "response_body", "order"])
     # Committed: in eager mode the saga has already moved the order on.
     return 201, _current(claim.response_body)
@@ -144,12 +145,15 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
             seller_id=item.variant.seller_id,
             seller_slug=item.variant.seller_slug,
             seller_name=item.variant.seller_name,
+            tax_class=item.variant.tax_class,
         )
         for item in items
     ]
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
     priced = vouchers.at_checkout(cart, items, method)
-    order = place_order(customer, lines, address, priced.method, payment, line_discounts=priced.line_discounts)
+    order = place_order(
+        customer, lines, address, priced.method, payment, line_discounts=priced.line_discounts, channel=cart.channel
+    )
     vouchers.redeem(order, customer, priced)
     promotions.claim_deals(order, items)  # 409 deal_sold_out rolls the whole order back
     # The cart becomes the order: emptied and closed (a repeat checkout of it is told so), and

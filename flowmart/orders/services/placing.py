@@ -17,7 +17,8 @@ from flowmart.contracts.orders import OrderConfirmed, OrderLine, PaymentInitiate
 from flowmart.events import publish
 from flowmart.events.base import Event
 
-from .. import pricing
+from .. import pricing, tax
+from ..channels import channel as sales_channel
 from ..models import Order, OrderTimelineEntry
 from ..models import OrderLine as OrderLineRow
 
@@ -49,6 +50,7 @@ class LineSpec:
     seller_slug: str = ""
     seller_name: str = ""
     discount_percent: int | None = None  # a renewal line's plan discount; None: the order's
+    tax_class: str = "standard"  # the product's (SellableVariant.tax_class)
     renewal: tuple[int, int, int] | None = None  # (subscription_id, cycle, attempt) of a renewal line
     original_unit_price: Money | None = None  # the regular price when a sale or deal set unit_price
     sale: dict | None = None  # which sale or deal (orders/promotions.py)
@@ -65,7 +67,7 @@ def order_number(order_id: int) -> str:
     return f"FM-{order_id:08d}"
 
 
-def contract_lines(rows, currency: str) -> tuple[OrderLine, ...]:
+def contract_lines(rows, currency: str, tax_included: bool = False) -> tuple[OrderLine, ...]:
     """Order line rows as the contract's OrderLine value objects."""
     return tuple(
         OrderLine(
@@ -76,6 +78,7 @@ def contract_lines(rows, currency: str) -> tuple[OrderLine, ...]:
             seller_id=r.seller_id,
             discount=Money(r.discount, currency),
             tax=Money(r.tax, currency),
+            tax_included=tax_included,
         )
         for r in rows
     )
@@ -95,18 +98,29 @@ def place_order(
     cause: str = "order placed",
     preceding: Callable[[Order], Iterable[Event]] | None = None,
     line_discounts: list[Money] | None = None,
+    channel: str | None = None,
 ) -> Order:
     """Write the order (status pending) and start the saga. Call inside a transaction.
     `preceding(order)` gives events published just before OrderConfirmed and PaymentInitiated:
     their deliveries come first, so their subscribers hear them before the saga's outcome.
-    `line_discounts`: the vouchers' share of each line (services/vouchers.py)."""
+    `line_discounts`: the vouchers' share of each line (services/vouchers.py).
+    `channel`: the cart's sales channel (None: the default one, e.g. a renewal's)."""
     currency = lines[0].unit_price.currency
-    rate = pricing.tax_rate(address["country"])
+    chan = sales_channel(channel)
     priced = [
-        pricing.PricedLine(sku=s.sku, unit_price=s.unit_price, quantity=s.quantity, discount_percent=s.discount_percent)
+        pricing.PricedLine(
+            sku=s.sku,
+            unit_price=s.unit_price,
+            quantity=s.quantity,
+            discount_percent=s.discount_percent,
+            tax_class=s.tax_class,
+        )
         for s in lines
     ]
-    totals = pricing.price(priced, currency, method["price"], rate, discount_percent, line_discounts)
+    totals = tax.price(
+        priced, currency, method["price"], tax.Destination.of(address), chan, discount_percent, line_discounts
+    )
+    rate = tax.headline_rate(totals)
     order = Order.objects.create(
         customer_id=customer.id,
         customer_email=customer.email,
@@ -118,6 +132,8 @@ def place_order(
         total=totals.total.amount,
         tax_rate=rate,
         discount_percent=discount_percent,
+        channel=chan.code,
+        prices_include_tax=chan.prices_include_tax,
         shipping_address=address,
         shipping_method=method["code"],
         shipping_carrier=method.get("carrier", ""),
@@ -127,6 +143,7 @@ def place_order(
         renewal_key=renewal_key,
     )
     order.number = order_number(order.pk)
+    order.tax_lines = totals.tax_lines  # the checkout answer shows them without reading the lines back
     Order.objects.filter(pk=order.pk).update(number=order.number)
     OrderLineRow.objects.bulk_create(
         [
@@ -140,6 +157,9 @@ def place_order(
                 sale=spec.sale,
                 discount=p.discount.amount,
                 tax=p.tax.amount,
+                tax_class=spec.tax_class,
+                tax_rate=p.tax_rate,
+                tax_name=p.tax_name,
                 weight_grams=spec.weight_grams,
                 seller_id=spec.seller_id,
                 seller_slug=spec.seller_slug,
@@ -167,6 +187,7 @@ def place_order(
                     seller_id=s.seller_id,
                     discount=p.discount,
                     tax=p.tax,
+                    tax_included=chan.prices_include_tax,
                 )
                 for s, p in zip(lines, totals.lines, strict=True)
             ),
@@ -177,6 +198,8 @@ def place_order(
             shipping=totals.shipping,
             discount=totals.discount,
             tax=totals.tax,
+            prices_include_tax=chan.prices_include_tax,
+            channel=chan.code,
             subscription_id=subscription_id,
             guest_order_url=guest_order_url(order),
         ),

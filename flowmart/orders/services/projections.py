@@ -52,6 +52,7 @@ def apply_product_published(ev: ProductPublished) -> None:
             "seller_id": ev.seller_id,
             "seller_slug": ev.seller_slug,
             "seller_name": ev.seller_name,
+            "tax_class": ev.tax_class,
             "active": v.active,
             "as_of": ev.occurred_at,
         }

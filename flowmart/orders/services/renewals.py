@@ -86,6 +86,7 @@ def _line(variant: SellableVariant, line) -> LineSpec:
         seller_slug=variant.seller_slug,
         seller_name=variant.seller_name,
         discount_percent=line.discount_percent,
+        tax_class=variant.tax_class,
         renewal=(line.subscription_id, line.cycle, line.attempt),
     )
 

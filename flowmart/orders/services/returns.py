@@ -10,7 +10,7 @@ from flowmart.common.money import Money
 from flowmart.contracts.orders import RefundRequested
 from flowmart.events import publish
 
-from .. import pricing
+from .. import pricing, tax
 from ..models import OrderLine, OrderReturn
 from ..status import OrderStatus
 from .lifecycle import locked, move, note
@@ -45,7 +45,7 @@ def return_received(order_id: int, return_id: str, received: list[tuple[str, int
         if taking <= 0:
             logger.warning("return %s: %s × %s not refundable for order %s", return_id, quantity, sku, order_id)
             continue
-        paid = Money(line.unit_price * line.quantity - line.discount + line.tax, order.currency)
+        paid = tax.paid_share(order, line)
         refund = refund + pricing.refund_for(paid, line.quantity, line.returned_quantity, taking)
         line.returned_quantity += taking
         changed.append(line)

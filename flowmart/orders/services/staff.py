@@ -18,7 +18,7 @@ from flowmart.common.money import Money
 from flowmart.contracts.orders import ORDER_MESSAGE_TYPES, NotificationResendRequested, RefundRequested
 from flowmart.events import publish
 
-from .. import pricing
+from .. import pricing, tax
 from ..models import Order, StaffAction
 from ..status import CancellationReason, PaymentStatus, is_changeable
 from . import lifecycle
@@ -82,7 +82,7 @@ def line_refund(order: Order, lines: dict[str, int]) -> Money:
         if line is None or not 0 < quantity <= line.quantity - line.returned_quantity:
             problems.append(f"{sku}: not a refundable quantity")
             continue
-        paid = Money(line.unit_price * line.quantity - line.discount + line.tax, order.currency)
+        paid = tax.paid_share(order, line)
         total = total + pricing.refund_for(paid, line.quantity, line.returned_quantity, quantity)
     if problems:
         raise InvalidRequest("Some lines cannot be refunded.", fields={"lines": problems})

@@ -21,7 +21,7 @@ from flowmart.events import publish
 from ..calendar import local_day
 from ..models import HUNDRED, RenewalAttempt, RenewalBatch, Subscription, Variant, key_of
 
-ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone")
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postal_code", "country", "phone", "region")
 
 
 @dataclass(frozen=True)
