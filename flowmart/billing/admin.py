@@ -11,10 +11,9 @@ from django.db.models import F, Q, Sum
 from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from unfold.admin import TabularInline
 
 from flowmart.common import privacy, roles
-from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, ReadOnlyInline, SellerScopedMixin
 
 from . import selectors
 from .api.views import pdf_response
@@ -24,10 +23,8 @@ from .models import BilledOrder, CreditNote, DocumentLine, Invoice, SellerStaff
 MONEY_FIELDS = ["subtotal", "discount", "tax", "total"]
 
 
-class DocumentLineInline(TabularInline):
+class DocumentLineInline(ReadOnlyInline):
     model = DocumentLine
-    extra = 0
-    can_delete = False
     fields = ["position", "sku", "name", "seller_id", "quantity", "unit", "line_discount", "line_tax", "line_total"]
     readonly_fields = fields
 
@@ -36,15 +33,6 @@ class DocumentLineInline(TabularInline):
         if roles.is_seller_staff(request.user):
             lines = lines.filter(seller_id__in=SellerStaff.sellers_of(request.user))
         return lines
-
-    def has_view_permission(self, request, obj=None):
-        return True  # reached only through the document's screen, which already scopes it
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def _money(self, line, field):
         return format_money(getattr(line, field), line.document.currency)

@@ -5,7 +5,7 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.import_export.forms import ImportForm, SelectableFieldsExportForm
 
 from . import privacy, roles
@@ -14,6 +14,27 @@ from . import privacy, roles
 class ReadOnlyAdmin(ModelAdmin):
     """For records that change only through services and events (ledgers, inboxes, audit
     trails): staff may look, never add, edit or delete, since an edit here would publish nothing."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(TabularInline):
+    """Rows shown inside their parent's page (an order's lines, a parcel's tracking), written
+    only by services: nothing added, edited or deleted here. Viewing follows the parent's
+    screen, which already scopes what the user may see."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return True
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import display, roles
-from flowmart.common.admin import PersonalDataAccessMixin, SellerScopedMixin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyInline, SellerScopedMixin
 from flowmart.common.countries import country_name
 from flowmart.contracts.orders import ORDER_MESSAGE_TYPES
 from flowmart.events import story
@@ -28,17 +28,6 @@ from .models import Cart, CartItem, Order, OrderLine, OrderReturn, OrderShipment
 from .services.staff import refundable
 from .tax import paid_share
 from .tax_admin import TaxRateAdmin, tax_breakdown  # noqa: F401 - registers the tax rates screen
-
-
-class ReadOnlyInline(TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):

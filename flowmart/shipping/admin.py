@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from unfold.admin import ModelAdmin, TabularInline
 
 from flowmart.common import roles
-from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, SellerScopedMixin
+from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, ReadOnlyInline, SellerScopedMixin
 from flowmart.common.errors import ApiError, Forbidden
 
 from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
@@ -74,10 +74,8 @@ class ZoneAdmin(RateTableAdmin):
         return ", ".join(obj.countries)
 
 
-class ShipmentLineInline(TabularInline):
+class ShipmentLineInline(ReadOnlyInline):
     model = ShipmentLine
-    extra = 0
-    can_delete = False
     readonly_fields = ["sku", "quantity"]
 
     def get_queryset(self, request):
@@ -87,28 +85,14 @@ class ShipmentLineInline(TabularInline):
             lines = lines.filter(sku__in=selectors.staff_scope(request.user).skus())
         return lines
 
-    def has_view_permission(self, request, obj=None):
-        return True  # reached only through ShipmentAdmin, which already scopes the parcel
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
     def has_change_permission(self, request, obj=None):
         return False
 
 
-class TrackingEventInline(TabularInline):
+class TrackingEventInline(ReadOnlyInline):
     model = TrackingEvent
-    extra = 0
-    can_delete = False
     readonly_fields = ["event_id", "status", "occurred_at", "location", "reason", "applied", "received_at"]
     fields = readonly_fields
-
-    def has_view_permission(self, request, obj=None):
-        return True  # reached only through ShipmentAdmin, which already scopes the parcel
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -1,6 +1,7 @@
 """Invoices and credit notes issued from events: amounts to the cent, lines summing to the
 totals, any arrival order, redelivery issuing nothing twice, and documents that never change."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -243,3 +244,21 @@ def test_an_amendment_before_the_invoice_needs_no_supplement():
     deliver(amendment_charged(1, "am-4", "21.43"))
     [invoice] = Document.objects.filter(kind="invoice")
     assert invoice.total == D("70.68")
+
+
+def test_a_tax_inclusive_order_is_invoiced_net_of_the_tax_its_prices_hold():
+    """A gross-price channel (docs/tax.md): 2 × 11.90 holds 3.80 of tax, 1 × 5.95 holds 0.95."""
+    gross = tuple(
+        replace(x, tax_included=True)
+        for x in (line("MUG-1", 2, "11.90", tax="3.80"), line("TEA-1", 1, "5.95", seller_id=2, tax="0.95"))
+    )
+    event = confirmed(80, lines=gross, shipping="4.99", discount="0", tax="4.75")
+    deliver(replace(event, total=usd("34.74")))
+    deliver(paid(80))
+    invoice = invoice_of(80)
+    assert invoice.total == D("34.74")  # what was paid: 29.75 of goods and 4.99 of shipping
+    assert lines_of(invoice)[:2] == [
+        ("MUG-1", 2, D("10.00"), D("0.00"), D("3.80"), D("23.80")),
+        ("TEA-1", 1, D("5.00"), D("0.00"), D("0.95"), D("5.95")),
+    ]
+    assert_sums(invoice)

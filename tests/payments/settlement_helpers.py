@@ -32,7 +32,7 @@ def line(sku, quantity, price, seller_id, discount="0", tax="0", currency="USD")
 
 
 def confirmed(order_id, lines, shipping="0", currency="USD") -> OrderConfirmed:
-    total = sum((x.unit_price.amount * x.quantity - x.discount.amount + x.tax.amount for x in lines), Decimal(0))
+    total = sum((x.paid.amount for x in lines), Decimal(0))
     total += Decimal(shipping)
     return OrderConfirmed(
         order_id=order_id,

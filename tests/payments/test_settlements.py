@@ -1,6 +1,7 @@
 """Seller settlement in the double-entry ledger: each paid line credits its seller net of
 discount, tax and commission, to the cent; refunds and lost disputes take their share back."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -134,3 +135,14 @@ def test_amended_lines_resplit_the_order():
     assert payment(604).refunded_amount == Decimal("10.00")
     assert balance(7, "pending") + balance(8, "pending") + commission_of(7) + commission_of(8) == Decimal("20.00")
     assert_ledger_balanced(604)
+
+
+def test_a_tax_inclusive_line_credits_its_seller_without_the_tax_its_price_holds():
+    """A gross-price channel (docs/tax.md): 2 × 11.90 holds 3.80 of tax, paid 23.80 in all."""
+    gross = replace(line("G-1", 2, "11.90", 7, tax="3.80"), tax_included=True)
+    event = paid_order(602, [gross])
+    assert event.total.amount == Decimal("23.80") and payment(602).captured_amount == Decimal("23.80")
+    # seller 7: net 20.00, 10 % commission 2.00 → 18.00; the 3.80 of tax is the platform's
+    assert balance(7, "pending") == Decimal("18.00") and commission_of(7) == Decimal("2.00")
+    assert LedgerEntry.objects.filter(account="platform:tax", order_id=602).first().credit == Decimal("3.80")
+    assert_ledger_balanced(602)

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from flowmart.common.money import quantize
+
 from ..models import (
     INVOICE_REFERENCE,
     AmendmentCharge,
@@ -105,6 +107,16 @@ def _line(sku, name, seller_id, quantity, unit_price, amount, discount, tax) -> 
     }
 
 
+def _goods_line(line: dict, goods: Decimal, discount: Decimal, tax: Decimal, currency: str) -> dict:
+    """An order line on the invoice, always net of tax: a tax-inclusive line's gross price
+    (docs/tax.md) is shown without the tax it holds, so amount - discount + tax is what was paid."""
+    unit_price = Decimal(line["unit_price"])
+    if line.get("tax_included"):
+        goods = goods - tax
+        unit_price = quantize(goods / line["quantity"], currency)
+    return _line(line["sku"], line["name"], line["seller_id"], line["quantity"], unit_price, goods, discount, tax)
+
+
 def _split(order_level, per_line: list, goods: list[Decimal], currency: str) -> list[Decimal]:
     """Per-line values as the event carried them, else the order's figure allocated by goods."""
     if all(value is not None for value in per_line):
@@ -119,10 +131,7 @@ def invoice_lines(order: BilledOrder) -> list[dict]:
     goods = [Decimal(x["unit_price"]) * x["quantity"] for x in order.lines]
     discounts = _split(order.discount, [x["discount"] for x in order.lines], goods, currency)
     taxes = _split(order.tax, [x["tax"] for x in order.lines], goods, currency)
-    lines = [
-        _line(x["sku"], x["name"], x["seller_id"], x["quantity"], Decimal(x["unit_price"]), g, d, t)
-        for x, g, d, t in zip(order.lines, goods, discounts, taxes, strict=True)
-    ]
+    lines = [_goods_line(x, g, d, t, currency) for x, g, d, t in zip(order.lines, goods, discounts, taxes, strict=True)]
     extra_discount = (order.discount or ZERO) - sum(discounts, ZERO) if order.discount is not None else ZERO
     extra_tax = (order.tax or ZERO) - sum(taxes, ZERO) if order.tax is not None else ZERO
     if order.shipping is not None:

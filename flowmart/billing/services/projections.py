@@ -32,6 +32,7 @@ def line_dict(line: OrderLine) -> dict:
         "seller_id": line.seller_id,
         "discount": _money(line.discount),
         "tax": _money(line.tax),
+        "tax_included": line.tax_included,  # a tax-inclusive channel: unit_price holds the tax
     }
 
 

@@ -64,8 +64,8 @@ def record_lines(order_id: int, lines, total, as_of) -> None:
         for line in lines:
             known_seller(line.seller_id)
             rate = rates.setdefault(line.seller_id, str(commission_percent(line.seller_id)))
-            net = line.unit_price.amount * line.quantity - (line.discount.amount if line.discount else 0)
             tax = line.tax.amount if line.tax else 0
+            net = line.paid.amount - tax  # goods after discount, without tax (inside the price or not)
             rows.append(
                 {
                     "seller_id": line.seller_id,

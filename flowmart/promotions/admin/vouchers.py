@@ -5,10 +5,10 @@ Uses are what orders reported (VoucherUse), read-only."""
 
 from django import forms
 from django.contrib import admin
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 
 from flowmart.common import roles
-from flowmart.common.admin import SellerScopedMixin
+from flowmart.common.admin import ReadOnlyInline, SellerScopedMixin
 
 from ..models import SellerStaff, Voucher, VoucherUse
 from ..services import vouchers as services
@@ -85,20 +85,10 @@ class VoucherForm(forms.ModelForm):
         super()._post_clean()
 
 
-class VoucherUseInline(TabularInline):
+class VoucherUseInline(ReadOnlyInline):
     model = VoucherUse
-    extra = 0
     fields = ["order_id", "customer_id", "discount", "released", "redeemed_at"]
     readonly_fields = fields
-
-    def has_view_permission(self, request, obj=None):
-        return True  # reached only through VoucherAdmin, which already scopes by seller
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
