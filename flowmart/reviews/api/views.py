@@ -83,7 +83,7 @@ class ReplyView(APIView):
 
     permission_classes = [IsSellerStaff]
 
-    @extend_schema(request=s.ReplyWriteSerializer, responses={201: s.ReviewSerializer, **errors(409)})
+    @extend_schema(request=s.ReplyWriteSerializer, responses={201: s.ReviewSerializer, **errors(403, 409)})
     def post(self, request, pk):
         review = selectors.repliable_review(pk, request.user)
         if review is None:
