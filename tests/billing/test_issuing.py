@@ -64,7 +64,7 @@ def test_a_paid_order_gets_its_invoice_to_the_cent():
     assert_sums(invoice)
     with invoice.pdf.open("rb") as f:
         content = f.read()
-    assert content.startswith(b"%PDF") and invoice.number.encode() in content and b"49.25 USD" in content
+    assert content.startswith(b"%PDF") and invoice.number.encode() in content and b"$49.25" in content
 
 
 def test_unpaid_orders_get_no_invoice_and_numbers_follow_each_other():
