@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from flowmart.common.money import Money
+from flowmart.common.serializers import money_body
 from flowmart.contracts.promotions import (
     DealUnitsClaimed,
     DealUnitsReleased,
@@ -127,8 +128,8 @@ def as_json(found: dict) -> dict:
     """`priced(...)` with its Money values as API objects."""
     original = found["original_price"]
     return {
-        "price": found["price"].to_dict(),
-        "original_price": None if original is None else original.to_dict(),
+        "price": money_body(found["price"]),
+        "original_price": None if original is None else money_body(original),
         "sale": found["sale"],
         "deal": found["deal"],
     }

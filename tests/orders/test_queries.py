@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 # Measured (orders' subscribers only): auth, key claim (insert + lock), cart, items with variants, rates,
 # order insert + number, lines (one bulk insert), timeline, two outbox rows, empty the cart, key response,
 # status re-read, and the savepoint pair of the test transaction.
-CHECKOUT_BUDGET = 21  # + the re-check of the cart's stock, + closing the cart, + the SKUs' sale offers, + the cart's vouchers, + the destination's tax rates (one query: 19 → 21 after the stock re-check folded into one)
+CHECKOUT_BUDGET = 21  # + the re-check of the cart's stock, + closing the cart; promotions and tax
+# add the SKUs' sale offers, the cart's vouchers and the destination's tax rates (one query each).
 ORDER_READ_BUDGET = 7  # auth, order, lines, shipments, their tracking events, timeline, returns
 
 

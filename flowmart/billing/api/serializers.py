@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from flowmart.common.money import Money
 from flowmart.common.serializers import MoneyField as SharedMoneyField
+from flowmart.common.serializers import money_body
 
 from ..models import Document, DocumentLine
 
@@ -20,7 +21,7 @@ class MoneyField(SharedMoneyField):
 
     def to_representation(self, obj):
         currency = obj.currency if isinstance(obj, Document) else obj.document.currency
-        return Money(getattr(obj, self.column), currency).to_dict()
+        return money_body(Money(getattr(obj, self.column), currency))
 
 
 class DocumentLineSerializer(serializers.ModelSerializer):

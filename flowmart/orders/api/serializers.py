@@ -54,11 +54,11 @@ class CartItemSerializer(serializers.ModelSerializer):
         return item if hasattr(item, "unit_price") else promotions.price_items([item])[0]
 
     def get_unit_price(self, item) -> dict:
-        return self._priced(item).unit_price.to_dict()
+        return money_body(self._priced(item).unit_price)
 
     def get_original_unit_price(self, item) -> dict | None:
         original = self._priced(item).original_unit_price
-        return None if original is None else original.to_dict()
+        return None if original is None else money_body(original)
 
     def get_sale(self, item) -> dict | None:
         return self._priced(item).sale

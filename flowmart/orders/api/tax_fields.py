@@ -4,7 +4,7 @@ line `tax` and `tax_rate`; for the cart its region, channel and `tax_lines`)."""
 
 from rest_framework import serializers
 
-from flowmart.common.serializers import MoneyField
+from flowmart.common.serializers import MoneyField, money_body
 
 from .. import pricing, tax
 
@@ -35,5 +35,5 @@ def cart_fields(cart, totals: pricing.Totals) -> dict:
 def add_line_tax(items: list[dict], totals: pricing.Totals) -> None:
     """Each serialized cart item gets its line's tax (after the line's discount share)."""
     for item, line in zip(items, totals.lines, strict=True):
-        item["tax"] = line.tax.to_dict()
+        item["tax"] = money_body(line.tax)
         item["tax_rate"] = None if line.tax_rate is None else str(line.tax_rate.quantize(tax.RATE_PLACES))

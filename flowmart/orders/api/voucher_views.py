@@ -35,7 +35,9 @@ class CartVoucherView(GuestFriendlyView):
         data = valid(VoucherCodeSerializer, request.data)
         return Response(cart_body(vouchers.add_to_cart(owner, cart_id, data["code"])))
 
-    @extend_schema(parameters=[CART_TOKEN_PARAMETER], request=VoucherRemovalSerializer, responses={200: s.CartSerializer})
+    @extend_schema(
+        parameters=[CART_TOKEN_PARAMETER], request=VoucherRemovalSerializer, responses={200: s.CartSerializer}
+    )
     def delete(self, request, cart_id):
         owner = cart_owner(request)
         data = valid(VoucherRemovalSerializer, request.data or request.query_params)

@@ -3,7 +3,7 @@ endpoint is in voucher_views.py."""
 
 from rest_framework import serializers
 
-from flowmart.common.serializers import MoneyField
+from flowmart.common.serializers import MoneyField, money_body
 
 
 class VoucherCodeSerializer(serializers.Serializer):
@@ -32,11 +32,11 @@ class CartVoucherSerializer(serializers.Serializer):
 def with_vouchers(body: dict, totals) -> dict:
     """Add `vouchers` and each line's `discount` (its share of the vouchers) to a cart body."""
     for row, line in zip(body["items"], totals.lines, strict=True):
-        row["discount"] = line.discount.to_dict()
+        row["discount"] = money_body(line.discount)
     body["vouchers"] = [
         {
             "code": outcome.terms.code,
-            "discount": outcome.discount.to_dict(),
+            "discount": money_body(outcome.discount),
             "applied": outcome.applied,
             "reason": outcome.reason,
         }

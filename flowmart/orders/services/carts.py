@@ -94,7 +94,7 @@ def change_item(owner: Owner, cart_id, item_id, quantity: int) -> CartItem:
         check_stock(item.variant_id, quantity)
     item.quantity = quantity
     item.save(update_fields=["quantity"])
-    return item
+    return currencies.quote_items(cart, [item])[0]  # shown in the cart's currency
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowmart.common.money import Money
-from flowmart.common.serializers import MoneyField
+from flowmart.common.serializers import MoneyField, money_body
 
 from ..models import LightningDeal, Sale
 from ..models.sales import schedule_at
@@ -43,7 +43,7 @@ class SaleSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "seller_id", "percent_off", "amount_off", "starts_at", "ends_at", "status"]
 
     def get_amount_off(self, sale) -> dict | None:
-        return None if sale.amount_off is None else Money(sale.amount_off, sale.currency).to_dict()
+        return None if sale.amount_off is None else money_body(Money(sale.amount_off, sale.currency))
 
     def get_status(self, sale) -> str:
         return schedule_at(sale.starts_at, sale.ends_at)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Review
@@ -23,7 +24,8 @@ class ReviewSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         ]  # fmt: skip
 
-    def get_reply(self, review) -> ReplySerializer | None:
+    @extend_schema_field(ReplySerializer(allow_null=True))
+    def get_reply(self, review) -> dict | None:
         if review.replied_at is None:
             return None
         return {
