@@ -123,6 +123,7 @@ class RefundRequested(Event):
     reference: str
     amount: Money
     reason: str
+    lines: tuple[SkuQuantity, ...] = ()  # the returned units it pays back (a return); empty: not about lines
 
 
 @event

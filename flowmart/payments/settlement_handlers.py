@@ -6,7 +6,7 @@ postings up to date (services.settlements.sync_order is idempotent and order-fre
 import logging
 
 from flowmart.contracts.catalog import ProductPublished, SellerChanged, SellerStaffChanged
-from flowmart.contracts.orders import OrderAmended, OrderConfirmed
+from flowmart.contracts.orders import OrderAmended, OrderConfirmed, RefundRequested
 from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
 
 from .models import SettlementStaff
@@ -31,6 +31,10 @@ def settle_refund(event: PaymentRefunded) -> None:
     settlements.sync_order(event.order_id)
 
 
+def note_returned_lines(event: RefundRequested) -> None:
+    settlements.note_refund_lines(event.order_id, event.reference, event.lines)
+
+
 def keep_seller(event: SellerChanged) -> None:
     settlements.known_seller(event.seller_id, event.seller_name, event.slug)
 
@@ -49,6 +53,7 @@ SUBSCRIBERS: dict = {
     OrderAmended: [settle_amended_lines],
     PaymentProcessed.where(status="succeeded"): [settle_capture],
     PaymentRefunded: [settle_refund],
+    RefundRequested.where(reason="return"): [note_returned_lines],
     SellerChanged: [keep_seller],
     ProductPublished: [keep_product_seller],
     SellerStaffChanged: [keep_settlement_staff],

@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from flowmart.common.money import Money
+from flowmart.contracts.common import SkuQuantity
+from flowmart.contracts.orders import RefundRequested
 from flowmart.payments.models import LedgerEntry, OrderSettlement, SellerAccount
 from flowmart.payments.services import settlements
 
@@ -146,3 +149,42 @@ def test_a_tax_inclusive_line_credits_its_seller_without_the_tax_its_price_holds
     assert balance(7, "pending") == Decimal("18.00") and commission_of(7) == Decimal("2.00")
     assert LedgerEntry.objects.filter(account="platform:tax", order_id=602).first().credit == Decimal("3.80")
     assert_ledger_balanced(602)
+
+
+def test_a_returned_line_is_taken_back_from_its_own_seller_only():
+    """RefundRequested names the returned units: seller 8's line comes back in full (its 33.33 net
+    and 2.67 tax), and seller 7, whose mugs were kept, loses nothing."""
+    two_seller_order()
+    send(
+        RefundRequested(
+            order_id=601,
+            reference="ret-b",
+            amount=Money(Decimal("36.00"), "USD"),
+            reason="return",
+            lines=(SkuQuantity(sku="B-1", quantity=1),),
+        )
+    )
+    assert balance(7, "pending") == Decimal("35.08") and commission_of(7) == Decimal("3.90")
+    assert balance(8, "pending") == 0 and commission_of(8) == 0
+    tax = LedgerEntry.objects.filter(order_id=601, account="platform:tax")
+    assert sum(e.credit - e.debit for e in tax) == Decimal("3.12")  # seller 7's line's tax stays
+    assert_ledger_balanced(601)
+
+
+def test_half_a_returned_line_and_a_goodwill_refund_split_each_their_own_way():
+    two_seller_order()
+    # one of seller 7's two mugs: (38.98 net + 3.12 tax) / 2 = 21.05
+    send(
+        RefundRequested(
+            order_id=601,
+            reference="ret-a",
+            amount=Money(Decimal("21.05"), "USD"),
+            reason="return",
+            lines=(SkuQuantity(sku="A-1", quantity=1),),
+        )
+    )
+    assert balance(8, "pending") == Decimal("29.16")  # seller 8 untouched by the return
+    assert balance(7, "pending") == Decimal("35.08") - Decimal("17.54")  # (38.98 - 3.90) / 2
+    send(refund_requested(601, "goodwill", "5.00", reason="operations"))  # names no lines: everyone
+    assert balance(8, "pending") < Decimal("29.16")
+    assert_ledger_balanced(601)

@@ -7,6 +7,7 @@ from collections import Counter
 from django.db import transaction
 
 from flowmart.common.money import Money
+from flowmart.contracts.common import SkuQuantity
 from flowmart.contracts.orders import RefundRequested
 from flowmart.events import publish
 
@@ -38,7 +39,7 @@ def return_received(order_id: int, return_id: str, received: list[tuple[str, int
     for sku, quantity in received:
         quantities[sku] += quantity
     lines = {line.sku: line for line in order.lines.all()}
-    refund, changed = Money.zero(order.currency), []
+    refund, changed, returned = Money.zero(order.currency), [], []
     for sku, quantity in quantities.items():
         line = lines.get(sku)
         taking = min(quantity, line.quantity - line.returned_quantity) if line else 0
@@ -49,6 +50,7 @@ def return_received(order_id: int, return_id: str, received: list[tuple[str, int
         refund = refund + pricing.refund_for(paid, line.quantity, line.returned_quantity, taking)
         line.returned_quantity += taking
         changed.append(line)
+        returned.append(SkuQuantity(sku=sku, quantity=taking))
     OrderLine.objects.bulk_update(changed, ["returned_quantity"])
     if ret is None:  # shipping received a parcel we never asked for: still refund what came back
         ret = OrderReturn(order=order, return_id=return_id, lines=[], reason="received without a request")
@@ -56,6 +58,10 @@ def return_received(order_id: int, return_id: str, received: list[tuple[str, int
     ret.save()
     note(order, f"return {return_id} received: refund {refund}")
     if refund:
-        publish(RefundRequested(order_id=order.pk, reference=return_id, amount=refund, reason="return"))
+        publish(
+            RefundRequested(
+                order_id=order.pk, reference=return_id, amount=refund, reason="return", lines=tuple(returned)
+            )
+        )
     if all(line.returned_quantity >= line.quantity for line in lines.values()):
         move(order, OrderStatus.RETURNED, "all items returned")

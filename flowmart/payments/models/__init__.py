@@ -22,6 +22,7 @@ from .settlement import (
     KycStatus,
     OrderSettlement,
     Payout,
+    RefundLines,
     SellerAccount,
     SettlementStaff,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "KycStatus",
     "LedgerEntry",
     "OrderSettlement",
+    "RefundLines",
     "OrderDiscount",
     "OrderSignal",
     "Payment",

@@ -106,6 +106,21 @@ class OrderSettlement(models.Model):
         return f"settlement of order {self.order_id}"
 
 
+class RefundLines(models.Model):
+    """The returned units a refund pays back, as orders named them (RefundRequested.lines), so
+    settlement takes a return's refund from the sellers of those lines, not from every seller."""
+
+    order_id = models.BigIntegerField()
+    reference = models.CharField(max_length=200)  # the Refund's reference (a return id)
+    lines = models.JSONField(help_text="{sku: quantity returned}")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order_id", "reference"], name="refund_lines_once")]
+
+    def __str__(self):
+        return f"refund {self.reference} of order {self.order_id}: {self.lines}"
+
+
 class Payout(models.Model):
     """One payout per (seller, period, currency): the row is the claim that makes it exactly
     once, and its key makes the provider's transfer idempotent."""

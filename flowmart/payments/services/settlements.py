@@ -12,8 +12,9 @@ whatever else the total holds (shipping: platform:shipping).
     release  : Dr seller:<id>:pending        Cr seller:<id>:available      (after the hold)
 
 The sale allocates what was captured over the components; refunds and lost disputes take back
-from the lines' components (refunds name no lines, so a refund is split over the sellers'
-shares, their commission and the tax proportionally, to the cent, largest remainder first),
+from the lines' components: a return's refund from the returned lines' seller share, commission
+and tax (RefundRequested.lines, kept as RefundLines), anything else over all the lines'
+components proportionally, to the cent, largest remainder first,
 and from shipping only what exceeds the lines (returns refund lines, not shipping). Both are computed on the
 cumulative amounts, so repeated or partial postings never drift by a cent and a full refund
 takes back exactly what was credited, commission included (no commission on refunded sales).
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from flowmart.common.money import minor_units, quantize
 
-from ..models import Dispute, LedgerEntry, OrderSettlement, Payment, SellerAccount, seller_account
+from ..models import Dispute, LedgerEntry, OrderSettlement, Payment, Refund, RefundLines, SellerAccount, seller_account
 
 A, K = LedgerEntry.Account, LedgerEntry.Kind
 SELLER, COMMISSION, TAX, SHIPPING = "seller", "commission", "tax", "shipping"
@@ -70,6 +71,7 @@ def record_lines(order_id: int, lines, total, as_of) -> None:
                 {
                     "seller_id": line.seller_id,
                     "sku": line.sku,
+                    "quantity": line.quantity,
                     "net": str(net),
                     "tax": str(tax),
                     "commission_percent": rate,
@@ -192,9 +194,10 @@ def _sync_reversals(payment: Payment, sale: dict) -> None:
     done_refunds = counter.filter(account=A.REFUNDS).aggregate(s=Sum("credit"))["s"] or Decimal(0)
     done_disputes = counter.filter(account=A.DISPUTES).aggregate(s=Sum("credit"))["s"] or Decimal(0)
     refunded, lost = payment.refunded_amount, _lost(payment)
-    if (refunded, lost) == (done_refunds, done_disputes):
+    if not (refunded or lost):
         return
-    target = reversal_shares(refunded + lost, sale, currency)
+    # Recomputed even when the amounts are as posted: a return's lines may arrive after its refund.
+    target = reversal_target(payment, refunded + lost, sale, currency)
     booked = _booked(order_id, K.REVERSAL)  # credit − debit: negative for what was taken back
     entries = []
     for key, share in target.items():
@@ -205,6 +208,64 @@ def _sync_reversals(payment: Payment, sale: dict) -> None:
             entries.append((_account(key), key[1], -take))
     entries += [(A.REFUNDS, None, refunded - done_refunds), (A.DISPUTES, None, lost - done_disputes)]
     post(K.REVERSAL, entries, currency, payment=payment, reference=f"order-{order_id}")
+
+
+def reversal_target(payment: Payment, amount: Decimal, sale: dict, currency: str) -> dict:
+    """What `amount` (refunded + lost, cumulative) takes back: each return's refund from its
+    own lines' components, the rest proportionally over what the sale left (reversal_shares)."""
+    returned, covered = _returned_shares(payment, currency), Decimal(0)
+    target: dict = defaultdict(Decimal)
+    for shares in returned:
+        covered += sum(shares.values(), Decimal(0))
+        for key, value in shares.items():
+            target[key] += value
+    left = {key: value - target.get(key, Decimal(0)) for key, value in sale.items()}
+    for key, value in reversal_shares(amount - covered, left, currency).items():
+        target[key] += value
+    return dict(target)
+
+
+def _returned_shares(payment: Payment, currency: str) -> list[dict]:
+    """Per refund that names its returned units: its amount split over those lines' components."""
+    settlement = OrderSettlement.objects.filter(order_id=payment.order_id).first()
+    named = dict(RefundLines.objects.filter(order_id=payment.order_id).values_list("reference", "lines"))
+    if settlement is None or not named:
+        return []
+    refunds = Refund.objects.filter(payment=payment, reference__in=named).values("reference").annotate(s=Sum("amount"))
+    out = []
+    for row in refunds:
+        weights = line_components(settlement, named[row["reference"]])
+        if weights:
+            out.append(split(row["s"], weights, currency))
+    return out
+
+
+def line_components(settlement: OrderSettlement, returned: dict[str, int]) -> dict:
+    """The components of these returned units: each line's seller share, commission and tax in
+    the proportion of its quantity returned (lines recorded without a quantity: none)."""
+    currency, parts = settlement.currency, defaultdict(Decimal)
+    for line in settlement.lines:
+        quantity, taken = line.get("quantity"), returned.get(line["sku"], 0)
+        if not quantity or not taken:
+            continue
+        share = Decimal(min(taken, quantity)) / quantity
+        net, tax = Decimal(line["net"]), Decimal(line["tax"])
+        commission = quantize(net * Decimal(line["commission_percent"]) / 100, currency)
+        parts[(SELLER, line["seller_id"])] += (net - commission) * share
+        parts[(COMMISSION, line["seller_id"])] += commission * share
+        parts[(TAX, None)] += tax * share
+    return {key: value for key, value in parts.items() if value > 0}
+
+
+@transaction.atomic
+def note_refund_lines(order_id: int, reference: str, lines) -> None:
+    """RefundRequested naming returned units: keep them, then settle again (the refund itself may
+    already be posted proportionally; the cumulative postings then move it to those lines)."""
+    _, created = RefundLines.objects.get_or_create(
+        order_id=order_id, reference=reference, defaults={"lines": {x.sku: x.quantity for x in lines}}
+    )
+    if created:
+        sync_order(order_id)
 
 
 def reversal_shares(amount: Decimal, sale: dict, currency: str) -> dict:
