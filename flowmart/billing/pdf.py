@@ -10,6 +10,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from flowmart.contracts.common import address_lines
+
 from .display import format_money
 
 MARGIN = 18 * mm
@@ -24,15 +26,6 @@ COLUMNS = [
     ("Tax", 153 * mm, True),
     ("Total", 174 * mm, True),
 ]
-
-
-def address_lines(address: dict) -> list[str]:
-    if not address:
-        return []
-    city = " ".join(part for part in (address.get("postal_code", ""), address.get("city", "")) if part)
-    lines = [address.get("name", ""), address.get("line1", ""), address.get("line2", ""), city]
-    lines.append(address.get("country", ""))
-    return [line for line in lines if line]
 
 
 def render_document(document, lines, sellers: dict[int, str]) -> bytes:

@@ -19,6 +19,10 @@ def staff(request) -> bool:
     return roles.is_staff_member(request.user)
 
 
+def superuser(request) -> bool:
+    return request.user.is_superuser
+
+
 def _item(title: str, icon: str, url_name: str, who=operations) -> dict:
     return {"title": title, "icon": icon, "link": reverse_lazy(url_name), "permission": who}
 
@@ -46,6 +50,18 @@ NAVIGATION = [
             _item("Refunds", "undo", "admin:payments_refund_changelist"),
             _both("Invoices", "description", "admin:billing_invoice_changelist"),
             _both("Credit notes", "request_quote", "admin:billing_creditnote_changelist"),
+            _both("Seller accounts", "account_balance", "admin:payments_selleraccount_changelist"),
+            _both("Payouts", "payments", "admin:payments_payout_changelist"),
+            _item("KYC decisions", "verified_user", "admin:payments_kycdecision_changelist"),
+            _item("Tax rates", "percent", "admin:orders_taxrate_changelist"),
+        ],
+    },
+    {
+        "title": "Promotions",
+        "items": [
+            _both("Sales", "sell", "admin:promotions_sale_changelist"),
+            _both("Lightning deals", "bolt", "admin:promotions_lightningdeal_changelist"),
+            _both("Vouchers", "confirmation_number", "admin:promotions_voucher_changelist"),
         ],
     },
     {
@@ -69,7 +85,12 @@ NAVIGATION = [
     },
     {
         "title": "Platform",
-        "items": [_item("Event deliveries", "sync_alt", "admin:events_delivery_changelist")],
+        "items": [
+            _item("Event deliveries", "sync_alt", "admin:events_delivery_changelist"),
+            _item(
+                "Staff access to personal data", "visibility", "admin:customers_staffaccessrecord_changelist", superuser
+            ),
+        ],
     },
 ]
 

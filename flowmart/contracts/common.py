@@ -67,3 +67,13 @@ class AddressSerializer(serializers.Serializer):
 
     def validate_region(self, code):
         return validate_region(code)
+
+
+def address_lines(address: dict) -> list[str]:
+    """An address dict (Address fields) as the lines printed on a label or an invoice."""
+    if not address:
+        return []
+    city = " ".join(part for part in (address.get("postal_code", ""), address.get("city", "")) if part)
+    lines = [address.get("name", ""), address.get("line1", ""), address.get("line2", ""), city]
+    lines.append(address.get("country", ""))
+    return [line for line in lines if line]

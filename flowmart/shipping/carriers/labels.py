@@ -11,16 +11,6 @@ PAGE = (4 * inch, 6 * inch)
 MARGIN = 6 * mm
 
 
-def address_lines(address: dict) -> list[str]:
-    """An address dict (contract Address fields) as the lines printed on a label."""
-    if not address:
-        return []
-    city = " ".join(part for part in (address.get("postal_code", ""), address.get("city", "")) if part)
-    lines = [address.get("name", ""), address.get("line1", ""), address.get("line2", ""), city]
-    lines.append(address.get("country", ""))
-    return [line for line in lines if line]
-
-
 def render_label(
     *, carrier_name: str, service: str, tracking_number: str, sender: list[str], recipient: list[str], reference: str
 ) -> bytes:

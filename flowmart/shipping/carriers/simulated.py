@@ -8,11 +8,12 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from flowmart.contracts.common import address_lines
 from flowmart.shipping import selectors
 from flowmart.shipping.models import Return, Shipment
 
 from .base import Label, Quote
-from .labels import address_lines, render_label
+from .labels import render_label
 
 
 @dataclass(frozen=True)
