@@ -105,6 +105,8 @@ def _add_trend(units: dict[int, int], at: datetime) -> None:
         return
     base = log_weight(at)
     ids = sorted(units)
+    if connection.vendor != "postgresql":  # the embedded default (SQLite): the same sum, row by row
+        return _add_trend_per_row(units, base, ids)
     table = Product._meta.db_table
     values = ", ".join(["(%s::bigint, %s::float8)"] * len(ids))
     with connection.cursor() as cursor:
@@ -115,3 +117,12 @@ def _add_trend(units: dict[int, int], at: datetime) -> None:
             f"FROM (VALUES {values}) AS v(id, w) WHERE p.product_id = v.id",
             [x for pid in ids for x in (pid, base + math.log(units[pid]))],
         )
+
+
+def _add_trend_per_row(units: dict[int, int], base: float, ids: list[int]) -> None:
+    """_add_trend without PostgreSQL's FOR UPDATE / UPDATE … FROM: one save per product."""
+    for product in Product.objects.select_for_update().filter(product_id__in=ids).order_by("product_id"):
+        w = base + math.log(units[product.product_id])
+        t = product.trend
+        product.trend = w if t is None else max(t, w) + math.log1p(math.exp(-min(abs(t - w), 700)))
+        product.save(update_fields=["trend"])
