@@ -97,7 +97,7 @@ class DocumentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ReadOnlyAdmin):
     @admin.display(description="PDF")
     def pdf_link(self, obj):
         url = reverse(f"admin:billing_{self.model._meta.model_name}_pdf", args=[obj.pk])
-        return format_html('<a href="{}">PDF</a>', url) if obj.pdf else "—"
+        return format_html('<a href="{}">PDF</a>', url)
 
     def get_urls(self):
         name = f"billing_{self.model._meta.model_name}_pdf"
@@ -105,7 +105,8 @@ class DocumentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ReadOnlyAdmin):
         return [path("<path:object_id>/pdf/", view, name=name), *super().get_urls()]
 
     def pdf_view(self, request, object_id):
-        """The stored PDF. A seller's staff get it only when every line is their sellers'."""
+        """The PDF (drawn on first download, then stored). A seller's staff get it only when every
+        line is their sellers'."""
         document = self.get_object(request, object_id)
         if document is None or not self.has_view_permission(request, document):
             raise Http404("No such document.")

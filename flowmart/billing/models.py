@@ -161,6 +161,11 @@ class DocumentQuerySet(models.QuerySet):
             raise ImmutableDocument(f"an erasure replaces only {sorted(ERASABLE_FIELDS)}, not {sorted(fields)}")
         return super().update(**fields)
 
+    def store_pdf(self, name: str) -> int:
+        """The PDF rendered on first download (billing.services.rendering), stored once: only a
+        document that has none takes it, so two first downloads at once keep one file."""
+        return models.QuerySet.update(self.filter(pdf=""), pdf=name)
+
     def delete(self):
         raise ImmutableDocument("issued documents are never deleted")
 
@@ -189,6 +194,7 @@ class Document(models.Model):
     tax = AmountField()
     total = AmountField()
     issued_at = models.DateTimeField(db_index=True)
+    # Rendered from the document on first download and stored (services/rendering.py).
     pdf = models.FileField(upload_to="billing/%Y/%m/", blank=True)
 
     objects = DocumentQuerySet.as_manager()
@@ -242,6 +248,7 @@ class DocumentLine(models.Model):
     sku = models.CharField(max_length=64, blank=True)
     name = models.CharField(max_length=255)
     seller_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    seller_name = models.CharField(max_length=255, blank=True, help_text="as it was when the document was issued")
     quantity = models.IntegerField()
     unit_price = AmountField()
     amount = AmountField()

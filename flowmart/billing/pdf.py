@@ -1,6 +1,6 @@
 """Invoices and credit notes as A4 PDFs, drawn with reportlab like the parcel labels.
 
-Rendered once, when the document is issued, and stored: the file is the document as issued.
+Drawn on first download from the document and its lines, then stored (services/rendering.py).
 Streams are left uncompressed so the text (number, amounts) can be read and searched in the
 archived file with no PDF library."""
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from flowmart.billing.models import Document, DocumentLine, ImmutableDocument
+from flowmart.billing.services import rendering
 from flowmart.contracts.orders import OrderLine
 from tests.billing.conftest import (
     amended,
@@ -62,7 +63,8 @@ def test_a_paid_order_gets_its_invoice_to_the_cent():
     assert invoice.currency == "USD" and invoice.buyer_email == "ada@example.com"
     assert invoice.buyer_address["name"] == "Ada Lovelace"
     assert_sums(invoice)
-    with invoice.pdf.open("rb") as f:
+    assert not invoice.pdf  # drawn on first download, not while issuing (inside the saga)
+    with rendering.stored_pdf(invoice).pdf.open("rb") as f:
         content = f.read()
     assert content.startswith(b"%PDF") and invoice.number.encode() in content and b"$49.25" in content
 

@@ -1,22 +1,22 @@
 """Customers' invoices and credit notes: their own only (another customer's, an unpaid order's
-or an unknown number is 404; no token is 401). The PDFs are the files stored when issued."""
+or an unknown number is 404; no token is 401). A PDF is drawn on its first download and stored;
+later downloads serve the stored file."""
 
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from .. import selectors
+from ..services import rendering
 from .serializers import DocumentSerializer
 
 PDF = {(200, "application/pdf"): bytes}
 
 
 def pdf_response(document) -> FileResponse:
-    if not document.pdf:
-        raise NotFound("This document has no PDF.")
+    document = rendering.stored_pdf(document)
     return FileResponse(document.pdf.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf")
 
 

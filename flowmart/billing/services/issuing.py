@@ -7,7 +7,6 @@ kind, reference) and numbered without gaps."""
 import logging
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -24,7 +23,6 @@ from ..models import (
     RefundBasis,
     Seller,
 )
-from ..pdf import render_document
 from . import numbering
 from .allocation import allocate, share
 from .projections import locked_order
@@ -211,8 +209,9 @@ def _over_lines(invoiced: list[DocumentLine], wanted: list[dict], amount: Decima
 
 
 def _issue(order: BilledOrder, kind: str, reference: str, lines: list[dict], credits=None, reason="") -> Document:
-    """Number, write and render one document in the caller's transaction (the series row stays
-    locked until it commits)."""
+    """Number and write one document in the caller's transaction (the series row stays locked
+    until it commits). The PDF is not drawn here but on first download (services/rendering.py):
+    the document and its lines, seller names included, are everything it shows."""
     series = numbering.series_name(kind, timezone.now())
     number = numbering.take_next(series)
     document = Document(
@@ -235,10 +234,10 @@ def _issue(order: BilledOrder, kind: str, reference: str, lines: list[dict], cre
     )
     rows = [DocumentLine(position=i, **line) for i, line in enumerate(lines, start=1)]
     sellers = dict(Seller.objects.filter(seller_id__in={x.seller_id for x in rows}).values_list("seller_id", "name"))
-    document.pdf.save(f"{number}.pdf", ContentFile(render_document(document, rows, sellers)), save=False)
     document.save()
     for row in rows:
         row.document = document
+        row.seller_name = sellers.get(row.seller_id, "")
     DocumentLine.objects.bulk_create(rows)
     logger.info("%s issued for order %s (%s %s)", number, order.order_id, document.total, document.currency)
     return document
