@@ -130,8 +130,8 @@ class SellerStaff(SellerStaffBase):
 
 
 class Series(models.Model):
-    """One counter per series ("INV-2026", "CN-2026"), locked (SELECT ... FOR UPDATE) in the
-    issuing transaction: the number and the document commit or roll back together, so a
+    """One counter per series ("INV-2026", "CN-2026"), counted and row-locked by one upsert in
+    the issuing transaction (numbering.take_next): the number and the document commit or roll back together, so a
     series never skips or repeats a number."""
 
     name = models.CharField(max_length=32, primary_key=True)

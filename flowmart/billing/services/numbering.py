@@ -4,6 +4,8 @@ its document: concurrent issuers queue on the row, and a failed issue gives its 
 
 from datetime import datetime
 
+from django.db import connection
+
 from ..models import Series
 
 PREFIXES = {"invoice": "INV", "credit_note": "CN"}
@@ -16,8 +18,15 @@ def series_name(kind: str, issued_at: datetime) -> str:
 
 def take_next(series: str) -> str:
     """The series' next number, e.g. "INV-2026-000042". Call inside the issuing transaction."""
-    Series.objects.bulk_create([Series(name=series)], ignore_conflicts=True)  # ON CONFLICT DO NOTHING
-    counter = Series.objects.select_for_update().get(name=series)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{series}-{counter.last_number:06d}"
+    table = connection.ops.quote_name(Series._meta.db_table)
+    with connection.cursor() as cursor:
+        # One statement: create the series at 1, or take its row lock and count on (PostgreSQL and
+        # SQLite both have upserts with RETURNING); the lock is held until the issuer commits.
+        cursor.execute(
+            f"INSERT INTO {table} (name, last_number) VALUES (%s, 1) "
+            "ON CONFLICT (name) DO UPDATE SET last_number = excluded.last_number + "
+            f"{table}.last_number RETURNING last_number",
+            [series],
+        )
+        (number,) = cursor.fetchone()
+    return f"{series}-{number:06d}"

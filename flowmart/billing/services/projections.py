@@ -15,8 +15,12 @@ from ..models import AmendmentCharge, BilledOrder, BilledRefund, RefundBasis, Se
 def locked_order(order_id: int) -> BilledOrder:
     """The order's row, created if unheard of, locked for the rest of the transaction (every
     writer of one order queues here, so issuing sees one consistent state)."""
-    BilledOrder.objects.bulk_create([BilledOrder(order_id=order_id)], ignore_conflicts=True)
-    return BilledOrder.objects.select_for_update().get(order_id=order_id)
+    locked = BilledOrder.objects.select_for_update()
+    order = locked.filter(order_id=order_id).first()  # known already: one statement
+    if order is None:
+        BilledOrder.objects.bulk_create([BilledOrder(order_id=order_id)], ignore_conflicts=True)
+        order = locked.get(order_id=order_id)
+    return order
 
 
 def _money(value) -> str | None:
