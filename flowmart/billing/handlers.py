@@ -13,6 +13,7 @@ from flowmart.contracts.catalog import ProductPublished, SellerStaffChanged
 from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.orders import OrderAmended, OrderClaimed, OrderConfirmed, OrderStatusChanged, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
+from flowmart.events.base import GIVEN
 
 from . import privacy
 from .models import SellerStaff
@@ -44,9 +45,8 @@ def invoice_paid_order(event: OrderStatusChanged) -> None:
 
 def invoice_amendment_charge(event: PaymentProcessed) -> None:
     """An amendment's extra charge after the invoice: a supplementary invoice."""
-    if event.amendment_id:
-        projections.record_amendment_charge(event)
-        issuing.settle(event.order_id)
+    projections.record_amendment_charge(event)
+    issuing.settle(event.order_id)
 
 
 def note_return(event: ReturnRequested) -> None:
@@ -76,7 +76,7 @@ SUBSCRIBERS = {
     OrderAmended: [note_amendment],
     OrderClaimed: [note_owner],
     OrderStatusChanged.where(status="paid"): [invoice_paid_order],
-    PaymentProcessed.where(status="succeeded"): [invoice_amendment_charge],
+    PaymentProcessed.where(status="succeeded", amendment_id=GIVEN): [invoice_amendment_charge],
     ReturnRequested: [note_return],
     PaymentRefunded: [credit_refund],
     ProductPublished: [note_seller],

@@ -4,12 +4,14 @@ so the wiring of one context reads in one place."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .base import Event, Kinds
 
 Handler = Callable[[Event], None]
+logger = logging.getLogger("flowmart.events")
 
 
 @dataclass(frozen=True)
@@ -17,11 +19,20 @@ class Subscriber:
     name: str  # stable: "<context>.<function>"; stored on deliveries and in the inbox
     context: str
     event: type[Event]
-    handler: Handler
+    function: Handler
     kinds: Kinds | None = None  # None: every event of the class
 
     def wants(self, ev: Event) -> bool:
         return self.kinds is None or self.kinds.match(ev)
+
+    def handler(self, ev: Event) -> None:
+        """Run the subscriber on an event it wants. publish() makes no delivery for other kinds;
+        one still arrives if it was written before the subscription named its kinds (in flight
+        over a deployment, or a dead one replayed): it is done with, without running the function."""
+        if not self.wants(ev):
+            logger.info("%s does not want %s %s (%s): skipped", self.name, ev.name, ev.event_id, self.kinds)
+            return
+        self.function(ev)
 
 
 _SUBSCRIBERS: dict[str, Subscriber] = {}
@@ -37,10 +48,10 @@ def register(context: str, subscribers: Mapping[type[Event] | Kinds, Iterable[Ha
             name = f"{context}.{handler.__name__}"
             existing = _SUBSCRIBERS.get(name)
             if existing is not None:
-                if existing.handler is handler and existing.event is event_cls and existing.kinds == kinds:
+                if existing.function is handler and existing.event is event_cls and existing.kinds == kinds:
                     continue
                 raise ValueError(f"subscriber name {name} is taken")
-            sub = Subscriber(name=name, context=context, event=event_cls, handler=handler, kinds=kinds)
+            sub = Subscriber(name=name, context=context, event=event_cls, function=handler, kinds=kinds)
             _SUBSCRIBERS[name] = sub
             _BY_EVENT.setdefault(event_cls.name, []).append(sub)
 

@@ -38,8 +38,6 @@ def apply_order_amendment(event: OrderAmended) -> None:
 
 
 def keep_paid_reservations(event: PaymentProcessed) -> None:
-    if event.status != "succeeded":
-        return
     services.mark_paid(order_id=event.order_id)
 
 
@@ -74,7 +72,7 @@ SUBSCRIBERS = {
     OrderConfirmed: [reserve_confirmed_order],
     OrderCancelled: [release_cancelled_order],
     OrderAmended: [apply_order_amendment],
-    PaymentProcessed: [keep_paid_reservations],
+    PaymentProcessed.where(status="succeeded"): [keep_paid_reservations],
     ShipmentDispatched: [consume_dispatched_shipment],
     ReturnReceived: [restock_received_return],
     ProductPublished: [note_sku_seller],

@@ -170,9 +170,9 @@ def on_stock_changed(ev: InventoryAdjusted) -> None:
 
 
 def on_sold_out(ev: OutOfStock) -> None:
-    if ev.order_id is None:  # a SKU reached zero (with an order: a refused reservation)
-        projections.mark_sold_out(ev.skus, ev.occurred_at)
-        staff_messages.record_sold_out(ev)
+    """A SKU reached zero (subscribed without an order: with one it is a refused reservation)."""
+    projections.mark_sold_out(ev.skus, ev.occurred_at)
+    staff_messages.record_sold_out(ev)
 
 
 def on_low_stock(ev: LowStock) -> None:
@@ -229,6 +229,6 @@ SUBSCRIBERS = {
     SubscriptionRenewalFailed: [on_renewal_failed],
     UserSubscriptionCancelled: [on_subscription_cancelled],
     InventoryAdjusted: [on_stock_changed],
-    OutOfStock: [on_sold_out],
+    OutOfStock.where(order_id=None): [on_sold_out],
     LowStock: [on_low_stock],
 }

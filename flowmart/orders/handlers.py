@@ -34,6 +34,7 @@ from flowmart.contracts.shipping import (
     ShippingRatesPublished,
 )
 from flowmart.contracts.subscriptions import SubscriptionRenewalDue, UserSubscriptionCancelled
+from flowmart.events.base import GIVEN
 
 from . import privacy, promotions
 from .services import changes, guests, lifecycle, projections, renewals, returns, shipments, staff, vouchers
@@ -90,8 +91,6 @@ def forget_address(ev: CustomerAddressDeleted) -> None:
 
 
 def on_stock_reserved(ev: InventoryAdjusted) -> None:
-    if ev.reason != "reserved" or ev.order_id is None:
-        return
     if ev.amendment_id:
         changes.amendment_reserved(ev.order_id, ev.amendment_id)
     else:
@@ -99,8 +98,6 @@ def on_stock_reserved(ev: InventoryAdjusted) -> None:
 
 
 def on_out_of_stock(ev: OutOfStock) -> None:
-    if ev.order_id is None:
-        return
     if ev.amendment_id:
         changes.amendment_refused(ev.order_id, ev.amendment_id, ev.skus)
     else:
@@ -233,8 +230,10 @@ SUBSCRIBERS = {
     ShippingRatesPublished: [keep_shipping_rates],
     CustomerAddressSaved: [keep_address],
     CustomerAddressDeleted: [forget_address],
-    InventoryAdjusted: [keep_availability, on_stock_reserved],
-    OutOfStock: [keep_sold_out, on_out_of_stock],
+    InventoryAdjusted: [keep_availability],
+    InventoryAdjusted.where(reason="reserved", order_id=GIVEN): [on_stock_reserved],
+    OutOfStock.where(order_id=None): [keep_sold_out],  # a SKU reached zero
+    OutOfStock.where(order_id=GIVEN): [on_out_of_stock],  # an order's reservation was refused
     ReservationExpired: [on_reservation_expired],
     PaymentProcessed: [on_payment_processed],
     PaymentHeldForReview: [on_payment_held],

@@ -14,6 +14,7 @@ from flowmart.contracts.orders import (
     RefundRequested,
 )
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
+from flowmart.events.base import GIVEN
 
 from . import ledger, privacy
 from .services import saga
@@ -24,13 +25,11 @@ def hold_payment_request(event: PaymentInitiated) -> None:
 
 
 def note_stock_reserved(event: InventoryAdjusted) -> None:
-    if event.order_id is not None:
-        saga.stock_reserved(event.order_id, event.amendment_id)
+    saga.stock_reserved(event.order_id, event.amendment_id)
 
 
 def note_out_of_stock(event: OutOfStock) -> None:
-    if event.order_id is not None:
-        saga.out_of_stock(event.order_id, event.amendment_id)
+    saga.out_of_stock(event.order_id, event.amendment_id)
 
 
 def refund_cancelled_order(event: OrderCancelled) -> None:
@@ -54,8 +53,7 @@ def note_order_owner(event: OrderClaimed) -> None:
 
 
 def save_changed_method(event: SubscriptionChanged) -> None:
-    if event.payment_method:
-        saga.subscription_started(event)
+    saga.subscription_started(event)
 
 
 def erase_personal_data(event: CustomerErased) -> None:
@@ -73,11 +71,11 @@ SUBSCRIBERS: dict = {
     OrderConfirmed: [record_order_discount],
     OrderClaimed: [note_order_owner],
     PaymentInitiated: [hold_payment_request],
-    InventoryAdjusted.where(reason="reserved"): [note_stock_reserved],
-    OutOfStock: [note_out_of_stock],
+    InventoryAdjusted.where(reason="reserved", order_id=GIVEN): [note_stock_reserved],
+    OutOfStock.where(order_id=GIVEN): [note_out_of_stock],
     OrderCancelled: [refund_cancelled_order],
     OrderAmended: [settle_amendment],
     RefundRequested: [refund_on_request],
     UserSubscriptionStarted: [save_method_for_renewals],
-    SubscriptionChanged.where(change="payment_method"): [save_changed_method],
+    SubscriptionChanged.where(change="payment_method", payment_method=GIVEN): [save_changed_method],
 }

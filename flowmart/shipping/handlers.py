@@ -10,13 +10,14 @@ from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderClaimed, OrderConfirmed, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed
+from flowmart.events.base import GIVEN
 
 from . import privacy, services
 from .models import SellerSku, SellerStaff
 
 logger = logging.getLogger(__name__)
 
-RELEASE_REASONS = {"released", "expired"}
+RELEASE_REASONS = ("released", "expired")
 
 
 def note_order_destination(event: OrderConfirmed) -> None:
@@ -29,8 +30,6 @@ def note_order_amendment(event: OrderAmended) -> None:
 
 def note_order_allocations(event: InventoryAdjusted) -> None:
     """Reserved stock says where each line ships from; released stock no longer ships."""
-    if event.order_id is None:
-        return
     if event.reason == "reserved":
         services.record_reservation(event.order_id, event.amendment_id or "", event.allocations)
     elif event.reason in RELEASE_REASONS:
@@ -38,8 +37,7 @@ def note_order_allocations(event: InventoryAdjusted) -> None:
 
 
 def create_shipments_when_paid(event: PaymentProcessed) -> None:
-    if event.status == "succeeded":
-        services.mark_paid(event.order_id)
+    services.mark_paid(event.order_id)
 
 
 def void_shipments_of_cancelled_order(event: OrderCancelled) -> None:
@@ -80,8 +78,8 @@ SUBSCRIBERS = {
     OrderConfirmed: [note_order_destination],
     OrderClaimed: [note_order_owner],
     OrderAmended: [note_order_amendment],
-    InventoryAdjusted: [note_order_allocations],
-    PaymentProcessed: [create_shipments_when_paid],
+    InventoryAdjusted.where(reason=("reserved", *RELEASE_REASONS), order_id=GIVEN): [note_order_allocations],
+    PaymentProcessed.where(status="succeeded"): [create_shipments_when_paid],
     OrderCancelled: [void_shipments_of_cancelled_order],
     ReturnRequested: [issue_return_label],
     ProductPublished: [note_sku_seller, keep_sku_weights],

@@ -6,6 +6,7 @@ from flowmart.contracts.customers import CustomerAddressDeleted, CustomerAddress
 from flowmart.contracts.orders import OrderStatusChanged, RenewalLinesLeftOut
 from flowmart.contracts.payments import PaymentProcessed
 from flowmart.contracts.shipping import ShippingRatesPublished
+from flowmart.events.base import GIVEN
 
 from . import privacy
 from .models import SellerStaff
@@ -42,13 +43,11 @@ def keep_seller_staff(ev: SellerStaffChanged) -> None:
 
 def on_renewal_payment(ev: PaymentProcessed) -> None:
     """Renewal orders only (they carry a renewal key); amendment charges are not renewals."""
-    if ev.renewal_key and not ev.amendment_id:
-        dunning.payment_processed(ev.renewal_key, ev.order_id, ev.status == "succeeded", ev.failure_code)
+    dunning.payment_processed(ev.renewal_key, ev.order_id, ev.status == "succeeded", ev.failure_code)
 
 
 def on_renewal_order_changed(ev: OrderStatusChanged) -> None:
-    if ev.renewal_key:
-        dunning.order_changed(ev.renewal_key, ev.order_id, ev.status, ev.cancellation_reason)
+    dunning.order_changed(ev.renewal_key, ev.order_id, ev.status, ev.cancellation_reason)
 
 
 def on_renewal_lines_left_out(ev: RenewalLinesLeftOut) -> None:
@@ -68,7 +67,7 @@ SUBSCRIBERS = {
     ShippingRatesPublished: [keep_shipping_methods],
     CustomerAddressSaved: [keep_address],
     CustomerAddressDeleted: [forget_address],
-    PaymentProcessed: [on_renewal_payment],
-    OrderStatusChanged: [on_renewal_order_changed],
+    PaymentProcessed.where(renewal_key=GIVEN, amendment_id=None): [on_renewal_payment],
+    OrderStatusChanged.where(renewal_key=GIVEN): [on_renewal_order_changed],
     RenewalLinesLeftOut: [on_renewal_lines_left_out],
 }
