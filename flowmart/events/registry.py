@@ -1,6 +1,10 @@
-"""Who listens to what. Each context declares its subscribers in its own
-`handlers.py` as a SUBSCRIBERS mapping and registers it from `AppConfig.ready()`,
-so the wiring of one context reads in one place."""
+"""Who listens to what. Each context declares its subscribers in its own `handlers.py`: a
+SUBSCRIBERS mapping {EventClass or EventClass.where(...): [handler, ...]}, so the wiring of one
+context reads in one place, and each handler carries its id with `@subscriber_id(...)`.
+
+A subscriber's id is stored on every delivery and inbox row. It is declared, not derived from
+the function's name, so a handler can be renamed or moved without orphaning its pending
+deliveries (or being run twice for events it already handled)."""
 
 from __future__ import annotations
 
@@ -14,9 +18,21 @@ Handler = Callable[[Event], None]
 logger = logging.getLogger("flowmart.events")
 
 
+def subscriber_id(name: str) -> Callable[[Handler], Handler]:
+    """`@subscriber_id("inventory.reserve_confirmed_order")` over a handler: the id its deliveries
+    and inbox rows are stored under, "<context>.<name>" (the context part routes it to its
+    queue). Never change a released id; the function itself may be renamed freely."""
+
+    def declare(handler: Handler) -> Handler:
+        handler.subscriber_id = name
+        return handler
+
+    return declare
+
+
 @dataclass(frozen=True)
 class Subscriber:
-    name: str  # stable: "<context>.<function>"; stored on deliveries and in the inbox
+    name: str  # the declared id, "<context>.<name>"; stored on deliveries and in the inbox
     context: str
     event: type[Event]
     function: Handler
@@ -39,21 +55,37 @@ _SUBSCRIBERS: dict[str, Subscriber] = {}
 _BY_EVENT: dict[str, list[Subscriber]] = {}
 
 
+class WiringError(ValueError):
+    """A SUBSCRIBERS mapping that cannot be registered: a handler without an id, an id
+    outside its context, or an id taken by another subscription."""
+
+
 def register(context: str, subscribers: Mapping[type[Event] | Kinds, Iterable[Handler]]) -> None:
-    """Register a context's {EventClass or EventClass.where(...): [handler, ...]} mapping."""
+    """Register a context's {EventClass or EventClass.where(...): [handler, ...]} mapping.
+    Registering the same mapping again changes nothing."""
     for key, handlers in subscribers.items():
         kinds = key if isinstance(key, Kinds) else None
         event_cls = kinds.event if kinds else key
         for handler in handlers:
-            name = f"{context}.{handler.__name__}"
+            name = _declared_id(context, handler)
             existing = _SUBSCRIBERS.get(name)
             if existing is not None:
                 if existing.function is handler and existing.event is event_cls and existing.kinds == kinds:
                     continue
-                raise ValueError(f"subscriber name {name} is taken")
+                raise WiringError(f"subscriber id {name} is taken (by {existing.function.__qualname__})")
             sub = Subscriber(name=name, context=context, event=event_cls, function=handler, kinds=kinds)
             _SUBSCRIBERS[name] = sub
             _BY_EVENT.setdefault(event_cls.name, []).append(sub)
+
+
+def _declared_id(context: str, handler: Handler) -> str:
+    name = getattr(handler, "subscriber_id", None)
+    where = f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+    if not name:
+        raise WiringError(f'{where} has no id: put @subscriber_id("{context}.<name>") over it')
+    if not name.startswith(f"{context}.") or name == f"{context}.":
+        raise WiringError(f"{where}: subscriber id {name!r} must be {context}.<name> (it subscribes for {context})")
+    return name
 
 
 def subscribers_for(event_name: str) -> list[Subscriber]:

@@ -15,51 +15,63 @@ from flowmart.contracts.orders import (
 )
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 from flowmart.events.base import GIVEN
+from flowmart.events.registry import subscriber_id
 
 from . import ledger, privacy
 from .services import saga
 
 
+@subscriber_id("payments.hold_payment_request")
 def hold_payment_request(event: PaymentInitiated) -> None:
     saga.payment_initiated(event)
 
 
+@subscriber_id("payments.note_stock_reserved")
 def note_stock_reserved(event: InventoryAdjusted) -> None:
     saga.stock_reserved(event.order_id, event.amendment_id)
 
 
+@subscriber_id("payments.note_out_of_stock")
 def note_out_of_stock(event: OutOfStock) -> None:
     saga.out_of_stock(event.order_id, event.amendment_id)
 
 
+@subscriber_id("payments.refund_cancelled_order")
 def refund_cancelled_order(event: OrderCancelled) -> None:
     saga.order_cancelled(event.order_id)
 
 
+@subscriber_id("payments.settle_amendment")
 def settle_amendment(event: OrderAmended) -> None:
     saga.order_amended(event)
 
 
+@subscriber_id("payments.refund_on_request")
 def refund_on_request(event: RefundRequested) -> None:
     saga.refund_requested(event.order_id, event.amount.amount, event.reference, event.reason)
 
 
+@subscriber_id("payments.save_method_for_renewals")
 def save_method_for_renewals(event: UserSubscriptionStarted) -> None:
     saga.subscription_started(event)
 
 
+@subscriber_id("payments.note_order_owner")
 def note_order_owner(event: OrderClaimed) -> None:
     saga.order_claimed(event.order_id, event.customer_id)
 
 
+@subscriber_id("payments.save_changed_method")
 def save_changed_method(event: SubscriptionChanged) -> None:
     saga.subscription_started(event)
 
 
+@subscriber_id("payments.erase_personal_data")
 def erase_personal_data(event: CustomerErased) -> None:
     privacy.erase_customer(event.customer_id)
 
 
+@subscriber_id("payments.record_order_discount")
 def record_order_discount(event: OrderConfirmed) -> None:
     if event.discount is not None and event.discount.amount > 0:
         with transaction.atomic():

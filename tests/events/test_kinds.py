@@ -10,12 +10,13 @@ from django.db import transaction
 from flowmart.events import publish, relay
 from flowmart.events.base import GIVEN
 from flowmart.events.models import Delivery, InboxRecord, OutboxEvent
-from flowmart.events.registry import register, subscriber, subscribers_for, unregister
+from flowmart.events.registry import register, subscriber, subscriber_id, subscribers_for, unregister
 from tests.probe.handlers import ProbeHappened
 
 SEEN = []
 
 
+@subscriber_id("kindtest.note_flagged")
 def note_flagged(ev: ProbeHappened) -> None:
     SEEN.append(ev.note)
 
