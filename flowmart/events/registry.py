@@ -1,6 +1,7 @@
 """Who listens to what. Each context declares its subscribers in its own `handlers.py`: a
 SUBSCRIBERS mapping {EventClass or EventClass.where(...): [handler, ...]}, so the wiring of one
 context reads in one place, and each handler carries its id with `@subscriber_id(...)`.
+`discover()` registers every installed app's mapping at start-up (events' AppConfig.ready).
 
 A subscriber's id is stored on every delivery and inbox row. It is declared, not derived from
 the function's name, so a handler can be renamed or moved without orphaning its pending
@@ -11,6 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
 
 from .base import Event, Kinds
 
@@ -101,3 +106,31 @@ def unregister(name: str) -> None:
     sub = _SUBSCRIBERS.pop(name, None)
     if sub is not None:
         _BY_EVENT[sub.event.name].remove(sub)
+
+
+def discover() -> list[str]:
+    """Register the SUBSCRIBERS of every installed app's `handlers` module under the app's label,
+    the context part of its ids; returns those labels. Called once from the events app's
+    ready(), which web processes, Celery workers, tests and management commands all run through
+    django.setup(). The modules are found through Django's app registry, like admin.py's, so
+    the dispatcher names no context (import-linter's kernel contract) and a context needs no
+    ready() of its own to be wired. Apps whose `handlers` module has no SUBSCRIBERS are skipped."""
+    wired = []
+    for app in apps.get_app_configs():
+        if not module_has_submodule(app.module, "handlers"):
+            continue
+        mapping = getattr(import_module(f"{app.name}.handlers"), "SUBSCRIBERS", None)
+        if mapping is not None:
+            register(app.label, mapping)
+            wired.append(app.label)
+    return wired
+
+
+def merged(*mappings: Mapping[type[Event] | Kinds, Iterable[Handler]]) -> dict:
+    """One SUBSCRIBERS mapping from several (a context that keeps its handlers in more than one
+    module, as payments does for settlement): the handlers of equal keys are concatenated."""
+    wiring: dict = {}
+    for mapping in mappings:
+        for key, handlers in mapping.items():
+            wiring.setdefault(key, []).extend(handlers)
+    return wiring

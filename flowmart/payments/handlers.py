@@ -1,5 +1,6 @@
-"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
-Each handler does one thing; the logic lives in services.saga."""
+"""Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring (the saga's
+handlers here, settlement's in settlement_handlers.py). Each handler does one thing; the logic
+lives in services.saga."""
 
 from django.db import transaction
 
@@ -15,9 +16,9 @@ from flowmart.contracts.orders import (
 )
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
 from flowmart.events.base import GIVEN
-from flowmart.events.registry import subscriber_id
+from flowmart.events.registry import merged, subscriber_id
 
-from . import ledger, privacy
+from . import ledger, privacy, settlement_handlers
 from .services import saga
 
 
@@ -78,16 +79,19 @@ def record_order_discount(event: OrderConfirmed) -> None:
             ledger.note_order_discount(event.order_id, event.discount.amount, event.discount.currency)
 
 
-SUBSCRIBERS: dict = {
-    CustomerErased: [erase_personal_data],
-    OrderConfirmed: [record_order_discount],
-    OrderClaimed: [note_order_owner],
-    PaymentInitiated: [hold_payment_request],
-    InventoryAdjusted.where(reason="reserved", order_id=GIVEN): [note_stock_reserved],
-    OutOfStock.where(order_id=GIVEN): [note_out_of_stock],
-    OrderCancelled: [refund_cancelled_order],
-    OrderAmended: [settle_amendment],
-    RefundRequested: [refund_on_request],
-    UserSubscriptionStarted: [save_method_for_renewals],
-    SubscriptionChanged.where(change="payment_method", payment_method=GIVEN): [save_changed_method],
-}
+SUBSCRIBERS = merged(
+    {
+        CustomerErased: [erase_personal_data],
+        OrderConfirmed: [record_order_discount],
+        OrderClaimed: [note_order_owner],
+        PaymentInitiated: [hold_payment_request],
+        InventoryAdjusted.where(reason="reserved", order_id=GIVEN): [note_stock_reserved],
+        OutOfStock.where(order_id=GIVEN): [note_out_of_stock],
+        OrderCancelled: [refund_cancelled_order],
+        OrderAmended: [settle_amendment],
+        RefundRequested: [refund_on_request],
+        UserSubscriptionStarted: [save_method_for_renewals],
+        SubscriptionChanged.where(change="payment_method", payment_method=GIVEN): [save_changed_method],
+    },
+    settlement_handlers.SUBSCRIBERS,  # the sellers' ledger (settlement_handlers.py)
+)

@@ -1,4 +1,4 @@
-"""Settlement's subscribers (registered beside handlers.SUBSCRIBERS in apps.py): the order
+"""Settlement's subscribers (merged into handlers.SUBSCRIBERS, the context's wiring): the order
 lines that say whose money a payment is, the sellers and their staff from catalog, and
 payments' own captures, refunds and disputes, each of which brings the order's seller
 postings up to date (services.settlements.sync_order is idempotent and order-free)."""
