@@ -7,9 +7,7 @@ class BillingConfig(AppConfig):
 
     def ready(self):
         from flowmart.common import privacy as shared_privacy
-        from flowmart.events.registry import register
 
-        from . import handlers, privacy
+        from . import privacy
 
-        register("billing", handlers.SUBSCRIBERS)
         shared_privacy.register_exporter("billing", privacy.export_customer)

@@ -7,10 +7,8 @@ class CustomersConfig(AppConfig):
 
     def ready(self):
         from flowmart.common import privacy as shared_privacy
-        from flowmart.events.registry import register
 
-        from . import handlers, privacy, schema  # noqa: F401 - schema registers the OpenAPI auth scheme
+        from . import privacy, schema  # noqa: F401 - schema registers the OpenAPI auth scheme
 
-        register("customers", handlers.SUBSCRIBERS)
         shared_privacy.register_exporter("customers", privacy.export_customer)
         shared_privacy.register_access_recorder(privacy.record_access)

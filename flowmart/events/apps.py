@@ -11,9 +11,10 @@ class EventsConfig(AppConfig):
 
         from flowmart.common.logging import correlate_celery_logs
 
-        from . import metrics
+        from . import metrics, registry
 
         metrics.install()
+        registry.discover()  # every context's handlers.SUBSCRIBERS
         # Workers load Django (and so this) before Celery sets up their logging.
         after_setup_logger.connect(correlate_celery_logs, weak=False)
         after_setup_task_logger.connect(correlate_celery_logs, weak=False)

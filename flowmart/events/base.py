@@ -87,16 +87,10 @@ class Event:
     @classmethod
     def where(cls, **kinds: Any) -> Kinds:
         """`InventoryAdjusted.where(reason="reserved")` as a SUBSCRIBERS key: the subscriber wants
-        only events of these kinds (a field's value, or any of a tuple of values). The choice is
-        made when the event is published, so other kinds make no delivery, and `manage.py events`
-        shows it."""
-        return Kinds(
-            event=cls,
-            fields=tuple(
-                (field, frozenset(wanted if isinstance(wanted, tuple | list | set | frozenset) else (wanted,)))
-                for field, wanted in sorted(kinds.items())
-            ),
-        )
+        only events of these kinds (a field's value, any of a tuple of values, or GIVEN: any value
+        but None and empty). The choice is made when the event is published, so other kinds make
+        no delivery, and `manage.py events` shows it."""
+        return Kinds(event=cls, fields=tuple((field, _wanted(value)) for field, value in sorted(kinds.items())))
 
     def payload(self) -> dict[str, Any]:
         """The event's own fields, without the envelope."""
@@ -104,18 +98,50 @@ class Event:
         return {k: v for k, v in self.to_dict().items() if k not in envelope | {"name", "version"}}
 
 
+class _Given:
+    """The wanted "value" of a field that must be given: not None, not empty ("" or ())."""
+
+    def __repr__(self) -> str:
+        return "GIVEN"
+
+
+GIVEN = _Given()
+_EMPTY = (None, "", ())
+
+
+def _wanted(value: Any) -> frozenset | _Given:
+    if value is GIVEN:
+        return GIVEN
+    return frozenset(value if isinstance(value, tuple | list | set | frozenset) else (value,))
+
+
 @dataclasses.dataclass(frozen=True)
 class Kinds:
     """Which events of one class a subscriber wants (see Event.where)."""
 
     event: type[Event]
-    fields: tuple[tuple[str, frozenset], ...]
+    fields: tuple[tuple[str, frozenset | _Given], ...]
+
+    @property
+    def name(self) -> str:
+        """The event's name: a SUBSCRIBERS key reads the same whether it is a class or its kinds."""
+        return self.event.name
 
     def match(self, ev: Event) -> bool:
-        return all(getattr(ev, field) in wanted for field, wanted in self.fields)
+        return all(_matches(getattr(ev, field), wanted) for field, wanted in self.fields)
 
     def __str__(self) -> str:
-        return ", ".join(f"{field}={'|'.join(sorted(map(str, wanted)))}" for field, wanted in self.fields)
+        return ", ".join(f"{field}={_shown(wanted)}" for field, wanted in self.fields)
+
+
+def _matches(value: Any, wanted: frozenset | _Given) -> bool:
+    if wanted is GIVEN:
+        return value not in _EMPTY
+    return value in wanted
+
+
+def _shown(wanted: frozenset | _Given) -> str:
+    return "<given>" if wanted is GIVEN else "|".join(sorted(map(str, wanted)))
 
 
 def event_class(name: str) -> type[Event]:

@@ -7,9 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from flowmart.common import privacy as shared_privacy
-        from flowmart.events.registry import register
 
-        from . import checks, handlers, privacy  # noqa: F401 - checks registers the deploy check
+        from . import checks, privacy  # noqa: F401 - checks registers the deploy check
 
-        register("notifications", handlers.SUBSCRIBERS)
         shared_privacy.register_exporter("notifications", privacy.export_customer)

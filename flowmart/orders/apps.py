@@ -7,10 +7,8 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from flowmart.common import privacy as shared_privacy
-        from flowmart.events.registry import register
 
-        from . import handlers, privacy
+        from . import privacy
 
-        register("orders", handlers.SUBSCRIBERS)
         shared_privacy.register_exporter("orders", privacy.export_customer)
         shared_privacy.register_erasure_blocker("orders", privacy.erasure_blockers)

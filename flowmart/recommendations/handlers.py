@@ -1,5 +1,5 @@
 """Event subscribers of this context: the SUBSCRIBERS mapping is its whole wiring.
-Names are stable ("recommendations.<function>"): never rename one once written.
+Each @subscriber_id is stored on deliveries and inbox rows: never change a released one.
 
 Orders' events feed the counts (OrderConfirmed lines, OrderAmended lines, OrderStatusChanged
 → paid); catalog's and inventory's feed what may be recommended."""
@@ -9,6 +9,7 @@ from collections import Counter
 from flowmart.contracts.catalog import ProductPublished, ProductRetired
 from flowmart.contracts.inventory import InventoryAdjusted
 from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderStatusChanged
+from flowmart.events.registry import subscriber_id
 
 from .services import availability, orders
 
@@ -20,26 +21,32 @@ def _lines(lines) -> dict[str, int]:
     return dict(units)
 
 
+@subscriber_id("recommendations.keep_product")
 def keep_product(ev: ProductPublished) -> None:
     availability.apply_product_published(ev)
 
 
+@subscriber_id("recommendations.retire_product")
 def retire_product(ev: ProductRetired) -> None:
     availability.apply_product_retired(ev.product_id, ev.occurred_at)
 
 
+@subscriber_id("recommendations.keep_stock")
 def keep_stock(ev: InventoryAdjusted) -> None:
     availability.apply_stock_levels(ev.levels, ev.occurred_at)
 
 
+@subscriber_id("recommendations.remember_order")
 def remember_order(ev: OrderConfirmed) -> None:
     orders.order_confirmed(ev.order_id, _lines(ev.lines))
 
 
+@subscriber_id("recommendations.remember_amendment")
 def remember_amendment(ev: OrderAmended) -> None:
     orders.order_amended(ev.order_id, _lines(ev.lines))
 
 
+@subscriber_id("recommendations.count_paid_order")
 def count_paid_order(ev: OrderStatusChanged) -> None:
     orders.order_paid(ev.order_id, ev.occurred_at)
 

@@ -7,9 +7,7 @@ class ReviewsConfig(AppConfig):
 
     def ready(self):
         from flowmart.common import privacy as shared_privacy
-        from flowmart.events.registry import register
 
-        from . import handlers, privacy
+        from . import privacy
 
-        register("reviews", handlers.SUBSCRIBERS)
         shared_privacy.register_exporter("reviews", privacy.export_customer)

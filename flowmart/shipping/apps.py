@@ -7,9 +7,7 @@ class ShippingConfig(AppConfig):
 
     def ready(self):
         from flowmart.common import privacy as shared_privacy
-        from flowmart.events.registry import register
 
-        from . import handlers, privacy
+        from . import privacy
 
-        register("shipping", handlers.SUBSCRIBERS)
         shared_privacy.register_exporter("shipping", privacy.export_customer)

@@ -15,16 +15,18 @@ from flowmart.common.logging import CorrelationIdFilter
 from flowmart.common.middleware import CorrelationIdMiddleware
 from flowmart.events import publish
 from flowmart.events.models import OutboxEvent
-from flowmart.events.registry import register, unregister
+from flowmart.events.registry import register, subscriber_id, unregister
 from tests.probe.handlers import ProbeHappened
 
 logger = logging.getLogger("tests.probe.extra")
 
 
+@subscriber_id("probe_extra.log_receipt")
 def log_receipt(ev: ProbeHappened):
     logger.info("probe received %s", ev.note)
 
 
+@subscriber_id("probe_extra.publish_follow_up")
 def publish_follow_up(ev: ProbeHappened):
     """A subscriber that publishes in turn: the follow-up shares the correlation id."""
     if ev.note == "root":

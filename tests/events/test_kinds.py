@@ -7,14 +7,16 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from flowmart.events import publish
-from flowmart.events.models import Delivery
-from flowmart.events.registry import register, subscribers_for, unregister
+from flowmart.events import publish, relay
+from flowmart.events.base import GIVEN
+from flowmart.events.models import Delivery, InboxRecord, OutboxEvent
+from flowmart.events.registry import register, subscriber, subscriber_id, subscribers_for, unregister
 from tests.probe.handlers import ProbeHappened
 
 SEEN = []
 
 
+@subscriber_id("kindtest.note_flagged")
 def note_flagged(ev: ProbeHappened) -> None:
     SEEN.append(ev.note)
 
@@ -44,10 +46,41 @@ def test_the_catalogue_shows_what_a_subscriber_wants(flagged_only):
     out = io.StringIO()
     call_command("events", stdout=out)
     assert "kindtest.note_flagged (note=flagged|urgent)" in out.getvalue()
-    assert "payments.note_stock_reserved (reason=reserved)" in out.getvalue()
-    assert "payments.save_changed_method (change=payment_method)" in out.getvalue()
+    assert "payments.note_stock_reserved (order_id=<given>, reason=reserved)" in out.getvalue()
+    assert "payments.save_changed_method (change=payment_method, payment_method=<given>)" in out.getvalue()
+    assert "notifications.on_sold_out (order_id=None)" in out.getvalue()
 
 
 def test_a_subscriber_name_cannot_be_taken_twice_with_other_kinds(flagged_only):
     with pytest.raises(ValueError):
         register("kindtest", {ProbeHappened.where(note="plain"): [note_flagged]})
+
+
+@pytest.mark.parametrize(
+    "note, given", [("flagged", True), ("0", True), ("", False), (None, False), ((), False), (("x",), True)]
+)
+def test_given_wants_any_value_but_none_and_empty(note, given):
+    assert ProbeHappened.where(note=GIVEN).match(ProbeHappened(note=note)) is given
+    assert str(ProbeHappened.where(note=GIVEN)) == "note=<given>"
+
+
+def test_kinds_of_one_field_combine_with_and():
+    kinds = ProbeHappened.where(note=("flagged", "urgent"), correlation_id=GIVEN)
+    assert kinds.match(ProbeHappened(note="urgent", correlation_id="c-1"))
+    assert not kinds.match(ProbeHappened(note="plain", correlation_id="c-1"))
+    assert kinds.name == "ProbeHappened"  # a key reads like its event class
+
+
+@pytest.mark.django_db
+def test_a_delivery_written_before_the_subscription_named_its_kinds_is_done_without_running(flagged_only):
+    """A row for a kind the subscriber no longer wants (in flight over the deployment that
+    narrowed it, or a dead one replayed) is done with: its function does not run."""
+    with transaction.atomic():
+        publish(ProbeHappened(note="plain"))
+    row = OutboxEvent.objects.get(name="ProbeHappened")
+    stale = Delivery.objects.create(event=row, subscriber="kindtest.note_flagged")
+    assert not subscriber("kindtest.note_flagged").wants(row.to_event())
+
+    assert relay.deliver(stale.pk) == "done"
+    assert SEEN == []
+    assert InboxRecord.objects.filter(event_id=row.event_id, subscriber="kindtest.note_flagged").exists()

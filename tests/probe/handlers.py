@@ -8,6 +8,7 @@ import time
 from django.db import connection
 
 from flowmart.events.base import Event, event
+from flowmart.events.registry import subscriber_id
 
 from .models import ProbeRecord, ProbeSwitch
 
@@ -18,6 +19,7 @@ class ProbeHappened(Event):
     note: str = ""
 
 
+@subscriber_id("probe.record_first")
 def record_first(ev: ProbeHappened):
     note = ev.note
     if note == "commit mode?":  # answers how this subscriber's transaction commits
@@ -27,12 +29,14 @@ def record_first(ev: ProbeHappened):
     ProbeRecord.objects.create(subscriber="first", event_id=ev.event_id, note=note)
 
 
+@subscriber_id("probe.record_second")
 def record_second(ev: ProbeHappened):
     if ev.note.startswith("slow"):
         time.sleep(0.3)
     ProbeRecord.objects.create(subscriber="second", event_id=ev.event_id, note=ev.note)
 
 
+@subscriber_id("probe.record_flaky")
 def record_flaky(ev: ProbeHappened):
     if ProbeSwitch.objects.filter(broken=True).exists():
         raise RuntimeError("flaky subscriber is broken")
