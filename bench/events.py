@@ -14,8 +14,11 @@ processes) on this machine. Three measurements:
 
     python -m bench events        # BENCH_EVENTS=3000 events, BENCH_LAG_SECONDS=15
 
-Its own database (flowmart_bench_events, dropped and migrated each run) and Redis
-number (BENCH_EVENTS_REDIS_URL, default db 10).
+Its own database (BENCH_EVENTS_DB, default flowmart_bench_events, dropped and migrated each
+run) and Redis number (BENCH_EVENTS_REDIS_URL, default db 10). The workers deliver with the
+settings' EVENTS_DELIVERIES_PER_TRANSACTION (a commit's three deliveries share a transaction;
+set it to 1 for one transaction per delivery); `delivered_at`, and so the lag, is when the
+last delivery of a shared transaction finished.
 """
 
 import os
@@ -26,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DB_NAME = "flowmart_bench_events"
+DB_NAME = os.environ.get("BENCH_EVENTS_DB", "flowmart_bench_events")
 PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_EVENTS_REDIS_URL", "redis://127.0.0.1:6379/10")
 EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))

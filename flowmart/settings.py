@@ -215,6 +215,13 @@ EVENTS = {
     "SWEEP_GRACE_SECONDS": env.float("EVENTS_SWEEP_GRACE_SECONDS", default=10.0),
     # A delivery pending longer than this marks the dispatcher stalled (/metrics, /health/ready/, admin).
     "BACKLOG_ALERT_SECONDS": env.float("EVENTS_BACKLOG_ALERT_SECONDS", default=120.0),
+    # A task's deliveries share a transaction, this many at most, each in its own savepoint
+    # (flowmart/events/relay.py: _deliver_together says why few); 1: a transaction per delivery.
+    "DELIVERIES_PER_TRANSACTION": env.int("EVENTS_DELIVERIES_PER_TRANSACTION", default=10),
+    # Contexts (or subscriber ids) whose deliveries always get a transaction of their own: their
+    # handlers call outside providers (Stripe, carriers) inside it, and a shared transaction would
+    # hold its other deliveries' locks through those calls, or roll a call's record back after it.
+    "DELIVERED_ALONE": env.list("EVENTS_DELIVERED_ALONE", default=["payments", "shipping"]),
 }
 
 # --- Email: an email service provider (django-anymail), SMTP, or the console --------

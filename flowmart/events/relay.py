@@ -2,7 +2,8 @@
 
 enqueue() is the fast nudge after commit; sweep() is the durable path that
 re-sends whatever is due (lost messages, broker down at commit, retries after a
-failure). deliver() runs one subscriber per transaction, guarded by the inbox.
+failure). deliver_many() runs a task's deliveries a few to a transaction, each in
+a savepoint with its inbox row, so one failing subscriber rolls back alone.
 """
 
 import logging
@@ -10,7 +11,7 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from flowmart.common.correlation import correlation
@@ -56,13 +57,16 @@ def _by_queue(delivery_ids: list[int], subscribers: list[str] | None) -> dict[st
 
 
 def deliver_many(delivery_ids: list[int]) -> dict[int, str]:
-    """Deliver a batch: one read for the whole batch (each event parsed once), then one
-    short transaction per delivery. Returns {delivery id: "done" | "pending" | "dead" | "skipped"}."""
+    """Deliver a batch: one read for the whole batch (each event parsed once), then the
+    deliveries in shared transactions of up to EVENTS["DELIVERIES_PER_TRANSACTION"], each
+    delivery in a savepoint of its own (_deliver_together). Deliveries of the subscribers
+    in EVENTS["DELIVERED_ALONE"] get a transaction each, after the shared ones.
+    Returns {delivery id: "done" | "pending" | "dead" | "skipped"}."""
     results = {pk: "skipped" for pk in delivery_ids}
     # By primary key only, the status checked here: with `status = 'pending'` in the WHERE
     # clause PostgreSQL may pick the partial "due" index, full of entries not yet vacuumed.
     batch = Delivery.objects.select_related("event").filter(pk__in=delivery_ids).order_by("pk")
-    events = {}
+    events, together, alone = {}, [], []
     for delivery in (d for d in batch if d.status == Delivery.Status.PENDING):
         try:
             if delivery.event_id not in events:
@@ -70,7 +74,12 @@ def deliver_many(delivery_ids: list[int]) -> dict[int, str]:
         except Exception as exc:  # an unreadable payload (unknown event, broken contract): retry, then dead
             results[delivery.pk] = _fail(delivery.pk, exc)
             continue
-        results[delivery.pk] = _deliver_one(delivery, events[delivery.event_id])
+        (alone if _delivered_alone(delivery.subscriber) else together).append((delivery, events[delivery.event_id]))
+    size = max(1, settings.EVENTS["DELIVERIES_PER_TRANSACTION"])
+    for start in range(0, len(together), size):
+        results.update(_deliver_together(together[start : start + size]))
+    for delivery, event in alone:
+        results[delivery.pk] = _deliver_one(delivery, event)
     return results
 
 
@@ -79,23 +88,106 @@ def deliver(delivery_id: int) -> str:
     return deliver_many([delivery_id])[delivery_id]
 
 
-def _deliver_one(delivery: Delivery, event) -> str:
-    """Claim the delivery, record the inbox row and run the subscriber, all in one
-    transaction: either all three commit or none does. A failure rolls everything
-    back and is then recorded in a transaction of its own (_fail)."""
+def _delivered_alone(subscriber_name: str) -> bool:
+    """Named in EVENTS["DELIVERED_ALONE"], by context ("payments") or by subscriber id."""
+    alone = settings.EVENTS["DELIVERED_ALONE"]
+    return subscriber_name in alone or subscriber_name.split(".", 1)[0] in alone
+
+
+class BatchPoisoned(RuntimeError):
+    """The shared transaction can no longer commit (or cannot be trusted to)."""
+
+
+# Errors that are not one subscriber's: deadlock detected, serialization failure, lock or
+# statement timeout, a lost connection. The whole shared transaction goes, not one savepoint.
+POISONING = (OperationalError, InterfaceError)
+
+
+def _deliver_together(chunk: list[tuple[Delivery, object]]) -> dict[int, str]:
+    """Deliver several deliveries in one transaction, each in its own savepoint.
+
+    Each savepoint holds one delivery's claim, inbox row and effects; a handler that raises
+    rolls back its savepoint alone (with the on_commit callbacks registered inside it: Django
+    discards them), then its failure is recorded in the same transaction. The claim, the
+    inbox row and the effects of every delivery still commit together, or not at all.
+
+    The trade-off, and why a chunk is small (EVENTS["DELIVERIES_PER_TRANSACTION"], default
+    10): one commit instead of one per delivery, but every row lock an early delivery takes
+    (a hot SKU's stock row, an order's projection) is held until the last one is done, and
+    its effects become visible (and its events are enqueued) only then. PostgreSQL also
+    keeps at most 64 subtransaction ids per backend in shared memory; past that every
+    snapshot in the cluster gets slower, and handlers open savepoints of their own.
+    1 restores one transaction per delivery.
+
+    An error that spoils the whole transaction (POISONING above, a failed savepoint
+    rollback, a deferred constraint failing at COMMIT) rolls everything back; the chunk is
+    then delivered again one transaction per delivery, so each succeeds or fails alone."""
+    if len(chunk) == 1:
+        delivery, event = chunk[0]
+        return {delivery.pk: _deliver_one(delivery, event)}
+    try:
+        with transaction.atomic():
+            outcomes = {delivery.pk: _deliver_in_savepoint(delivery, event) for delivery, event in chunk}
+            _stamp_delivered([pk for pk, status in outcomes.items() if status == Delivery.Status.DONE])
+        return outcomes
+    except (DatabaseError, InterfaceError, BatchPoisoned) as exc:
+        logger.warning(
+            "%d deliveries delivered together were rolled back (%s: %s); delivering each alone",
+            len(chunk),
+            type(exc).__name__,
+            exc,
+        )
+        return {delivery.pk: _deliver_one(delivery, event) for delivery, event in chunk}
+
+
+def _deliver_in_savepoint(delivery: Delivery, event) -> str:
     with correlation(event.correlation_id, str(event.event_id)):
         try:
             with transaction.atomic():
-                if not _claim(delivery.pk):
-                    return "skipped"  # done or dead meanwhile (another worker, a replay)
-                if not _record_inbox(event.event_id, delivery.subscriber):
-                    # The effect already happened (the delivery row lost its "done"): no second one.
-                    Delivery.objects.filter(pk=delivery.pk).update(last_error="already processed")
-                    return Delivery.Status.DONE
-                subscriber(delivery.subscriber).handler(event)
+                status = _run(delivery, event)
+        except POISONING:
+            raise
+        except Exception as exc:
+            if transaction.get_rollback():  # the savepoint could not be rolled back
+                raise BatchPoisoned(f"{type(exc).__name__}: {exc}") from exc
+            return _fail(delivery.pk, exc)
+        return status
+
+
+def _deliver_one(delivery: Delivery, event) -> str:
+    """One delivery in a transaction of its own. A failure rolls everything back and is
+    then recorded in a transaction of its own (_fail)."""
+    with correlation(event.correlation_id, str(event.event_id)):
+        try:
+            with transaction.atomic():
+                return _run(delivery, event)
         except Exception as exc:
             return _fail(delivery.pk, exc)
+
+
+def _run(delivery: Delivery, event) -> str:
+    """Claim the delivery, record the inbox row and run the subscriber, in the caller's
+    transaction or savepoint: either all three commit or none does."""
+    if not _claim(delivery.pk):
+        return "skipped"  # done or dead meanwhile (another worker, a replay)
+    if not _record_inbox(event.event_id, delivery.subscriber):
+        # The effect already happened (the delivery row lost its "done"): no second one.
+        Delivery.objects.filter(pk=delivery.pk).update(last_error="already processed")
         return Delivery.Status.DONE
+    subscriber(delivery.subscriber).handler(event)
+    if transaction.get_rollback():
+        # The handler caught a database error inside atomic(savepoint=False): its block
+        # would be rolled back silently on the way out, claim and inbox row with it.
+        raise RuntimeError("the subscriber swallowed a database error; its transaction is marked for rollback")
+    return Delivery.Status.DONE
+
+
+def _stamp_delivered(delivery_ids: list[int]) -> None:
+    """delivered_at as the last handler of the shared transaction finishes, not as each was
+    claimed: the deliveries become visible together, at this transaction's commit."""
+    if not delivery_ids:
+        return
+    Delivery.objects.filter(pk__in=delivery_ids).update(delivered_at=timezone.now())
 
 
 def _claim(delivery_id: int) -> bool:
