@@ -15,8 +15,7 @@ from django.utils.html import format_html
 from flowmart.common import privacy, roles
 from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, ReadOnlyInline, SellerScopedMixin
 
-from . import selectors
-from .api.views import pdf_response
+from . import pdf, selectors
 from .display import format_money
 from .models import BilledOrder, CreditNote, DocumentLine, Invoice, SellerStaff
 
@@ -121,7 +120,9 @@ class DocumentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ReadOnlyAdmin):
                 what=f"{self.personal_data_what} PDF",
                 object_ref=f"{self.opts.model_name} {document.pk}",
             )
-        return pdf_response(document)
+        if not document.pdf:
+            raise Http404("This document has no PDF.")
+        return pdf.download(document)
 
 
 @admin.register(Invoice)

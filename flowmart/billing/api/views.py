@@ -8,7 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from .. import selectors
+from .. import pdf, selectors
 from .serializers import DocumentSerializer
 
 PDF = {(200, "application/pdf"): bytes}
@@ -17,7 +17,7 @@ PDF = {(200, "application/pdf"): bytes}
 def pdf_response(document) -> FileResponse:
     if not document.pdf:
         raise NotFound("This document has no PDF.")
-    return FileResponse(document.pdf.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf")
+    return pdf.download(document)
 
 
 class OrderInvoiceView(APIView):
