@@ -92,7 +92,7 @@ LOAD_SQL = [
 def load(products: int) -> dict:
     from django.db import connection
 
-    from flowmart.recommendations.services.orders import half_life_seconds
+    from flowmart.recommendations.trend import half_life_seconds
 
     params = {
         "products": products,

@@ -31,3 +31,18 @@ def commit_asynchronously(**kwargs):
     if settings.EVENTS["WORKER_ASYNC_COMMIT"] and default.vendor == "postgresql":
         options = default.settings_dict.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+@signals.beat_init.connect
+def hold_the_beat_lock(**kwargs):
+    """Only the beat holding the Redis lock schedules; any other waits here as a standby, before
+    its scheduler sends anything, and takes over when the holder dies (flowmart/beat_lock.py)."""
+    import atexit
+
+    from django.conf import settings
+
+    from flowmart.beat_lock import guard_beat
+
+    beat_lock = guard_beat(settings.REDIS_URL, settings.BEAT_LOCK_TTL_SECONDS)
+    if beat_lock is not None:
+        atexit.register(beat_lock.release)  # a clean stop hands over at once, not after a TTL

@@ -146,6 +146,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request that publishes must never hang on a dead broker: the outbox sweep resends.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
+# Beat may run on several machines: only the one holding this Redis lock schedules, the others
+# stand by and take over within one TTL of its death (flowmart/beat_lock.py, docs/operations.md).
+BEAT_LOCK_TTL_SECONDS = env.float("BEAT_LOCK_TTL_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "events-sweep": {"task": "flowmart.events.tasks.sweep", "schedule": env.float("EVENTS_SWEEP_SECONDS", default=5.0)},
     "payments-webhook-sweep": {"task": "flowmart.payments.tasks.sweep_stripe_events", "schedule": 60.0},

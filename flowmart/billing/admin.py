@@ -15,10 +15,10 @@ from django.utils.html import format_html
 from flowmart.common import privacy, roles
 from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, ReadOnlyInline, SellerScopedMixin
 
-from . import selectors
-from .api.views import pdf_response
+from . import pdf, selectors
 from .display import format_money
 from .models import BilledOrder, CreditNote, DocumentLine, Invoice, SellerStaff
+from .services import rendering
 
 MONEY_FIELDS = ["subtotal", "discount", "tax", "total"]
 
@@ -122,7 +122,7 @@ class DocumentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ReadOnlyAdmin):
                 what=f"{self.personal_data_what} PDF",
                 object_ref=f"{self.opts.model_name} {document.pk}",
             )
-        return pdf_response(document)
+        return pdf.download(rendering.stored_pdf(document))
 
 
 @admin.register(Invoice)

@@ -6,6 +6,7 @@ archived file with no PDF library."""
 
 from io import BytesIO
 
+from django.http import FileResponse
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -109,3 +110,9 @@ def _totals(pdf, document, y) -> None:
         pdf.drawRightString(x - 40 * mm, y, label)
         pdf.drawRightString(x, y, format_money(amount, document.currency))
         y -= 15
+
+
+def download(document) -> FileResponse:
+    """An invoice or credit note as its stored PDF file (callers store it first: services/rendering).
+    Shared by the storefront API and the admin, which each say "not found" their own way."""
+    return FileResponse(document.pdf.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf")

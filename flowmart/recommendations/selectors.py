@@ -8,7 +8,7 @@ from django.utils import timezone
 from flowmart.common.money import Money
 
 from .models import CoPurchase, Product
-from .services.orders import log_weight
+from .trend import log_weight
 
 
 def product_known(product_id: int) -> bool:

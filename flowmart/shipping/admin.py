@@ -3,6 +3,7 @@ the rate service); shipments with the dispatch action, the tracking log and retu
 receive for operations and, cut to their sellers' SKUs (shipping's own SellerSku/SellerStaff
 projections), for a seller's staff. Another seller's goods in a shared parcel stay hidden."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -15,6 +16,7 @@ from flowmart.common.admin import PersonalDataAccessMixin, ReadOnlyAdmin, ReadOn
 from flowmart.common.errors import ApiError, Forbidden
 
 from . import dashboard, selectors, services  # noqa: F401 - dashboard: registers its panels
+from .carriers import refusal
 from .models import (
     CarrierParcel,
     Rate,
@@ -52,8 +54,23 @@ class RateInline(TabularInline):
     ordering = ["zone__name", "max_weight_grams"]
 
 
+class ShippingMethodForm(forms.ModelForm):
+    """Refuses a carrier no adapter serves (or EasyPost without its key), as the rate service does."""
+
+    class Meta:
+        model = ShippingMethod
+        fields = ["code", "name", "carrier", "estimated_days", "active", "easypost_carrier", "easypost_service"]
+
+    def clean_carrier(self):
+        carrier = self.cleaned_data["carrier"]
+        if refused := refusal(carrier):
+            raise forms.ValidationError(refused)
+        return carrier
+
+
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(RateTableAdmin):
+    form = ShippingMethodForm
     list_display = ["code", "name", "carrier", "easypost_service_name", "estimated_days", "active"]
     list_filter = ["active", "carrier"]
     inlines = [RateInline]

@@ -9,16 +9,9 @@ from django.db import transaction
 
 from flowmart.common.money import Money
 from flowmart.contracts.common import Address, SkuQuantity
-from flowmart.contracts.orders import (
-    OrderAmended,
-    OrderClaimed,
-    OrderConfirmed,
-    OrderLine,
-    OrderStatusChanged,
-    ReturnRequested,
-)
-from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
+from flowmart.contracts.orders import OrderClaimed, OrderLine, ReturnRequested
 from flowmart.events.registry import subscribers_for
+from tests.support import contract_events
 
 ADDRESS = Address(
     name="Ada Lovelace", line1="12 Analytical Row", line2="", city="Boston", postal_code="02108", country="US", phone=""
@@ -64,16 +57,14 @@ def confirmed(
     order_id, *, customer_id=7, email="ada@example.com", lines=LINES, shipping="4.99", discount="4.00", tax="3.28"
 ):
     subtotal = sum((x.unit_price * x.quantity for x in lines), usd(0))
-    total = subtotal - usd(discount) + usd(tax) + usd(shipping)
-    return OrderConfirmed(
-        order_id=order_id,
-        order_number=f"FM-{order_id:06d}",
+    return contract_events.order_confirmed(
+        order_id,
+        lines,
         customer_id=customer_id,
-        customer_email=email,
-        lines=tuple(lines),
-        shipping_address=ADDRESS,
-        shipping_method="standard",
-        total=total,
+        email=email,
+        address=ADDRESS,
+        number=f"FM-{order_id:06d}",
+        total=subtotal - usd(discount) + usd(tax) + usd(shipping),
         subtotal=subtotal,
         shipping=usd(shipping),
         discount=usd(discount),
@@ -82,22 +73,18 @@ def confirmed(
 
 
 def paid(order_id, *, customer_id=7, email="ada@example.com"):
-    return OrderStatusChanged(
-        order_id=order_id,
-        order_number=f"FM-{order_id:06d}",
-        customer_id=customer_id,
-        customer_email=email,
-        status="paid",
-        previous_status="awaiting_payment",
+    number = f"FM-{order_id:06d}"
+    return contract_events.order_status_changed(
+        order_id, "paid", "awaiting_payment", customer_id=customer_id, email=email, number=number
     )
 
 
 def refunded(order_id, refund_id, amount, *, reason="operations", reference="", fully=False):
-    return PaymentRefunded(
-        order_id=order_id,
+    return contract_events.payment_refunded(
+        order_id,
+        amount,
         payment_id=order_id,
         refund_id=refund_id,
-        amount=usd(amount),
         reason=reason,
         reference=reference or f"ref-{refund_id}",
         fully_refunded=fully,
@@ -115,13 +102,8 @@ def return_requested(order_id, return_id, lines):
 
 
 def amended(order_id, amendment_id, lines, changes, new_total, old_total="49.25"):
-    return OrderAmended(
-        order_id=order_id,
-        amendment_id=amendment_id,
-        changes=tuple(SkuQuantity(sku=s, quantity=q) for s, q in changes),
-        lines=tuple(lines),
-        old_total=usd(old_total),
-        new_total=usd(new_total),
+    return contract_events.order_amended(
+        order_id, amendment_id, old_total=old_total, new_total=new_total, lines=lines, changes=changes
     )
 
 
@@ -136,11 +118,4 @@ def paid_order(order_id, **kwargs):
 
 
 def amendment_charged(order_id, amendment_id, amount):
-    return PaymentProcessed(
-        order_id=order_id,
-        payment_id=order_id,
-        status="succeeded",
-        amount=usd(amount),
-        provider="dummy",
-        amendment_id=amendment_id,
-    )
+    return contract_events.payment_processed(order_id, payment_id=order_id, amount=amount, amendment_id=amendment_id)

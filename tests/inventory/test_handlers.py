@@ -1,44 +1,26 @@
 """Each subscriber, through the real dispatcher (eager delivery after commit), and the
 same event handled twice having one effect."""
 
-from decimal import Decimal
-
 import pytest
 from django.db import transaction
 
-from flowmart.common.money import Money
-from flowmart.contracts.common import Address, SkuQuantity
-from flowmart.contracts.orders import OrderAmended, OrderCancelled, OrderConfirmed, OrderLine
-from flowmart.contracts.payments import PaymentProcessed
-from flowmart.contracts.shipping import ReturnedLine, ReturnReceived, ShipmentDispatched
+from flowmart.contracts.common import Address
+from flowmart.contracts.orders import OrderCancelled
+from flowmart.contracts.shipping import ReturnedLine, ReturnReceived
 from flowmart.events import publish
 from flowmart.events.models import Delivery
 from flowmart.inventory import handlers
 from flowmart.inventory.models import Reservation, StockLevel, StockMovement
+from tests.support.contract_events import order_amended, order_confirmed, payment_processed, shipment_dispatched
 
 from .conftest import published
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-USD = Money(Decimal("10.00"), "USD")
-
-
-def line(sku, quantity):
-    return OrderLine(sku=sku, name=sku, quantity=quantity, unit_price=USD, seller_id=1)
-
 
 def confirmed(order_id=1, lines=(("S", 2),), country="GB"):
     address = Address(name="Ann", line1="1 Road", line2="", city="Leeds", postal_code="LS1", country=country, phone="")
-    return OrderConfirmed(
-        order_id=order_id,
-        order_number=f"FM-{order_id}",
-        customer_id=1,
-        customer_email="ann@example.com",
-        lines=tuple(line(s, q) for s, q in lines),
-        shipping_address=address,
-        shipping_method="standard",
-        total=USD,
-    )
+    return order_confirmed(order_id, lines, email="ann@example.com", address=address)
 
 
 def deliver(event):
@@ -82,10 +64,9 @@ def test_order_cancelled_releases_and_nothing_to_release_is_fine(stock):
 def test_payment_succeeded_keeps_the_reservation_failed_does_not(stock):
     stock({"GB-NORTH": 5}, sku="S")
     deliver(confirmed())
-    amount = Money(Decimal("20.00"), "USD")
-    deliver(PaymentProcessed(order_id=1, payment_id=1, status="failed", amount=amount, provider="dummy"))
+    deliver(payment_processed(1, "failed", payment_id=1, amount="20.00"))
     assert Reservation.objects.get().status == "open"
-    deliver(PaymentProcessed(order_id=1, payment_id=2, status="succeeded", amount=amount, provider="dummy"))
+    deliver(payment_processed(1, payment_id=2, amount="20.00"))
     reservation = Reservation.objects.get()
     assert (reservation.status, reservation.expires_at) == ("paid", None)
 
@@ -94,8 +75,7 @@ def test_shipment_dispatched_consumes_that_warehouse(stock):
     stock({"GB-NORTH": 4}, sku="S")
     stock({"US-EAST": 5}, sku="T")
     deliver(confirmed(lines=(("S", 1), ("T", 2)), country="GB"))  # split: S from GB-NORTH, T from US-EAST
-    lines = (SkuQuantity(sku="T", quantity=2),)
-    deliver(ShipmentDispatched(shipment_id=5, order_id=1, warehouse_code="US-EAST", lines=lines))
+    deliver(shipment_dispatched(1, 5, {"T": 2}, warehouse_code="US-EAST"))
 
     assert stock_of("T", "US-EAST") == (3, 0)
     assert stock_of("S", "GB-NORTH") == (4, 1)
@@ -118,16 +98,7 @@ def test_order_amended_applies_the_signed_differences(stock):
     stock({"GB-NORTH": 5}, sku="S")
     stock({"GB-NORTH": 5}, sku="T")
     deliver(confirmed(lines=(("S", 2),)))
-    deliver(
-        OrderAmended(
-            order_id=1,
-            amendment_id="a1",
-            changes=(SkuQuantity(sku="S", quantity=-1), SkuQuantity(sku="T", quantity=3)),
-            lines=(line("S", 1), line("T", 3)),
-            old_total=USD,
-            new_total=USD,
-        )
-    )
+    deliver(order_amended(1, "a1", changes={"S": -1, "T": 3}, lines={"S": 1, "T": 3}, old_total=10, new_total=10))
     assert (stock_of("S")[1], stock_of("T")[1]) == (1, 3)
     assert published("InventoryAdjusted", reason="reserved", amendment_id="a1")
 
@@ -139,9 +110,7 @@ def test_order_amended_applies_the_signed_differences(stock):
         (handlers.release_cancelled_order, lambda: OrderCancelled(order_id=1, reason="customer_request")),
         (
             handlers.consume_dispatched_shipment,
-            lambda: ShipmentDispatched(
-                shipment_id=3, order_id=1, warehouse_code="GB-NORTH", lines=(SkuQuantity(sku="S", quantity=2),)
-            ),
+            lambda: shipment_dispatched(1, 3, {"S": 2}, warehouse_code="GB-NORTH"),
         ),
         (
             handlers.restock_received_return,
@@ -151,14 +120,7 @@ def test_order_amended_applies_the_signed_differences(stock):
         ),
         (
             handlers.apply_order_amendment,
-            lambda: OrderAmended(
-                order_id=1,
-                amendment_id="a9",
-                changes=(SkuQuantity(sku="S", quantity=1),),
-                lines=(line("S", 3),),
-                old_total=USD,
-                new_total=USD,
-            ),
+            lambda: order_amended(1, "a9", changes={"S": 1}, lines={"S": 3}, old_total=10, new_total=10),
         ),
     ],
 )

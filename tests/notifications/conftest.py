@@ -14,9 +14,9 @@ from flowmart.common.money import Money
 from flowmart.contracts.catalog import ProductPublished, SellerChanged, VariantSnapshot
 from flowmart.contracts.common import Address
 from flowmart.contracts.customers import CustomerContactChanged
-from flowmart.contracts.orders import OrderConfirmed, OrderLine
 from flowmart.events import publish, registry
 from flowmart.notifications.vapid import generate
+from tests.support import contract_events
 
 from .fakes import FakePushService, FakeTwilio, SmtpServer
 
@@ -110,19 +110,16 @@ def money(amount: str, currency: str = "USD") -> Money:
 
 
 def order_confirmed(order_id=None, customer_id=None, email=None, lines=(("MUG-RED", 2, "20.00"),), total="52.50"):
+    """A fresh order (ids from this module's counter) of Flow Mugs sold by seller 7, shipped to ADDRESS."""
     order_id = order_id or next_id()
-    return OrderConfirmed(
-        order_id=order_id,
-        order_number=f"FM-{order_id:06d}",
+    return contract_events.order_confirmed(
+        order_id,
+        [contract_events.order_line(sku, q, price, seller_id=7, name=f"Flow Mug — {sku}") for sku, q, price in lines],
         customer_id=customer_id or next_id(),
-        customer_email=email or f"buyer{order_id}@example.com",
-        lines=tuple(
-            OrderLine(sku=sku, name=f"Flow Mug — {sku}", quantity=q, unit_price=money(price), seller_id=7)
-            for sku, q, price in lines
-        ),
-        shipping_address=ADDRESS,
-        shipping_method="standard",
-        total=money(total),
+        email=email or f"buyer{order_id}@example.com",
+        total=total,
+        address=ADDRESS,
+        number=f"FM-{order_id:06d}",
     )
 
 

@@ -8,12 +8,11 @@ import pytest
 from django.utils import timezone
 
 from flowmart.contracts.common import SkuQuantity
-from flowmart.contracts.payments import PaymentProcessed
-from flowmart.contracts.shipping import ShipmentCreated, ShipmentDispatched
 from flowmart.notifications.models import Message, PushSubscription
 from flowmart.notifications.services import preferences, push, sending
+from tests.support.contract_events import payment_processed, shipment_created, shipment_dispatched
 
-from .conftest import contact, money, order_confirmed
+from .conftest import contact, order_confirmed
 
 pytestmark = pytest.mark.django_db
 TRACKING = "https://track.flowpost.example/parcels/PO1"
@@ -30,19 +29,8 @@ def shopper(emit):
 
 def dispatch(emit, order, shipment_id=41):
     lines = (SkuQuantity(sku="MUG-RED", quantity=2),)
-    emit(
-        ShipmentCreated(
-            shipment_id=shipment_id,
-            order_id=order.order_id,
-            warehouse_code="US-EAST",
-            carrier="postal",
-            method="standard",
-            tracking_number="PO1",
-            lines=lines,
-            tracking_url=TRACKING,
-        )
-    )
-    emit(ShipmentDispatched(shipment_id=shipment_id, order_id=order.order_id, warehouse_code="US-EAST", lines=lines))
+    emit(shipment_created(order, shipment_id, lines, tracking_number="PO1", tracking_url=TRACKING))
+    emit(shipment_dispatched(order, shipment_id, lines))
 
 
 def rows(order, type_name="shipment_dispatched"):
@@ -96,11 +84,7 @@ def test_a_category_switched_off_silences_it_everywhere_but_order_mail_still_goe
     dispatch(emit, shopper)
     assert rows(shopper) == {}
     preferences.update(shopper.customer_id, email=False, sms=False, push=False)
-    emit(
-        PaymentProcessed(
-            order_id=shopper.order_id, payment_id=1, status="succeeded", amount=money("52.50"), provider="dummy"
-        )
-    )
+    emit(payment_processed(shopper, payment_id=1, amount="52.50"))
     assert set(rows(shopper, "order_confirmation")) == {"email"}  # order email always goes
     assert len(providers.smtp.to(shopper.customer_email)) == 1
 
@@ -132,9 +116,7 @@ def test_the_console_backend_is_not_delivery(emit, settings):
     order = order_confirmed()
     emit(
         order,
-        PaymentProcessed(
-            order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy"
-        ),
+        payment_processed(order, payment_id=1, amount="1"),
     )
     row = Message.objects.get(customer_id=order.customer_id)
     assert row.status == "suppressed" and "console backend" in row.suppressed_reason
@@ -206,9 +188,7 @@ def test_a_refused_mailbox_fails_at_once(emit, providers):
     providers.smtp.refuse.add("nobody@example.com")
     emit(
         order,
-        PaymentProcessed(
-            order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy"
-        ),
+        payment_processed(order, payment_id=1, amount="1"),
     )
     row = Message.objects.get(customer_id=order.customer_id)
     assert row.status == "failed" and "550" in row.error and "nobody@example.com" not in row.error
@@ -236,9 +216,7 @@ def test_an_email_service_provider_through_anymail(emit, settings):
         order = order_confirmed()
         emit(
             order,
-            PaymentProcessed(
-                order_id=order.order_id, payment_id=1, status="succeeded", amount=money("52.50"), provider="dummy"
-            ),
+            payment_processed(order, payment_id=1, amount="52.50"),
         )
         [sent] = fake.sent
         assert sent["To"] == order.customer_email and "$52.50" in sent["TextBody"] and "<html" in sent["HtmlBody"]
@@ -248,9 +226,7 @@ def test_an_email_service_provider_through_anymail(emit, settings):
         bounced = order_confirmed(email=FakePostmark.INACTIVE)
         emit(
             bounced,
-            PaymentProcessed(
-                order_id=bounced.order_id, payment_id=2, status="succeeded", amount=money("1"), provider="dummy"
-            ),
+            payment_processed(bounced, payment_id=2, amount="1"),
         )
         refused = Message.objects.get(customer_id=bounced.customer_id)
         assert refused.status == "failed" and "refused by the email provider" in refused.error

@@ -7,16 +7,13 @@ import pytest
 
 from flowmart.common.money import Money
 from flowmart.contracts.common import SkuQuantity
-from flowmart.contracts.orders import OrderAmended, OrderLine, OrderStatusChanged
-from flowmart.contracts.payments import PaymentActionRequired, PaymentProcessed, PaymentRefunded
+from flowmart.contracts.orders import OrderAmended, OrderLine
+from flowmart.contracts.payments import PaymentActionRequired
 from flowmart.contracts.shipping import (
     DeliveryFailed,
     ReturnedLine,
     ReturnInitiated,
     ReturnReceived,
-    ShipmentCreated,
-    ShipmentDelivered,
-    ShipmentDispatched,
     ShipmentInTransit,
 )
 from flowmart.contracts.subscriptions import (
@@ -26,6 +23,14 @@ from flowmart.contracts.subscriptions import (
     UserSubscriptionStarted,
 )
 from flowmart.notifications.models import Message
+from tests.support.contract_events import (
+    order_status_changed,
+    payment_processed,
+    payment_refunded,
+    shipment_created,
+    shipment_delivered,
+    shipment_dispatched,
+)
 
 from .conftest import contact, money, next_id, order_confirmed
 
@@ -46,11 +51,7 @@ def only_mail(smtp, address):
 
 
 def test_a_paid_order_gets_its_confirmation_and_receipt(emit, order, providers):
-    emit(
-        PaymentProcessed(
-            order_id=order.order_id, payment_id=1, status="succeeded", amount=money("52.50"), provider="dummy"
-        )
-    )
+    emit(payment_processed(order, payment_id=1))
 
     mail = only_mail(providers.smtp, order.customer_email)
     assert mail.subject == f"Order {order.order_number} confirmed — receipt for $52.50"
@@ -71,23 +72,8 @@ def test_a_paid_order_gets_its_confirmation_and_receipt(emit, order, providers):
 
 def test_a_failed_payment_says_why_and_the_cancellation_is_not_told_twice(emit, order, providers):
     emit(
-        PaymentProcessed(
-            order_id=order.order_id,
-            payment_id=1,
-            status="failed",
-            amount=money("52.50"),
-            provider="dummy",
-            failure_code="insufficient_funds",
-        ),
-        OrderStatusChanged(
-            order_id=order.order_id,
-            order_number=order.order_number,
-            customer_id=order.customer_id,
-            customer_email=order.customer_email,
-            status="cancelled",
-            previous_status="awaiting_payment",
-            cancellation_reason="payment_failed",
-        ),
+        payment_processed(order, "failed", payment_id=1, failure_code="insufficient_funds"),
+        order_status_changed(order, "cancelled", "awaiting_payment", cancellation_reason="payment_failed"),
     )
     mail = only_mail(providers.smtp, order.customer_email)
     assert mail.subject == f"Payment for order {order.order_number} did not go through"
@@ -97,23 +83,8 @@ def test_a_failed_payment_says_why_and_the_cancellation_is_not_told_twice(emit, 
 
 def test_a_payment_failing_because_the_order_expired_is_told_once_as_the_expiry(emit, order, providers):
     emit(
-        OrderStatusChanged(
-            order_id=order.order_id,
-            order_number=order.order_number,
-            customer_id=order.customer_id,
-            customer_email=order.customer_email,
-            status="cancelled",
-            previous_status="awaiting_payment",
-            cancellation_reason="expired",
-        ),
-        PaymentProcessed(
-            order_id=order.order_id,
-            payment_id=1,
-            status="failed",
-            amount=money("52.50"),
-            provider="dummy",
-            failure_code="authentication_required",
-        ),
+        order_status_changed(order, "cancelled", "awaiting_payment", cancellation_reason="expired"),
+        payment_processed(order, "failed", payment_id=1, failure_code="authentication_required"),
     )
     mail = only_mail(providers.smtp, order.customer_email)
     assert "the payment was not completed in time" in mail.part("text/plain")
@@ -137,17 +108,7 @@ def test_action_required_carries_the_3ds_link(emit, order, providers):
     ],
 )
 def test_a_cancelled_order_gives_its_reason(emit, order, providers, reason, says):
-    emit(
-        OrderStatusChanged(
-            order_id=order.order_id,
-            order_number=order.order_number,
-            customer_id=order.customer_id,
-            customer_email=order.customer_email,
-            status="cancelled",
-            previous_status="pending",
-            cancellation_reason=reason,
-        )
-    )
+    emit(order_status_changed(order, "cancelled", "pending", cancellation_reason=reason))
     mail = only_mail(providers.smtp, order.customer_email)
     assert mail.subject == f"Order {order.order_number} has been cancelled"
     assert f"has been cancelled because {says}." in mail.part("text/plain")
@@ -181,7 +142,7 @@ def test_an_amendment_shows_the_new_lines_and_the_difference(emit, order, provid
     ],
 )
 def test_a_refund_states_the_amount_and_why(emit, order, providers, reason, says):
-    emit(PaymentRefunded(order_id=order.order_id, payment_id=1, refund_id=9, amount=money("12.50"), reason=reason))
+    emit(payment_refunded(order, "12.50", refund_id=9, reason=reason))
     mail = only_mail(providers.smtp, order.customer_email)
     assert mail.subject == f"Refund of $12.50 for order {order.order_number}"
     assert says in mail.part("text/plain")
@@ -190,22 +151,11 @@ def test_a_refund_states_the_amount_and_why(emit, order, providers, reason, says
 def test_shipping_updates_carry_the_carriers_tracking_link(emit, order, providers):
     tracking = "https://track.flowpost.example/parcels/PO123456789012US"
     lines = (SkuQuantity(sku="MUG-RED", quantity=2),)
-    emit(
-        ShipmentCreated(
-            shipment_id=31,
-            order_id=order.order_id,
-            warehouse_code="US-EAST",
-            carrier="postal",
-            method="standard",
-            tracking_number="PO123456789012US",
-            lines=lines,
-            tracking_url=tracking,
-        )
-    )
-    emit(ShipmentDispatched(shipment_id=31, order_id=order.order_id, warehouse_code="US-EAST", lines=lines))
+    emit(shipment_created(order, 31, lines, tracking_number="PO123456789012US", tracking_url=tracking))
+    emit(shipment_dispatched(order, 31, lines))
     emit(ShipmentInTransit(shipment_id=31, order_id=order.order_id, location="Philadelphia hub"))
     emit(DeliveryFailed(shipment_id=31, order_id=order.order_id, reason="nobody at home"))
-    emit(ShipmentDelivered(shipment_id=31, order_id=order.order_id))
+    emit(shipment_delivered(order, 31))
 
     mails = {r.subject: r for r in providers.smtp.to(order.customer_email)}
     number = order.order_number
@@ -349,11 +299,7 @@ def test_a_changed_email_is_told_to_the_new_and_the_previous_address(emit, provi
 
 def test_messages_are_written_in_the_customers_language(emit, order, providers):
     emit(contact(order.customer_id, order.customer_email, first_name="Ada", locale="de", changed=("locale",)))
-    emit(
-        PaymentProcessed(
-            order_id=order.order_id, payment_id=1, status="succeeded", amount=Money("1234.50", "EUR"), provider="dummy"
-        )
-    )
+    emit(payment_processed(order, payment_id=1, amount=Money("1234.50", "EUR")))
     mail = only_mail(providers.smtp, order.customer_email)
     assert (
         mail.subject == f"Bestellung {order.order_number} bestätigt – Beleg über 1.234,50 €"
@@ -366,7 +312,7 @@ def test_an_event_for_an_order_not_known_yet_is_retried_by_the_dispatcher(emit, 
     from flowmart.events.models import Delivery
 
     order_id = next_id()
-    emit(PaymentProcessed(order_id=order_id, payment_id=1, status="succeeded", amount=money("5.00"), provider="dummy"))
+    emit(payment_processed(order_id, payment_id=1, amount="5.00"))
     delivery = Delivery.objects.get(event__name="PaymentProcessed", subscriber="notifications.on_payment_processed")
     assert delivery.status == "pending" and "NotYetKnown" in delivery.last_error
     assert not Message.objects.exists()

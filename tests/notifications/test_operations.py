@@ -9,10 +9,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from flowmart.contracts.payments import PaymentDisputed, PaymentHeldForReview, PaymentProcessed
+from flowmart.contracts.payments import PaymentDisputed
 from flowmart.events.models import Delivery, OutboxEvent
 from flowmart.notifications.models import Message
 from flowmart.notifications.services import staff_messages
+from tests.support.contract_events import payment_held, payment_processed
 
 from .conftest import money, order_confirmed
 
@@ -21,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_payment_held_for_review_alerts_every_ops_address(emit, providers):
     order = order_confirmed()
-    emit(
-        order, PaymentHeldForReview(order_id=order.order_id, payment_id=77, score=72, reasons=("velocity", "new card"))
-    )
+    emit(order, payment_held(order, payment_id=77, score=72, reasons=("velocity", "new card")))
     for address in ("ops@shop.example.com", "fraud@shop.example.com"):
         [mail] = providers.smtp.to(address)
         assert mail.subject == f"Fraud review waiting: order {order.order_number} (score 72)"
@@ -42,7 +41,7 @@ def test_a_dispute_alerts_ops_with_the_amount(emit, providers):
 
 def test_without_ops_addresses_the_alert_is_suppressed_and_says_why(emit, providers, settings):
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "OPS_EMAILS": []}
-    emit(PaymentHeldForReview(order_id=1, payment_id=1, score=60, reasons=("x",)))
+    emit(payment_held(1, score=60, reasons=("x",)))
     row = Message.objects.get(message_type="fraud_review")
     assert row.status == "suppressed" and "NOTIFICATIONS_OPS_EMAILS" in row.suppressed_reason
 
@@ -95,12 +94,8 @@ def test_ops_see_messages_with_errors_and_a_customers_whole_history(emit, ops_cl
     order = order_confirmed()
     other = order_confirmed()
     emit(order, other)
-    emit(
-        PaymentProcessed(order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy")
-    )
-    emit(
-        PaymentProcessed(order_id=other.order_id, payment_id=2, status="succeeded", amount=money("1"), provider="dummy")
-    )
+    emit(payment_processed(order, payment_id=1, amount="1"))
+    emit(payment_processed(other, payment_id=2, amount="1"))
     Message.objects.create(
         source_key="x", recipient_key=f"customer:{order.customer_id}", channel="sms", message_type="payment_failed",
         category="payment", customer_id=order.customer_id, to="+15555550100", status="suppressed",
@@ -123,9 +118,7 @@ def test_ops_resend_a_failed_message_as_a_new_one(emit, ops_client, providers, d
     providers.smtp.refuse.add("bounce@example.com")
     emit(
         order,
-        PaymentProcessed(
-            order_id=order.order_id, payment_id=1, status="succeeded", amount=money("1"), provider="dummy"
-        ),
+        payment_processed(order, payment_id=1, amount="1"),
     )
     failed = Message.objects.get(status="failed")
     providers.smtp.refuse.clear()

@@ -10,10 +10,9 @@ from django.db import transaction
 
 from flowmart.common.money import Money
 from flowmart.contracts.catalog import ProductPublished, VariantSnapshot
-from flowmart.contracts.inventory import Allocation, InventoryAdjusted, StockLevel
-from flowmart.contracts.payments import PaymentProcessed
 from flowmart.contracts.shipping import ShippingMethod, ShippingRate, ShippingRatesPublished
 from flowmart.events import publish, registry
+from tests.support import contract_events
 
 _ids = itertools.count(1000)
 
@@ -134,15 +133,7 @@ def stock(emit):
     """stock(SKU=available, ...) → InventoryAdjusted carrying those levels."""
 
     def _stock(**levels):
-        emit(
-            InventoryAdjusted(
-                reason="received",
-                order_id=None,
-                amendment_id=None,
-                allocations=(),
-                levels=tuple(StockLevel(sku=sku, available=n) for sku, n in levels.items()),
-            )
-        )
+        emit(contract_events.inventory_adjusted("received", levels=levels))
 
     return _stock
 
@@ -198,27 +189,9 @@ def place(fill_cart):
     return _place
 
 
-def reserved(order_id, amendment_id=None, allocations=(("MUG-1", 1, "US-EAST"),), levels=()):
-    return InventoryAdjusted(
-        reason="reserved",
-        order_id=order_id,
-        amendment_id=amendment_id,
-        allocations=tuple(
-            Allocation(sku=sku, quantity=q, warehouse_code=wh, warehouse_country=wh[:2]) for sku, q, wh in allocations
-        ),
-        levels=tuple(StockLevel(sku=sku, available=n) for sku, n in levels),
-    )
-
-
-def payment(order_id, status="succeeded", amount="10.00", failure_code=None, payment_id=None):
-    return PaymentProcessed(
-        order_id=order_id,
-        payment_id=payment_id or next(_ids),
-        status=status,
-        amount=Money(Decimal(amount), "USD"),
-        provider="dummy",
-        failure_code=failure_code,
-    )
+# The answers of inventory and payments, as the orders tests call them (tests/support/contract_events.py).
+reserved = contract_events.reserved
+payment = contract_events.payment_processed
 
 
 def status_of(client, order_id):

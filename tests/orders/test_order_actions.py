@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from flowmart.contracts.inventory import OutOfStock
-from flowmart.contracts.shipping import ReturnedLine, ReturnInitiated, ReturnReceived, ShipmentDelivered
+from flowmart.contracts.shipping import ReturnedLine, ReturnInitiated, ReturnReceived
 from flowmart.events.models import OutboxEvent
 from flowmart.orders.models import Order, OrderReturn
+from tests.support.contract_events import out_of_stock, shipment_delivered
 
 from .conftest import payment, reserved, status_of
 from .test_saga import created, dispatched, published
@@ -29,7 +29,7 @@ def paid(order, emit):
 
 @pytest.fixture
 def delivered(paid, emit):
-    emit(created(paid, 901), dispatched(paid, 901), ShipmentDelivered(shipment_id=901, order_id=paid))
+    emit(created(paid, 901), dispatched(paid, 901), shipment_delivered(paid, 901))
     return paid
 
 
@@ -126,7 +126,7 @@ def test_inventory_refusing_an_amendment_restores_the_previous_lines(customer, p
     amend(customer, paid, {"MUG-1": 5})
     amendment_id = published("OrderAmended", order_id=paid)[0]["amendment_id"]
     assert amend(customer, paid, {"MUG-1": 6}).status_code == 409  # the first is not settled yet
-    emit(OutOfStock(order_id=paid, amendment_id=amendment_id, skus=("MUG-1",)))
+    emit(out_of_stock(paid, amendment_id=amendment_id))
     body = customer.get(f"/api/v1/orders/{paid}/").json()
     assert body["status"] == "paid"
     assert [(ln["sku"], ln["quantity"]) for ln in body["lines"]] == [("MUG-1", 2), ("TEE-1", 1)]
@@ -140,7 +140,7 @@ def test_inventory_confirming_an_amendment_settles_it(customer, paid, emit):
     emit(reserved(paid, amendment_id=amendment_id, allocations=()))
     assert status_of(customer, paid) == ("paid", None)  # not moved back to awaiting_payment
     assert amend(customer, paid, {"MUG-1": 2, "TEE-1": 1}).status_code == 200
-    emit(OutOfStock(order_id=paid, amendment_id=amendment_id, skus=("MUG-1",)))  # stale: already settled
+    emit(out_of_stock(paid, amendment_id=amendment_id))  # stale: already settled
     lines = customer.get(f"/api/v1/orders/{paid}/").json()["lines"]
     assert [(ln["sku"], ln["quantity"]) for ln in lines] == [("MUG-1", 2), ("TEE-1", 1)]
 

@@ -6,18 +6,19 @@ import pytest
 
 from flowmart.common.errors import Conflict
 from flowmart.common.money import Money
-from flowmart.contracts.inventory import OutOfStock, ReservationExpired
-from flowmart.contracts.payments import PaymentActionRequired, PaymentDisputed, PaymentHeldForReview, PaymentRefunded
-from flowmart.contracts.shipping import (
-    DeliveryFailed,
-    ShipmentCreated,
-    ShipmentDelivered,
-    ShipmentDispatched,
-    ShipmentInTransit,
-    ShipmentVoided,
-)
+from flowmart.contracts.inventory import ReservationExpired
+from flowmart.contracts.payments import PaymentActionRequired, PaymentDisputed
+from flowmart.contracts.shipping import DeliveryFailed, ShipmentInTransit, ShipmentVoided
 from flowmart.events.models import OutboxEvent
 from flowmart.orders.services import lifecycle
+from tests.support.contract_events import (
+    out_of_stock,
+    payment_held,
+    payment_refunded,
+    shipment_created,
+    shipment_delivered,
+    shipment_dispatched,
+)
 
 from .conftest import payment, reserved, status_of
 
@@ -36,19 +37,11 @@ def published(name, **match):
 
 
 def created(order_id, shipment_id, warehouse="US-EAST"):
-    return ShipmentCreated(
-        shipment_id=shipment_id,
-        order_id=order_id,
-        warehouse_code=warehouse,
-        carrier="postal",
-        method="standard",
-        tracking_number=f"TRK{shipment_id}",
-        lines=(),
-    )
+    return shipment_created(order_id, shipment_id, (), warehouse_code=warehouse, tracking_number=f"TRK{shipment_id}")
 
 
 def dispatched(order_id, shipment_id, warehouse="US-EAST"):
-    return ShipmentDispatched(shipment_id=shipment_id, order_id=order_id, warehouse_code=warehouse, lines=())
+    return shipment_dispatched(order_id, shipment_id, (), warehouse_code=warehouse)
 
 
 def test_reservation_moves_the_order_to_awaiting_payment(customer, order, emit):
@@ -59,7 +52,7 @@ def test_reservation_moves_the_order_to_awaiting_payment(customer, order, emit):
 
 
 def test_out_of_stock_cancels_the_order(customer, order, emit):
-    emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    emit(out_of_stock(order))
     assert status_of(customer, order) == ("cancelled", "out_of_stock")
     assert published("OrderCancelled", order_id=order)[0]["reason"] == "out_of_stock"
 
@@ -86,7 +79,7 @@ def test_failed_payment_cancels_the_order(customer, order, emit, code, reason):
 
 def test_fraud_review_holds_the_order_then_rejection_cancels_it(customer, order, emit):
     emit(reserved(order))
-    emit(PaymentHeldForReview(order_id=order, payment_id=1, score=80, reasons=("new_customer",)))
+    emit(payment_held(order))
     assert status_of(customer, order) == ("on_hold", None)
     emit(payment(order, status="failed", failure_code="fraudulent"))
     assert status_of(customer, order) == ("cancelled", "fraud_rejected")
@@ -94,7 +87,7 @@ def test_fraud_review_holds_the_order_then_rejection_cancels_it(customer, order,
 
 def test_fraud_review_approval_makes_the_order_paid(customer, order, emit):
     emit(reserved(order))
-    emit(PaymentHeldForReview(order_id=order, payment_id=1, score=80, reasons=()))
+    emit(payment_held(order, reasons=()))
     emit(payment(order))
     assert status_of(customer, order) == ("paid", None)
 
@@ -113,10 +106,10 @@ def test_shipped_once_every_shipment_left_and_delivered_once_all_arrived(custome
     assert status_of(customer, order)[0] == "paid"
     emit(dispatched(order, 502, "DE-CENTRAL"))
     assert status_of(customer, order)[0] == "shipped"
-    emit(ShipmentInTransit(shipment_id=501, order_id=order), ShipmentDelivered(shipment_id=501, order_id=order))
+    emit(ShipmentInTransit(shipment_id=501, order_id=order), shipment_delivered(order, 501))
     assert status_of(customer, order)[0] == "shipped"
     emit(DeliveryFailed(shipment_id=502, order_id=order, reason="nobody home"))
-    emit(ShipmentDelivered(shipment_id=502, order_id=order))
+    emit(shipment_delivered(order, 502))
     body = customer.get(f"/api/v1/orders/{order}/").json()
     assert body["status"] == "delivered"
     shipments = [
@@ -160,24 +153,24 @@ def test_stale_events_are_ignored_and_logged(customer, order, emit, caplog):
     emit(payment(order))
     with caplog.at_level(logging.WARNING, logger="flowmart.orders"):
         emit(reserved(order))  # late: the order is already paid
-        emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+        emit(out_of_stock(order))
     assert status_of(customer, order) == ("paid", None)
     assert "paid → awaiting_payment refused" in caplog.text
     assert "OutOfStock for it is stale" in caplog.text
 
 
 def test_illegal_transitions_are_refused(customer, order, emit, caplog):
-    emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    emit(out_of_stock(order))
     with caplog.at_level(logging.WARNING, logger="flowmart.orders"):
         emit(reserved(order), payment(order, status="failed", failure_code="card_declined"))
-        emit(dispatched(order, 801), ShipmentDelivered(shipment_id=801, order_id=order))
+        emit(dispatched(order, 801), shipment_delivered(order, 801))
     assert status_of(customer, order) == ("cancelled", "out_of_stock")
     assert len(published("OrderCancelled", order_id=order)) == 1
     assert "cancelled → awaiting_payment refused" in caplog.text
 
 
 def test_a_payment_for_a_cancelled_order_is_refunded(customer, order, emit):
-    emit(OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",)))
+    emit(out_of_stock(order))
     emit(payment(order, amount="65.55", payment_id=99))
     assert status_of(customer, order) == ("cancelled", "out_of_stock")
     refund = published("RefundRequested", order_id=order)[0]
@@ -187,9 +180,9 @@ def test_a_payment_for_a_cancelled_order_is_refunded(customer, order, emit):
 
 def test_refunds_set_the_payment_status(customer, order, emit):
     emit(reserved(order), payment(order))
-    emit(PaymentRefunded(order_id=order, payment_id=1, refund_id=1, amount=Money("10.00", "USD"), reason="return"))
+    emit(payment_refunded(order, "10.00", refund_id=1))
     assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "partially_refunded"
-    emit(PaymentRefunded(order_id=order, payment_id=1, refund_id=2, amount=Money("55.55", "USD"), reason="return"))
+    emit(payment_refunded(order, "55.55", refund_id=2))
     assert customer.get(f"/api/v1/orders/{order}/").json()["payment_status"] == "refunded"
 
 
@@ -212,7 +205,7 @@ def test_a_dispute_puts_the_order_on_hold_for_operations(customer, order, emit):
 
 
 def test_only_a_dispute_hold_can_be_released(customer, order, emit):
-    emit(reserved(order), PaymentHeldForReview(order_id=order, payment_id=1, score=60, reasons=("velocity",)))
+    emit(reserved(order), payment_held(order, score=60, reasons=("velocity",)))
     with pytest.raises(Conflict):
         lifecycle.release_dispute_hold(order, staff="ops@flowmart.local")
     assert status_of(customer, order) == ("on_hold", None)
@@ -231,7 +224,7 @@ def test_a_redelivered_event_has_no_second_effect(customer, order, emit):
     from flowmart.events.models import Delivery
     from flowmart.events.relay import deliver
 
-    ev = OutOfStock(order_id=order, amendment_id=None, skus=("MUG-1",))
+    ev = out_of_stock(order)
     emit(ev)
     for delivery in Delivery.objects.filter(event__event_id=ev.event_id):
         Delivery.objects.filter(pk=delivery.pk).update(status="pending")

@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from flowmart.common.money import Money
-from flowmart.contracts.inventory import Allocation, InventoryAdjusted, OutOfStock
-from flowmart.contracts.orders import OrderAmended, OrderCancelled, PaymentInitiated, RefundRequested
+from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
+from flowmart.contracts.orders import OrderAmended, PaymentInitiated, RefundRequested
 from flowmart.events import publish
 from flowmart.events.models import OutboxEvent
 from flowmart.payments.ledger import check_payment
 from flowmart.payments.models import LedgerEntry, Payment
+from tests.support import contract_events
 
 
 def initiated(order_id, pm="pm_card_visa", provider="dummy", amount="50.00", **extra) -> PaymentInitiated:
@@ -34,32 +35,18 @@ def initiated(order_id, pm="pm_card_visa", provider="dummy", amount="50.00", **e
 
 
 def reserved(order_id, amendment_id=None) -> InventoryAdjusted:
-    return InventoryAdjusted(
-        reason="reserved",
-        order_id=order_id,
-        amendment_id=amendment_id,
-        allocations=(Allocation(sku="SKU-1", quantity=2, warehouse_code="WH-US", warehouse_country="US"),),
-        levels=(),
-    )
+    return contract_events.reserved(order_id, (("SKU-1", 2, "WH-US", "US"),), amendment_id=amendment_id)
 
 
 def out_of_stock(order_id, amendment_id=None) -> OutOfStock:
-    return OutOfStock(order_id=order_id, amendment_id=amendment_id, skus=("SKU-1",))
+    return contract_events.out_of_stock(order_id, ("SKU-1",), amendment_id=amendment_id)
 
 
-def cancelled(order_id, reason="customer_request") -> OrderCancelled:
-    return OrderCancelled(order_id=order_id, reason=reason)
+cancelled = contract_events.order_cancelled
 
 
 def amended(order_id, amendment_id, old, new) -> OrderAmended:
-    return OrderAmended(
-        order_id=order_id,
-        amendment_id=amendment_id,
-        changes=(),
-        lines=(),
-        old_total=Money(Decimal(old), "USD"),
-        new_total=Money(Decimal(new), "USD"),
-    )
+    return contract_events.order_amended(order_id, amendment_id, old_total=old, new_total=new)
 
 
 def refund_requested(order_id, reference, amount, reason="return") -> RefundRequested:

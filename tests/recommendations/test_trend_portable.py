@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from flowmart.recommendations import trend
 from flowmart.recommendations.models import Product
 from flowmart.recommendations.services import orders
 
@@ -26,7 +27,7 @@ def test_row_by_row_trend_equals_the_postgresql_update():
     for at, quantity in ((now - timedelta(days=3), 2), (now, 5), (now - timedelta(hours=1), 1)):
         with transaction.atomic():
             orders._add_trend({1: quantity}, at)
-            base = orders.log_weight(at)
+            base = trend.log_weight(at)
             orders._add_trend_per_row({2: quantity}, base, [2])
     one, two = (Product.objects.get(product_id=p).trend for p in (1, 2))
     assert one is not None and abs(one - two) < 1e-9

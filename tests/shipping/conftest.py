@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import uuid
-from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,13 +13,11 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from flowmart.common.money import Money
 from flowmart.contracts.common import Address, SkuQuantity
-from flowmart.contracts.inventory import Allocation, InventoryAdjusted
-from flowmart.contracts.orders import OrderCancelled, OrderConfirmed, OrderLine, ReturnRequested
-from flowmart.contracts.payments import PaymentProcessed
+from flowmart.contracts.orders import ReturnRequested
 from flowmart.events.models import OutboxEvent
 from flowmart.events.registry import subscribers_for
+from tests.support import contract_events
 
 ADDRESS = Address(
     name="Ada Lovelace", line1="12 Analytical Row", line2="", city="Boston", postal_code="02108", country="US", phone=""
@@ -58,48 +55,26 @@ def published(name: str, **payload) -> list[dict]:
     return [r.payload for r in rows if all(r.payload.get(k) == v for k, v in payload.items())]
 
 
+# The events of orders, inventory and payments as shipping hears them (tests/support/contract_events.py).
+
+
 def order_confirmed(order_id: int, *, lines=(("SKU-A", 2), ("SKU-B", 1)), method="standard", address=ADDRESS):
-    return OrderConfirmed(
-        order_id=order_id,
-        order_number=f"FM-{order_id:06d}",
-        customer_id=1,
-        customer_email="ada@example.com",
-        lines=tuple(
-            OrderLine(sku=sku, name=sku, quantity=q, unit_price=Money(Decimal("10"), "USD"), seller_id=1)
-            for sku, q in lines
-        ),
-        shipping_address=address,
-        shipping_method=method,
-        total=Money(Decimal("30"), "USD"),
+    number = f"FM-{order_id:06d}"
+    return contract_events.order_confirmed(
+        order_id, lines, email="ada@example.com", method=method, address=address, total="30", number=number
     )
 
 
 def inventory_adjusted(order_id: int, allocations, *, reason="reserved", amendment_id=None):
-    return InventoryAdjusted(
-        reason=reason,
-        order_id=order_id,
-        amendment_id=amendment_id,
-        allocations=tuple(
-            Allocation(sku=sku, quantity=q, warehouse_code=wh, warehouse_country=country)
-            for sku, q, wh, country in allocations
-        ),
-        levels=(),
-    )
+    """allocations: (sku, quantity, warehouse, country) tuples."""
+    return contract_events.inventory_adjusted(reason, order_id, allocations, amendment_id=amendment_id)
 
 
 def payment_processed(order_id: int, status="succeeded"):
-    return PaymentProcessed(
-        order_id=order_id,
-        payment_id=order_id * 10,
-        status=status,
-        amount=Money(Decimal("30"), "USD"),
-        provider="dummy",
-        failure_code=None if status == "succeeded" else "card_declined",
-    )
+    return contract_events.payment_processed(order_id, status, payment_id=order_id * 10, amount="30")
 
 
-def order_cancelled(order_id: int, reason="customer_request"):
-    return OrderCancelled(order_id=order_id, reason=reason)
+order_cancelled = contract_events.order_cancelled
 
 
 def return_requested(order_id: int, lines, reason="too small"):

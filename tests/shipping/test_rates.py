@@ -115,6 +115,27 @@ def test_unknown_carrier_is_refused(rate_table):
         services.save_method(code="drone", name="Drone", carrier="skynet", estimated_days=1)
 
 
+@pytest.mark.parametrize(
+    ("carrier", "says"),
+    [("skynet", "known: postal, courier, easypost"), ("easypost", "easypost needs EASYPOST_API_KEY")],
+)
+def test_the_admin_refuses_a_carrier_no_adapter_can_serve(
+    rate_table, client, django_user_model, settings, carrier, says
+):
+    settings.EASYPOST = {**settings.EASYPOST, "API_KEY": ""}
+    client.force_login(django_user_model.objects.create_superuser(email="ops@example.com", password="x"))
+    form = {"code": "drone", "name": "Drone", "carrier": carrier, "estimated_days": "1", "active": "on"}
+    form |= {"rates-TOTAL_FORMS": "0", "rates-INITIAL_FORMS": "0", "rates-MIN_NUM_FORMS": "0"}
+    revisions = len(published("ShippingRatesPublished"))
+
+    response = client.post("/admin/shipping/shippingmethod/add/", form | {"rates-MAX_NUM_FORMS": "1000"})
+
+    assert response.status_code == 200
+    assert says in response.content.decode()
+    assert not ShippingMethod.objects.filter(code="drone").exists()
+    assert len(published("ShippingRatesPublished")) == revisions
+
+
 def test_admin_change_with_inline_rates_publishes_once(rate_table, client, django_user_model):
     admin = django_user_model.objects.create_superuser(email="ops@example.com", password="x")
     client.force_login(admin)

@@ -2,21 +2,17 @@
 catalog and inventory would publish, delivered to the subscribers of the contexts under test."""
 
 import itertools
-from decimal import Decimal
 
 import pytest
 from django.db import transaction
 
-from flowmart.common.money import Money
-from flowmart.contracts.common import Address
-from flowmart.contracts.inventory import InventoryAdjusted, StockLevel
-from flowmart.contracts.orders import OrderClaimed, OrderConfirmed, OrderLine, OrderStatusChanged
+from flowmart.contracts.inventory import InventoryAdjusted
+from flowmart.contracts.orders import OrderClaimed, OrderConfirmed, OrderStatusChanged
 from flowmart.events import publish, registry
+from tests.support import contract_events
 
 CONTEXTS = ("catalog", "reviews", "recommendations")
-ADDRESS = Address(
-    name="Ada", line1="1 Road", line2="", city="Berlin", postal_code="10115", country="DE", phone="+49 30 1"
-)
+ADDRESS = contract_events.ADDRESS
 _order_ids = itertools.count(50_000)
 
 
@@ -41,31 +37,11 @@ def emit(django_capture_on_commit_callbacks):
 
 
 def confirmed(order_id, customer_id, lines: dict[str, int], email="buyer@example.com") -> OrderConfirmed:
-    return OrderConfirmed(
-        order_id=order_id,
-        order_number=f"FM-{order_id}",
-        customer_id=customer_id,
-        customer_email=email,
-        lines=tuple(
-            OrderLine(sku=sku, name=sku, quantity=qty, unit_price=Money(Decimal("10.00"), "USD"), seller_id=1)
-            for sku, qty in lines.items()
-        ),
-        shipping_address=ADDRESS,
-        shipping_method="standard",
-        total=Money(Decimal("10.00") * sum(lines.values()), "USD"),
-    )
+    return contract_events.order_confirmed(order_id, lines, customer_id=customer_id, email=email)
 
 
 def status(order_id, customer_id, new, previous, **envelope) -> OrderStatusChanged:
-    return OrderStatusChanged(
-        order_id=order_id,
-        order_number=f"FM-{order_id}",
-        customer_id=customer_id,
-        customer_email="buyer@example.com",
-        status=new,
-        previous_status=previous,
-        **envelope,
-    )
+    return contract_events.order_status_changed(order_id, new, previous, customer_id=customer_id, **envelope)
 
 
 def claimed(order_id, customer_id) -> OrderClaimed:
@@ -73,13 +49,7 @@ def claimed(order_id, customer_id) -> OrderClaimed:
 
 
 def stocked(**levels) -> InventoryAdjusted:
-    return InventoryAdjusted(
-        reason="received",
-        order_id=None,
-        amendment_id=None,
-        allocations=(),
-        levels=tuple(StockLevel(sku=sku, available=n) for sku, n in levels.items()),
-    )
+    return contract_events.inventory_adjusted("received", levels=levels)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from rest_framework import generics
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from .. import selectors
+from .. import pdf, selectors
 from ..services import rendering
 from .serializers import DocumentSerializer
 
@@ -16,8 +16,7 @@ PDF = {(200, "application/pdf"): bytes}
 
 
 def pdf_response(document) -> FileResponse:
-    document = rendering.stored_pdf(document)
-    return FileResponse(document.pdf.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf")
+    return pdf.download(rendering.stored_pdf(document))
 
 
 class OrderInvoiceView(APIView):

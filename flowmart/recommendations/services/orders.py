@@ -11,27 +11,17 @@ UPDATE for the trends of its products. Rows are touched in key order, so concurr
 
 import math
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
 
 from ..models import CoPurchase, Order, Product, Sku
-
-EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+from ..trend import log_weight
 
 
 def max_products_per_order() -> int:
     return settings.RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER
-
-
-def half_life_seconds() -> float:
-    return settings.RECOMMENDATIONS_TRENDING_HALF_LIFE_HOURS * 3600.0
-
-
-def log_weight(at: datetime) -> float:
-    """log(2^((at − EPOCH) / half-life)): an order's weight relative to the fixed epoch, in log space."""
-    return (at - EPOCH).total_seconds() * math.log(2) / half_life_seconds()
 
 
 def _order(order_id: int) -> Order:

@@ -1,6 +1,7 @@
 """Carrier adapters by code. A real carrier is added by registering another object that
 speaks the Carrier protocol (see base.py)."""
 
+from . import easypost
 from .base import Carrier, Label, Quote, UnknownCarrier
 from .easypost import EasyPostCarrier
 from .simulated import SimulatedCarrier
@@ -37,4 +38,17 @@ def get_carrier(code: str) -> Carrier:
         raise UnknownCarrier(code) from None
 
 
-__all__ = ["CARRIERS", "Carrier", "Label", "Quote", "UnknownCarrier", "get_carrier"]
+def refusal(code: str) -> str | None:
+    """Why a shipping method may not be served by carrier `code`, or None when it may.
+
+    The one rule for the rate service and the admin form. It lives here, not in
+    ShippingMethod.clean: the adapters read the rate table, so a model that imported them
+    closed an import circle (models → carriers → selectors → models)."""
+    if code not in CARRIERS:
+        return f"unknown carrier {code!r}; known: {', '.join(CARRIERS)}"
+    if code == "easypost" and not easypost.configured():
+        return "easypost needs EASYPOST_API_KEY: without it no label could be bought."
+    return None
+
+
+__all__ = ["CARRIERS", "Carrier", "Label", "Quote", "UnknownCarrier", "get_carrier", "refusal"]

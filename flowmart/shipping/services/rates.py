@@ -14,11 +14,10 @@ from flowmart.common.money import Money
 from flowmart.contracts.shipping import ShippingRatesPublished
 from flowmart.events import publish
 from flowmart.shipping import selectors
-from flowmart.shipping.carriers import CARRIERS, easypost
+from flowmart.shipping.carriers import refusal
 from flowmart.shipping.models import Rate, RateRevision, ShippingMethod, Zone, normalise_countries
 
 COUNTER_PK = 1
-EASYPOST_UNCONFIGURED = "easypost needs EASYPOST_API_KEY: without it no label could be bought."
 
 
 def publish_rate_table() -> int:
@@ -51,10 +50,8 @@ def save_method(
 ) -> tuple[ShippingMethod, bool]:
     """Create or update a method by code. Returns (method, changed). A method served by
     EasyPost names the EasyPost carrier/service to buy (blank: the cheapest offered)."""
-    if carrier not in CARRIERS:
-        raise InvalidRequest(fields={"carrier": [f"unknown carrier {carrier!r}; known: {', '.join(CARRIERS)}"]})
-    if carrier == "easypost" and not easypost.configured():
-        raise InvalidRequest(fields={"carrier": [EASYPOST_UNCONFIGURED]})
+    if refused := refusal(carrier):
+        raise InvalidRequest(fields={"carrier": [refused]})
     with transaction.atomic():
         method, changed = _upsert(
             ShippingMethod,
