@@ -31,3 +31,21 @@ def commit_asynchronously(**kwargs):
     if settings.EVENTS["WORKER_ASYNC_COMMIT"] and default.vendor == "postgresql":
         options = default.settings_dict.setdefault("OPTIONS", {})
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
+
+
+@signals.worker_process_init.connect
+def trace_pool_process(**kwargs):
+    """Tracing (when configured) in each prefork pool process, where the tasks run: after the
+    fork, so the span exporter's thread and connections are the child's own."""
+    from flowmart.common import tracing
+
+    tracing.configure("worker")
+
+
+@signals.worker_ready.connect
+def trace_worker(**kwargs):
+    """Tracing in the worker's main process too: there the tasks run with `--pool=solo` or
+    `threads`, and pool processes forked later (after a crash) start with it."""
+    from flowmart.common import tracing
+
+    tracing.configure("worker")
