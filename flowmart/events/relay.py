@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from flowmart.common import tracing
 from flowmart.common.correlation import correlation
 
 from .models import Delivery, InboxRecord
@@ -92,7 +93,8 @@ def _deliver_one(delivery: Delivery, event) -> str:
                     # The effect already happened (the delivery row lost its "done"): no second one.
                     Delivery.objects.filter(pk=delivery.pk).update(last_error="already processed")
                     return Delivery.Status.DONE
-                subscriber(delivery.subscriber).handler(event)
+                with tracing.delivery_span(event, delivery.subscriber):  # a no-op unless tracing is on
+                    subscriber(delivery.subscriber).handler(event)
         except Exception as exc:
             return _fail(delivery.pk, exc)
         return Delivery.Status.DONE
