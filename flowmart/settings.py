@@ -490,7 +490,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Traces: OpenTelemetry over OTLP/HTTP (flowmart/common/tracing.py, docs/operations.md) --
 # Off unless an OTLP endpoint is given (the exporter reads OTEL_EXPORTER_OTLP_* itself). Off costs
-# nothing: OpenTelemetry is not even imported. TRACING_ENABLED=0 keeps it off with an endpoint set.
+# nothing: the trace SDK and the instrumentations are not even imported. TRACING_ENABLED=0 keeps
+# it off with an endpoint set.
 _OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", default="") or env.str(
     "OTEL_EXPORTER_OTLP_ENDPOINT", default=""
 )

@@ -1,7 +1,7 @@
 """OpenTelemetry traces: one checkout readable across web and worker processes.
 
 Off unless configured (docs/operations.md § Traces). Off means free: this module then imports
-nothing of OpenTelemetry, installs no instrumentation (no middleware, psycopg's `connect` and
+nothing of OpenTelemetry, sets no tracer provider, installs no instrumentation (no middleware, psycopg's `connect` and
 Celery's signals untouched), and its hooks return at once: `current_traceparent()` is None,
 `delivery_span()` a shared no-op context manager.
 
