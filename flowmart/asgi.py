@@ -3,4 +3,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowmart.settings")
+
+from flowmart.common import tracing  # reads settings: after DJANGO_SETTINGS_MODULE is set
+
+# Before the handler loads its middleware: Django's instrumentation adds one (a no-op when off).
+tracing.configure("web")
 application = get_asgi_application()

@@ -46,3 +46,21 @@ def hold_the_beat_lock(**kwargs):
     beat_lock = guard_beat(settings.REDIS_URL, settings.BEAT_LOCK_TTL_SECONDS)
     if beat_lock is not None:
         atexit.register(beat_lock.release)  # a clean stop hands over at once, not after a TTL
+
+
+@signals.worker_process_init.connect
+def trace_pool_process(**kwargs):
+    """Tracing (when configured) in each prefork pool process, where the tasks run: after the
+    fork, so the span exporter's thread and connections are the child's own."""
+    from flowmart.common import tracing
+
+    tracing.configure("worker")
+
+
+@signals.worker_ready.connect
+def trace_worker(**kwargs):
+    """Tracing in the worker's main process too: there the tasks run with `--pool=solo` or
+    `threads`, and pool processes forked later (after a crash) start with it."""
+    from flowmart.common import tracing
+
+    tracing.configure("worker")

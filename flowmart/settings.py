@@ -498,6 +498,21 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Traces: OpenTelemetry over OTLP/HTTP (flowmart/common/tracing.py, docs/operations.md) --
+# Off unless an OTLP endpoint is given (the exporter reads OTEL_EXPORTER_OTLP_* itself). Off costs
+# nothing: the trace SDK and the instrumentations are not even imported. TRACING_ENABLED=0 keeps
+# it off with an endpoint set.
+_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", default="") or env.str(
+    "OTEL_EXPORTER_OTLP_ENDPOINT", default=""
+)
+TRACING = {
+    "ENABLED": env.bool("TRACING_ENABLED", default=bool(_OTLP_ENDPOINT)) and not env.bool("OTEL_SDK_DISABLED", False),
+    # service.name in the traces; empty: flowmart-web / flowmart-worker by process.
+    "SERVICE_NAME": env.str("OTEL_SERVICE_NAME", default=""),
+    # Requests not traced (comma-separated regular expressions searched in the URL): probes and scrapes.
+    "EXCLUDED_URLS": env.str("TRACING_EXCLUDED_URLS", default="/health/,/metrics"),
+}
+
 # --- Logging: JSON lines carrying the correlation id ----------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

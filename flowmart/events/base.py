@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from flowmart.common.correlation import get_causation_id, get_correlation_id, new_correlation_id
 from flowmart.common.money import Money
+from flowmart.common.tracing import current_traceparent
 
 _REGISTRY: dict[str, type[Event]] = {}
 
@@ -62,6 +63,9 @@ class Event:
     occurred_at: datetime = dataclasses.field(default_factory=timezone.now)
     correlation_id: str = dataclasses.field(default_factory=lambda: get_correlation_id() or new_correlation_id())
     causation_id: str | None = dataclasses.field(default_factory=get_causation_id)
+    # The W3C trace context of the span that created the event (None while tracing is off): its
+    # deliveries' spans are that span's children, so one checkout reads as one trace.
+    traceparent: str | None = dataclasses.field(default_factory=current_traceparent)
 
     def to_dict(self) -> dict[str, Any]:
         data = {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -75,6 +79,7 @@ class Event:
             data = target.upgrade(data)
         hints = _type_hints(target)
         kwargs = {f.name: _load(hints[f.name], data[f.name]) for f in dataclasses.fields(target) if f.name in data}
+        kwargs.setdefault("traceparent", None)  # stored before events carried one: not the reader's span
         return target(**kwargs)
 
     @classmethod

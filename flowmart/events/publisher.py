@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from flowmart.common import tracing
 from flowmart.common.bulk import copy_insert
 
 from . import relay
@@ -61,6 +62,7 @@ def publish(*events: Event) -> None:
             "publish() must be called inside transaction.atomic(), in the same transaction as the state change"
         )
     due = timezone.now() + timedelta(seconds=settings.EVENTS["SWEEP_GRACE_SECONDS"])
+    tracing.published(events)  # a no-op unless tracing is on
     if len(events) >= BULK_THRESHOLD:
         return _publish_many(events, due)
     # One INSERT for all the events.

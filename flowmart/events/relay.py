@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
+from flowmart.common import tracing
 from flowmart.common.correlation import correlation
 
 from .models import Delivery, InboxRecord
@@ -174,7 +175,8 @@ def _run(delivery: Delivery, event) -> str:
         # The effect already happened (the delivery row lost its "done"): no second one.
         Delivery.objects.filter(pk=delivery.pk).update(last_error="already processed")
         return Delivery.Status.DONE
-    subscriber(delivery.subscriber).handler(event)
+    with tracing.delivery_span(event, delivery.subscriber):  # a no-op unless tracing is on
+        subscriber(delivery.subscriber).handler(event)
     if transaction.get_rollback():
         # The handler caught a database error inside atomic(savepoint=False): its block
         # would be rolled back silently on the way out, claim and inbox row with it.
