@@ -12,7 +12,7 @@ from flowmart.common import tracing
 from flowmart.events import publish
 from flowmart.events.base import Event
 from flowmart.events.models import Delivery, OutboxEvent
-from flowmart.events.registry import register, unregister
+from flowmart.events.registry import register, subscriber_id, unregister
 from tests.probe.handlers import ProbeHappened
 from tests.support.tracing import recorded_spans
 
@@ -22,6 +22,7 @@ def traceparent_of(span) -> str:
     return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
 
 
+@subscriber_id("probe_tracing.follow_up")
 def follow_up(ev: ProbeHappened):
     """A subscriber that publishes in turn, as the saga's subscribers do."""
     if ev.note == "root":
