@@ -49,7 +49,7 @@ def _state(order_id: int) -> tuple[str, str]:
     return tuple(Order.objects.filter(pk=order_id).values_list("status", "payment_status").get())
 
 
-def _release_connection() -> None:
+def release_connection() -> None:
     """Give the database connection back while the request sleeps: a thousand waiting clients
     must not hold a thousand PostgreSQL backends. The next query opens a fresh one. Inside a
     transaction (never the case for a GET; only tests wrap requests in one) it must stay."""
@@ -71,12 +71,12 @@ def wait_for(order: Order, wanted: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     with listener:
         state = _state(order.pk)  # subscribed first: nothing committed after this read goes unheard
-        _release_connection()
+        release_connection()
         while on_the_way(*state, wanted) and (left := deadline - time.monotonic()) > 0:
             message = listener.next(left)
             if message is not None:
                 state = (message["status"], message["payment_status"])
             elif not listener.live:  # Redis is down: look for ourselves, then let go again
                 state = _state(order.pk)
-                _release_connection()
+                release_connection()
     return True

@@ -169,7 +169,7 @@ def test_a_waiting_request_holds_no_database_connection(live_server, customer, s
     assert waiter.answer()[1]["status"] == "paid"
 
     # The same count sees a connection that is kept: without the release the waiter's backend is there.
-    monkeypatch.setattr(waiting, "_release_connection", lambda: None)
+    monkeypatch.setattr(waiting, "release_connection", lambda: None)
     started = now_in_postgres()
     holder = Waiter(live_server, customer, second, "wait=paid&timeout=1")
     holder.start()
@@ -259,3 +259,13 @@ def test_the_schema_documents_wait_and_timeout(api_client):
         "returned",
     }
     assert parameters["timeout"]["schema"]["maximum"] == 30
+
+
+def test_a_waited_answer_leaves_no_connection_parked_in_its_thread(customer, order):
+    customer.get(f"/api/v1/orders/{order}/")
+    assert connection.connection is not None  # an ordinary request keeps it (DB_CONN_MAX_AGE)
+
+    response = customer.get(f"/api/v1/orders/{order}/?wait=paid&timeout=0.1")
+
+    assert response.status_code == 200 and response.json()["status"] == "pending"
+    assert connection.connection is None  # a burst of answered waiters parks no backends

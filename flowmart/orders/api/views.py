@@ -252,7 +252,7 @@ class OrderView(APIView):
     )
     def get(self, request, order_id):
         order = selectors.order_of(request.user.id, order_id)  # another customer's order: 404 at once, no wait
-        return Response(s.OrderSerializer(waiting.waited(request.user.id, order, request.query_params)).data)
+        return Response(waiting.order_body(request.user.id, order, request.query_params, s.OrderSerializer))
 
 
 class OrderCancelView(APIView):

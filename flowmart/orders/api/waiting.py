@@ -37,16 +37,20 @@ class OrderWaitQuerySerializer(serializers.Serializer):
         return value
 
 
-def waited(customer_id: int, order, query_params):
-    """The order to answer: `order` itself, or read again after waiting as `?wait=` asks."""
+def order_body(customer_id: int, order, query_params, serializer_class) -> dict:
+    """The order detail to answer: at once, or after waiting as `?wait=` asks."""
     if WAIT not in query_params:
-        return order
+        return serializer_class(order).data
     # A plain dict, not the QueryDict: DRF reads a blank form value of an optional field as absent,
     # and `?wait=` must be a 400, not a wait for nothing.
     query = OrderWaitQuerySerializer(
         data={name: query_params[name] for name in (WAIT, "timeout") if name in query_params}
     )
     query.is_valid(raise_exception=True)
-    if waiting.wait_for(order, query.validated_data["wait"], query.validated_data["timeout"]):
-        return selectors.order_of(customer_id, order.pk)
-    return order
+    if not waiting.wait_for(order, query.validated_data["wait"], query.validated_data["timeout"]):
+        return serializer_class(order).data
+    body = serializer_class(selectors.order_of(customer_id, order.pk)).data
+    # Hundreds of waiters answered in a burst would otherwise each park a fresh PostgreSQL
+    # connection in their thread (DB_CONN_MAX_AGE): let it go with the answer.
+    waiting.release_connection()
+    return body
