@@ -44,7 +44,14 @@ def _client() -> redis.Redis | None:
     if _state["client"] is None:
         with _lock:
             if _state["client"] is None:
-                _state["client"] = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+                # Every listener holds a connection of the pool while it waits; redis-py's default
+                # pool stops at 100, which would turn the 101st waiter into a Redis "outage".
+                _state["client"] = redis.Redis.from_url(
+                    settings.REDIS_URL,
+                    socket_connect_timeout=1,
+                    socket_timeout=1,
+                    max_connections=max(settings.WAIT_MAX_WAITERS, 0) + 32,
+                )
     return _state["client"]
 
 
