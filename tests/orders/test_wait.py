@@ -25,7 +25,7 @@ from flowmart.orders.services import lifecycle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WOKEN_WITHIN = 0.2  # seconds from the committing thread's return to the waiter's answer (~10 ms unloaded)
+WOKEN_WITHIN = 0.2  # seconds from the committing thread's return to the waiter's answer, on a busy machine
 
 
 @pytest.fixture
