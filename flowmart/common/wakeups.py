@@ -97,9 +97,10 @@ def notify(channel: str, message: dict) -> None:
 
 def listen(channel: str) -> "Listener | None":
     """A Listener subscribed to `channel`, or None when this process already holds WAIT_MAX_WAITERS."""
-    if settings.WAIT_MAX_WAITERS <= 0 or not _slots().acquire(blocking=False):
+    slots = _slots()
+    if settings.WAIT_MAX_WAITERS <= 0 or not slots.acquire(blocking=False):
         return None
-    listener = Listener(channel)
+    listener = Listener(channel, slots)
     try:
         listener.open()
     except BaseException:
@@ -111,8 +112,9 @@ def listen(channel: str) -> "Listener | None":
 class Listener:
     """One waiter's subscription. Use as a context manager; next() blocks without holding anything else."""
 
-    def __init__(self, channel: str):
+    def __init__(self, channel: str, slot: threading.Semaphore):
         self.channel = channel
+        self._slot = slot  # given back on close
         self.live = False  # False: Redis is unreachable, the waiter must re-read by itself
         self._pubsub = None
         self._inbox: queue.SimpleQueue | None = None
@@ -184,4 +186,4 @@ class Listener:
         if self._pubsub is not None:
             with contextlib.suppress(redis.RedisError, OSError):
                 self._pubsub.close()
-        _slots().release()
+        self._slot.release()
