@@ -13,12 +13,18 @@ bind = [
     if address.strip()
 ]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# Threads, not sync workers: a client waiting on GET /api/v1/orders/{id}/?wait=paid sleeps in one thread
+# (on Redis, holding no database connection) while the others serve. settings.WAIT_MAX_WAITERS keeps a
+# quarter of them for ordinary requests. Each thread may keep one PostgreSQL connection open
+# (DB_CONN_MAX_AGE): size max_connections for WEB_CONCURRENCY x GUNICORN_THREADS (docs/operations.md).
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 # TLS ends at the reverse proxy; trust its X-Forwarded-* headers (SECURE_PROXY_SSL_HEADER in settings).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
-accesslog = "-"
+# GUNICORN_ACCESS_LOG="" turns the access log off (bench/checkout.py: a line per request costs CPU there).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # The access log never shows a card number someone put in a URL (flowmart/common/accesslog.py).
 logger_class = "flowmart.common.accesslog.RedactingLogger"

@@ -117,6 +117,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Requests that wait for an order's status (GET /orders/{id}/?wait=paid) each hold one gunicorn thread
+# and no database connection: at most this many per process, so ordinary requests keep a quarter of the
+# threads (docker/gunicorn.conf.py, docs/operations.md "Waiting clients"). Past it a wait answers at once.
+WAIT_MAX_WAITERS = env.int("WAIT_MAX_WAITERS", default=env.int("GUNICORN_THREADS", default=32) * 3 // 4)
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False

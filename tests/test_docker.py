@@ -93,7 +93,7 @@ def test_everything_the_image_copies_exists(dockerfile):
 def gunicorn_config(monkeypatch, **env) -> dict:
     import runpy
 
-    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND", "PORT"):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_BIND", "PORT", "GUNICORN_THREADS", "GUNICORN_ACCESS_LOG"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -103,6 +103,15 @@ def gunicorn_config(monkeypatch, **env) -> dict:
 def test_gunicorn_workers_come_from_web_concurrency(monkeypatch):
     assert gunicorn_config(monkeypatch, WEB_CONCURRENCY="5")["workers"] == 5
     assert gunicorn_config(monkeypatch)["workers"] == 2
+
+
+def test_gunicorn_runs_threads_so_waiting_clients_do_not_block_a_process(monkeypatch):
+    """GET /orders/{id}/?wait= sleeps in a thread; a sync worker would serve nothing meanwhile."""
+    config = gunicorn_config(monkeypatch)
+    assert (config["worker_class"], config["threads"]) == ("gthread", 32)
+    assert gunicorn_config(monkeypatch, GUNICORN_THREADS="100")["threads"] == 100
+    assert config["accesslog"] == "-"
+    assert gunicorn_config(monkeypatch, GUNICORN_ACCESS_LOG="")["accesslog"] is None
 
 
 def test_gunicorn_binds_loopback_unless_told_otherwise(monkeypatch):

@@ -22,7 +22,7 @@ from .. import selectors
 from ..services import cart_channels, cart_currency, carts, changes, checkout
 from ..services.placing import Customer
 from . import serializers as s
-from . import tax_fields
+from . import tax_fields, waiting
 from .vouchers import with_vouchers
 
 
@@ -243,9 +243,16 @@ class OrdersView(generics.ListAPIView):
 
 
 class OrderView(APIView):
-    @extend_schema(responses=s.OrderSerializer)
+    @extend_schema(
+        parameters=[waiting.OrderWaitQuerySerializer],
+        responses={200: s.OrderSerializer, **errors(400)},
+        description="With `wait` the answer comes once the order is in that status or will not get there by "
+        "itself (e.g. `wait=paid` also answers a cancelled order, a fraud hold or a payment that needs the "
+        "customer), or after `timeout` seconds with the order as it stands: wait instead of polling.",
+    )
     def get(self, request, order_id):
-        return Response(s.OrderSerializer(selectors.order_of(request.user.id, order_id)).data)
+        order = selectors.order_of(request.user.id, order_id)  # another customer's order: 404 at once, no wait
+        return Response(waiting.order_body(request.user.id, order, request.query_params, s.OrderSerializer))
 
 
 class OrderCancelView(APIView):

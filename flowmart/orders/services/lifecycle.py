@@ -15,6 +15,7 @@ from flowmart.common.money import Money
 from flowmart.contracts.orders import OrderCancelled, OrderStatusChanged, RefundRequested
 from flowmart.events import publish
 
+from .. import waiting
 from ..models import Order, OrderTimelineEntry
 from ..status import CHANGEABLE, CancellationReason, OrderStatus, PaymentStatus, can_move
 
@@ -52,6 +53,7 @@ def move(order: Order, target: str, cause: str, reason: str | None = None) -> bo
         update_fields=["status", "cancellation_reason", "payment_status", "held_from", "next_action", "updated_at"]
     )
     note(order, f"{target}: {cause}")
+    waiting.announce(order)  # after commit: clients waiting on GET /orders/{id}/?wait= answer now
     events = [
         OrderStatusChanged(
             order_id=order.pk,
@@ -176,6 +178,7 @@ def payment_needs_action(
         order.next_action = next_action(redirect_url, client_secret, provider)
         order.save(update_fields=["payment_status", "next_action", "updated_at"])
         note(order, "payment needs customer authentication")
+        waiting.announce(order)  # a waiting client must learn that the customer is asked to act
 
 
 @transaction.atomic
