@@ -249,13 +249,13 @@ def profile(count: int, skus: list[str]) -> None:
         f"{wall / count * 1000:.2f} ms wall each, {sent / count:.1f} statements each (+ BEGIN, COMMIT)",
         flush=True,
     )
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
     profiler.enable()
     reserve_many(count)
     profiler.disable()
     stats = pstats.Stats(profiler).strip_dirs()
     stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(60)
 
 
 def main() -> int:
