@@ -52,7 +52,7 @@ def hold(book, plan, *, order_id, destination, amendment_id=None, paid=False, ex
             reference=reference,
             order_id=order_id,
         )
-        # In StockBook.CREATED order: the fields of a new reservation row.
+        # The fields of a new reservation row, in stock_sql.CREATED_FIELDS order.
         book.created.append(
             (order_id, pick.sku, level.warehouse.pk, pick.quantity, status, expires_at, amendment_id, destination)
         )

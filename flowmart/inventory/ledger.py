@@ -84,10 +84,9 @@ class StockBook:
         self.was = {lv.pk: (lv.on_hand, lv.reserved) for lv in levels}
         self.now = timezone.now()
         self.dirty: dict[int, StockLevel] = {}
-        # Ledger lines as (kind, sku, warehouse_id, on_hand_delta, reserved_delta,
-        # on_hand_after, reserved_after, reason, reference, order_id).
+        # Ledger lines, fields as in stock_sql.LEDGER_FIELDS.
         self.movements: list[tuple] = []
-        self.created: list[tuple] = []  # new reservation rows, fields as in CREATED
+        self.created: list[tuple] = []  # new reservation rows, fields as in stock_sql.CREATED_FIELDS
         self.changed: list[Reservation] = []
         self.touched: set[str] = set()
 
@@ -164,7 +163,11 @@ class StockBook:
         if self.created:
             Reservation.objects.bulk_create(
                 [
-                    Reservation(**dict(zip(CREATED, row, strict=True)), created_at=self.now, updated_at=self.now)
+                    Reservation(
+                        **dict(zip(stock_sql.CREATED_FIELDS, row, strict=True)),
+                        created_at=self.now,
+                        updated_at=self.now,
+                    )
                     for row in self.created
                 ]
             )
@@ -172,7 +175,10 @@ class StockBook:
             Reservation.objects.bulk_update(self.changed, ["status", "quantity", "updated_at"])
         if self.movements:
             StockMovement.objects.bulk_create(
-                [StockMovement(**dict(zip(LEDGER_FIELDS, m, strict=True)), created_at=self.now) for m in self.movements]
+                [
+                    StockMovement(**dict(zip(stock_sql.LEDGER_FIELDS, m, strict=True)), created_at=self.now)
+                    for m in self.movements
+                ]
             )
         return True
 
@@ -225,21 +231,6 @@ class StockBook:
         )
         publish(adjusted, *self.alerts(), *extra)
         return True
-
-
-CREATED = ("order_id", "sku", "warehouse_id", "quantity", "status", "expires_at", "amendment_id", "destination_country")
-LEDGER_FIELDS = (
-    "kind",
-    "sku",
-    "warehouse_id",
-    "on_hand_delta",
-    "reserved_delta",
-    "on_hand_after",
-    "reserved_after",
-    "reason",
-    "reference",
-    "order_id",
-)
 
 
 def allocation(sku: str, quantity: int, warehouse: Warehouse) -> contract.Allocation:
