@@ -4,16 +4,21 @@ The test transaction encloses each call and reserve_order opens no savepoint of 
 so what is captured is exactly its statements; run on its own (a bench client) BEGIN and
 COMMIT come on top, as they do for any transaction."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from flowmart.common.money import Money
+from flowmart.contracts.payments import PaymentProcessed
 from flowmart.events.models import Delivery, OutboxEvent
-from flowmart.inventory import services, stock_sql
+from flowmart.inventory import handlers, services, stock_sql
 from flowmart.inventory.ledger import StockBook
 from flowmart.inventory.models import Reservation, StockLevel, StockMovement
 
 from .conftest import published
+from .test_handlers import confirmed
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +108,19 @@ def test_a_row_changed_under_the_lock_writes_nothing(stock):
         book.flush()
     assert StockLevel.objects.get(sku="S").reserved == 0
     assert not StockMovement.objects.filter(kind="reserve").exists()
+
+
+def test_the_saga_subscribers_add_no_savepoint_of_their_own(stock):
+    """In a delivery's transaction (here the test's), reserving for OrderConfirmed is the same
+    4 statements and keeping paid reservations is 1: no SAVEPOINT / RELEASE around them."""
+    stock({"GB-NORTH": 5}, sku="S")
+
+    _, reserving = statements(lambda: handlers.reserve_confirmed_order(confirmed(order_id=1, country="GB")))
+    paid = PaymentProcessed(
+        order_id=1, payment_id=1, status="succeeded", amount=Money(Decimal("20.00"), "USD"), provider="dummy"
+    )
+    _, paying = statements(lambda: handlers.keep_paid_reservations(paid))
+
+    assert len(reserving) == 4 and len(paying) == 1
+    assert not [q for q in reserving + paying if "SAVEPOINT" in q]
+    assert Reservation.objects.get().status == "paid"
