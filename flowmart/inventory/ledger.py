@@ -144,8 +144,9 @@ class StockBook:
         )
 
     def flush(self, *, first_for_order: int | None = None) -> bool:
-        """Write every change. With `first_for_order`, only if that order was never reserved
-        nor released (asked under the locks); False, with nothing written, if it was."""
+        """Write every change, once per book (commit() does): the stock write compares with
+        the numbers read under the lock. With `first_for_order`, only if that order was never
+        reserved nor released (asked under the locks); False, with nothing written, if it was."""
         if connection.vendor == "postgresql":
             written = stock_sql.write(self, first_for_order=first_for_order)
         else:
