@@ -14,6 +14,9 @@ nudge goes to a Redis broker with no worker listening, so deliveries just queue 
 purged at the end); no subscriber runs during the measurement.
 
     python -m bench inventory      # BENCH_SECONDS=15 per scenario, BENCH_CLIENTS=16
+    BENCH_PROFILE=300 python -m bench inventory   # cProfile of 300 reservations in one process
+
+BENCH_DB_NAME and BENCH_REDIS_DB choose the database and Redis db (so two runs never collide).
 
 Reservations commit as they do in a Celery worker (synchronous_commit=off, see
 flowmart/celery.py); BENCH_COMMIT=durable measures them with a WAL flush per commit.
@@ -28,7 +31,7 @@ import sys
 import time
 from decimal import Decimal
 
-DB_NAME = "flowmart_bench_inventory"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "flowmart_bench_inventory")
 REDIS_DB = os.environ.get("BENCH_REDIS_DB", "2")
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
@@ -211,6 +214,50 @@ def report(result: dict, problems: list[str]) -> bool:
     return met
 
 
+def profile(count: int, skus: list[str]) -> None:
+    """`count` reservations in this one process, first timed (CPU and wall per reservation,
+    statements sent), then again under cProfile; prints where the CPU goes."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+
+    from flowmart.inventory import services
+
+    sent = 0
+
+    def counting(execute, sql, params, many, context):
+        nonlocal sent
+        sent += 1
+        return execute(sql, params, many, context)
+
+    rng, order_id = random.Random(1), 3_000_000_000
+
+    def reserve_many(n: int) -> None:
+        nonlocal order_id
+        for _ in range(n):
+            services.reserve_order(order_id=order_id, lines=[(rng.choice(skus), 1)], destination_country="US")
+            order_id += 1
+
+    reserve_many(50)  # warm caches and the connection
+    with connection.execute_wrapper(counting):
+        cpu, wall = time.process_time(), time.perf_counter()
+        reserve_many(count)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(
+        f"profile: {count} reservations in one process: {cpu / count * 1000:.2f} ms CPU and "
+        f"{wall / count * 1000:.2f} ms wall each, {sent / count:.1f} statements each (+ BEGIN, COMMIT)",
+        flush=True,
+    )
+    profiler = cProfile.Profile(time.process_time)  # CPU, not waits on the database
+    profiler.enable()
+    reserve_many(count)
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(60)
+
+
 def main() -> int:
     configure()
     from flowmart.events.models import Delivery, OutboxEvent
@@ -225,6 +272,9 @@ def main() -> int:
     spread = [f"BENCH-{n:04d}" for n in range(SPREAD_SKUS)]
     seed(["HOT"], per_warehouse=1_000_000)
     seed(spread, per_warehouse=1_000)
+    if os.environ.get("BENCH_PROFILE"):
+        profile(int(os.environ["BENCH_PROFILE"]), spread)
+        return 0
 
     ok = True
     for scenario, (name, skus, pick) in enumerate(

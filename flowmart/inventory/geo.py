@@ -3,6 +3,7 @@ country centroids (ISO alpha-2 → latitude, longitude) and great-circle distanc
 A country missing from the table is treated as equally far from every warehouse,
 so routing then falls back to its other tie-breaks (coverage, warehouse code)."""
 
+import functools
 import math
 
 CENTROIDS: dict[str, tuple[float, float]] = {
@@ -68,8 +69,10 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
+@functools.lru_cache(maxsize=4096)
 def distance_to_country(latitude, longitude, country: str | None) -> float:
-    """Distance from a warehouse to a destination country's centroid (0 when unknown)."""
+    """Distance from a warehouse to a destination country's centroid (0 when unknown).
+    Cached: a few warehouses and destinations, asked for every reservation."""
     centroid = CENTROIDS.get((country or "").upper())
     if centroid is None:
         return 0.0

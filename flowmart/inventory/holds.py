@@ -1,13 +1,15 @@
 """Reservation-row mechanics shared by the reservation services: turning a routing
 plan into held stock, and giving held stock back (whole reservations or part of them).
-Every function here runs inside the caller's transaction on rows it has locked."""
+Every function here runs inside the caller's transaction on rows it has locked, and notes
+its reservation rows in the StockBook, which writes them with the stock rows and the ledger
+(in one statement on PostgreSQL)."""
 
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.conf import settings
 
 from flowmart.contracts import inventory as contract
 
@@ -36,8 +38,10 @@ def summed(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
 def hold(book, plan, *, order_id, destination, amendment_id=None, paid=False, expires_at=None):
     """Turn a routing plan into reserved stock, ledger lines and reservation rows."""
     reference = f"amendment:{amendment_id}" if amendment_id else f"order:{order_id}"
-    now = timezone.now()
-    reservations, allocations = [], []
+    status = Reservation.Status.PAID.value if paid else Reservation.Status.OPEN.value
+    expires_at = None if paid else (expires_at or book.now + settings.RESERVATION_TTL)
+    destination = (destination or "")[:2]
+    allocations = []
     for pick in plan.picks:
         level = book.level(pick.sku, pick.warehouse_code)
         book.change(
@@ -48,22 +52,11 @@ def hold(book, plan, *, order_id, destination, amendment_id=None, paid=False, ex
             reference=reference,
             order_id=order_id,
         )
-        reservations.append(
-            Reservation(
-                order_id=order_id,
-                sku=pick.sku,
-                warehouse=level.warehouse,
-                quantity=pick.quantity,
-                status=Reservation.Status.PAID if paid else Reservation.Status.OPEN,
-                expires_at=None if paid else (expires_at or Reservation.default_expiry()),
-                amendment_id=amendment_id,
-                destination_country=(destination or "")[:2],
-                created_at=now,
-                updated_at=now,
-            )
+        # The fields of a new reservation row, in stock_sql.CREATED_FIELDS order.
+        book.created.append(
+            (order_id, pick.sku, level.warehouse.pk, pick.quantity, status, expires_at, amendment_id, destination)
         )
         allocations.append(allocation(pick.sku, pick.quantity, level.warehouse))
-    Reservation.objects.bulk_create(reservations)
     return tuple(allocations)
 
 
@@ -78,19 +71,19 @@ def lock_active(order_id: int, **filters) -> list[Reservation]:
 
 def end_reservations(book, reservations, *, kind, status, order_id, reference) -> tuple[contract.Allocation, ...]:
     """Give back everything the reservations hold and close them with `status`."""
-    now, ended = timezone.now(), []
+    now, ended = book.now, []
     for res in reservations:
         level = book.level(res.sku, res.warehouse.code)
         book.change(kind, level, reserved=-res.quantity, reason=status, reference=reference, order_id=order_id)
         res.status, res.updated_at = status, now
         ended.append(allocation(res.sku, res.quantity, res.warehouse))
-    Reservation.objects.bulk_update(reservations, ["status", "updated_at"])
+    book.changed.extend(reservations)
     return tuple(ended)
 
 
 def shrink(book, active, amounts: dict[str, int], *, order_id, reference) -> list[contract.Allocation]:
     """Release `amounts` units per SKU, smallest reservations first (fewer parcels left)."""
-    now, released, changed = timezone.now(), [], []
+    now, released, changed = book.now, [], []
     for sku, want in amounts.items():
         for res in sorted((r for r in active if r.sku == sku), key=lambda r: (r.quantity, r.pk)):
             take = min(res.quantity, want)
@@ -110,7 +103,7 @@ def shrink(book, active, amounts: dict[str, int], *, order_id, reference) -> lis
             released.append(allocation(sku, take, res.warehouse))
         if want > 0:
             logger.warning("order %s: %s could not release %d more of %s", order_id, reference, want, sku)
-    Reservation.objects.bulk_update(changed, ["status", "quantity", "updated_at"])
+    book.changed.extend(changed)
     return released
 
 

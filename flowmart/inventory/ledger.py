@@ -2,10 +2,12 @@
 
 A StockBook locks every StockLevel row of the SKUs a service touches — all warehouses,
 always in primary-key order, so two transactions never wait on each other in a cycle —
-then applies deltas in memory, writes the rows and one ledger line per change, and
-builds the events that follow from the before/after numbers (InventoryAdjusted with
-the new summed levels, LowStock on a downward threshold crossing, OutOfStock when a
-SKU's total available reaches zero). Callers run it inside transaction.atomic().
+then applies deltas in memory, notes one ledger line per change and the reservation rows
+the service creates or changes, writes them all at commit (one statement on PostgreSQL,
+see stock_sql.py; a statement per table elsewhere) and builds the events that follow from
+the before/after numbers (InventoryAdjusted with the new summed levels, LowStock on a
+downward threshold crossing, OutOfStock when a SKU's total available reaches zero).
+Callers run it inside transaction.atomic().
 """
 
 import logging
@@ -15,13 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from functools import wraps
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from flowmart.contracts import inventory as contract
 from flowmart.events import publish
 
-from .models import StockLevel, StockMovement, Warehouse
+from . import stock_sql
+from .models import ClosedOrder, Reservation, StockLevel, StockMovement, Warehouse
 
 logger = logging.getLogger("flowmart.inventory")
 
@@ -55,19 +58,42 @@ def warehouse_by_code(code: str) -> Warehouse | None:
     return Warehouse.objects.filter(code=code).first()
 
 
-class StockBook:
-    """The locked stock rows of one transaction and the changes made to them."""
+def order_seen(order_id: int) -> bool:
+    """Has this order been reserved, or released, before? One round trip for both
+    questions; callers ask it while the order's stock rows are locked."""
+    sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {Reservation._meta.db_table} WHERE order_id = %s AND amendment_id IS NULL),"
+        f" EXISTS (SELECT 1 FROM {ClosedOrder._meta.db_table} WHERE order_id = %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [order_id, order_id])
+        reserved, closed = cursor.fetchone()
+    if reserved:
+        logger.info("order %s already has its reservations; nothing to do", order_id)
+    elif closed:
+        logger.warning("order %s was already released; not reserving for it", order_id)
+    return reserved or closed
 
-    def __init__(self, levels: list[StockLevel]):
+
+class StockBook:
+    """The locked stock rows of one transaction and the changes made to them: stock
+    numbers, ledger lines and reservation rows, all written together by flush()."""
+
+    def __init__(self, levels):
         self.rows: dict[tuple[str, str], StockLevel] = {(lv.sku, lv.warehouse.code): lv for lv in levels}
-        self._before = {key: lv.on_hand - lv.reserved for key, lv in self.rows.items()}
-        self._dirty: dict[int, StockLevel] = {}
-        self.movements: list[StockMovement] = []
+        self.was = {lv.pk: (lv.on_hand, lv.reserved) for lv in levels}
+        self.now = timezone.now()
+        self.dirty: dict[int, StockLevel] = {}
+        # Ledger lines, fields as in stock_sql.LEDGER_FIELDS.
+        self.movements: list[tuple] = []
+        self.created: list[tuple] = []  # new reservation rows, fields as in stock_sql.CREATED_FIELDS
+        self.changed: list[Reservation] = []
         self.touched: set[str] = set()
 
     @classmethod
     def lock(cls, skus: Iterable[str], ensure: Iterable[tuple[str, Warehouse]] = ()) -> "StockBook":
-        """Lock every row of `skus` in pk order; `ensure` creates missing (sku, warehouse) rows first."""
+        """Lock every row of `skus` in pk order as StockLevel instances (callers return them);
+        `ensure` creates missing (sku, warehouse) rows first."""
         missing = [StockLevel(sku=sku, warehouse=wh) for sku, wh in ensure]
         if missing:
             StockLevel.objects.bulk_create(missing, ignore_conflicts=True)
@@ -79,6 +105,14 @@ class StockBook:
         )
         return cls(levels)
 
+    @classmethod
+    def lock_rows(cls, skus: Iterable[str]) -> "StockBook":
+        """The same lock, reading plain rows in one raw statement on PostgreSQL (the
+        reservation paths, which never hand a row to their caller)."""
+        if connection.vendor != "postgresql":
+            return cls.lock(skus)
+        return cls(stock_sql.lock(sorted(set(skus))))
+
     @property
     def levels(self) -> list[StockLevel]:
         return list(self.rows.values())
@@ -86,41 +120,68 @@ class StockBook:
     def level(self, sku: str, warehouse_code: str) -> StockLevel | None:
         return self.rows.get((sku, warehouse_code))
 
-    def change(self, kind: str, level: StockLevel, *, on_hand: int = 0, reserved: int = 0, **note) -> StockMovement:
-        """Apply deltas to a locked row and write its ledger line. The CHECK constraints
+    def change(self, kind: str, level: StockLevel, *, on_hand: int = 0, reserved: int = 0, **note) -> None:
+        """Apply deltas to a locked row and note its ledger line. The CHECK constraints
         reject the write if this would make anything negative or over-reserved."""
         level.on_hand += on_hand
         level.reserved += reserved
-        level.updated_at = timezone.now()
-        self._dirty[level.pk] = level
+        level.updated_at = self.now
+        self.dirty[level.pk] = level
         self.touched.add(level.sku)
-        movement = StockMovement(
-            kind=kind,
-            sku=level.sku,
-            warehouse=level.warehouse,
-            on_hand_delta=on_hand,
-            reserved_delta=reserved,
-            on_hand_after=level.on_hand,
-            reserved_after=level.reserved,
-            reason=note.get("reason", "")[:255],
-            reference=note.get("reference", "")[:120],
-            order_id=note.get("order_id"),
-        )
-        self.movements.append(movement)
-        return movement
-
-    def flush(self) -> None:
-        dirty = list(self._dirty.values())
-        if len(dirty) == 1:
-            lv = dirty[0]
-            StockLevel.objects.filter(pk=lv.pk).update(
-                on_hand=lv.on_hand, reserved=lv.reserved, updated_at=lv.updated_at
+        self.movements.append(
+            (
+                str(kind),
+                level.sku,
+                level.warehouse.pk,
+                on_hand,
+                reserved,
+                level.on_hand,
+                level.reserved,
+                note.get("reason", "")[:255],
+                note.get("reference", "")[:120],
+                note.get("order_id"),
             )
-        elif dirty:
-            StockLevel.objects.bulk_update(dirty, ["on_hand", "reserved", "updated_at"])
+        )
+
+    def flush(self, *, first_for_order: int | None = None) -> bool:
+        """Write every change, once per book (commit() does): the stock write compares with
+        the numbers read under the lock. With `first_for_order`, only if that order was never
+        reserved nor released (asked under the locks); False, with nothing written, if it was."""
+        if connection.vendor == "postgresql":
+            written = stock_sql.write(self, first_for_order=first_for_order)
+        else:
+            written = self._write_portably(first_for_order)
+        self.dirty.clear()
+        self.movements, self.created, self.changed = [], [], []
+        return written
+
+    def _write_portably(self, first_for_order: int | None) -> bool:
+        """The same writes through the ORM, a statement each (SQLite, the embedded default)."""
+        if first_for_order is not None and order_seen(first_for_order):
+            return False
+        for lv in self.dirty.values():
+            StockLevel.objects.filter(pk=lv.pk).update(on_hand=lv.on_hand, reserved=lv.reserved, updated_at=self.now)
+        if self.created:
+            Reservation.objects.bulk_create(
+                [
+                    Reservation(
+                        **dict(zip(stock_sql.CREATED_FIELDS, row, strict=True)),
+                        created_at=self.now,
+                        updated_at=self.now,
+                    )
+                    for row in self.created
+                ]
+            )
+        if self.changed:
+            Reservation.objects.bulk_update(self.changed, ["status", "quantity", "updated_at"])
         if self.movements:
-            StockMovement.objects.bulk_create(self.movements)
-        self._dirty.clear()
+            StockMovement.objects.bulk_create(
+                [
+                    StockMovement(**dict(zip(stock_sql.LEDGER_FIELDS, m, strict=True)), created_at=self.now)
+                    for m in self.movements
+                ]
+            )
+        return True
 
     def total_available(self, sku: str) -> int:
         return sum(lv.on_hand - lv.reserved for (s, _), lv in self.rows.items() if s == sku)
@@ -133,10 +194,12 @@ class StockBook:
         SKUs whose total available just reached zero."""
         events = []
         totals_before: dict[str, int] = defaultdict(int)
-        for (sku, _), before in self._before.items():
-            totals_before[sku] += before
+        for lv in self.rows.values():
+            on_hand, reserved = self.was[lv.pk]
+            totals_before[lv.sku] += on_hand - reserved
         for (sku, code), lv in self.rows.items():
-            before, after, threshold = self._before[(sku, code)], lv.on_hand - lv.reserved, lv.low_stock_threshold
+            on_hand, reserved = self.was[lv.pk]
+            before, after, threshold = on_hand - reserved, lv.on_hand - lv.reserved, lv.low_stock_threshold
             if threshold > 0 and before > threshold >= after:
                 events.append(contract.LowStock(sku=sku, warehouse_code=code, available=after, threshold=threshold))
         emptied = sorted(sku for sku in self.touched if totals_before[sku] > 0 and self.total_available(sku) == 0)
@@ -144,9 +207,21 @@ class StockBook:
             events.append(contract.OutOfStock(order_id=None, amendment_id=None, skus=tuple(emptied)))
         return events
 
-    def commit(self, reason: str, *, order_id=None, amendment_id=None, allocations=(), reference="", extra=()) -> None:
-        """Write everything and publish InventoryAdjusted (+ alerts, + `extra` events)."""
-        self.flush()
+    def commit(
+        self,
+        reason: str,
+        *,
+        order_id=None,
+        amendment_id=None,
+        allocations=(),
+        reference="",
+        extra=(),
+        first_for_order: int | None = None,
+    ) -> bool:
+        """Write everything and publish InventoryAdjusted (+ alerts, + `extra` events).
+        False, with nothing written or published, if `first_for_order` was seen before."""
+        if not self.flush(first_for_order=first_for_order):
+            return False
         adjusted = contract.InventoryAdjusted(
             reason=reason,
             order_id=order_id,
@@ -156,6 +231,7 @@ class StockBook:
             reference=reference,
         )
         publish(adjusted, *self.alerts(), *extra)
+        return True
 
 
 def allocation(sku: str, quantity: int, warehouse: Warehouse) -> contract.Allocation:

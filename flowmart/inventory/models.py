@@ -7,7 +7,6 @@ in the same transaction. The CHECK constraints are the last line of defence: wha
 a bug does, the database refuses negative stock or more reserved than on hand.
 """
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -153,10 +152,6 @@ class Reservation(models.Model):
 
     def __str__(self):
         return f"order {self.order_id}: {self.quantity} × {self.sku} @ {self.warehouse_id} ({self.status})"
-
-    @staticmethod
-    def default_expiry():
-        return timezone.now() + settings.RESERVATION_TTL
 
 
 class ClosedOrder(models.Model):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from flowmart.common.countries import is_country_code
@@ -22,7 +22,7 @@ from flowmart.events import publish
 
 from . import routing
 from .holds import ReservationOutcome, adjusted_event, end_reservations, hold, lock_active, shrink, summed
-from .ledger import StockBook, allocation, retry_on_conflict, warehouse_by_code
+from .ledger import StockBook, allocation, order_seen, retry_on_conflict, warehouse_by_code
 from .models import ClosedOrder, MovementKind, Reservation, StockLevel, StockMovement, Warehouse
 
 logger = logging.getLogger("flowmart.inventory")
@@ -171,49 +171,45 @@ def reserve_order(
     *, order_id: int, lines: Iterable[tuple[str, int]], destination_country: str = ""
 ) -> ReservationOutcome:
     """All-or-nothing reservation of an order's lines with routing; publishes
-    InventoryAdjusted(reserved) or OutOfStock(order_id, short skus)."""
+    InventoryAdjusted(reserved) or OutOfStock(order_id, short skus).
+
+    On PostgreSQL that is two statements before the events: lock and read the SKUs' rows,
+    then write stock, ledger and reservations while asking whether the order was reserved
+    or released before (a duplicate delivery writes nothing). No savepoint of its own: in a
+    subscriber's transaction a failure rolls back the whole delivery anyway."""
     demand = {sku: qty for sku, qty in summed(lines).items() if qty > 0}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         # Lock first: a second call for the same order waits here, then sees the first one's rows.
-        book = StockBook.lock(demand)
-        if _already_reserved(order_id):
-            return ReservationOutcome(ok=True, already_done=True)
+        book = StockBook.lock_rows(demand)
         plan = routing.plan(demand, routing.sites_from_levels(book.levels, destination_country))
         if not plan.ok:
+            if order_seen(order_id):
+                return ReservationOutcome(ok=True, already_done=True)
             publish(contract.OutOfStock(order_id=order_id, amendment_id=None, skus=plan.short))
             return ReservationOutcome(ok=False, short=plan.short)
         allocations = hold(book, plan, order_id=order_id, destination=destination_country)
-        book.commit("reserved", order_id=order_id, allocations=allocations, reference=f"order:{order_id}")
+        if not book.commit(
+            "reserved",
+            order_id=order_id,
+            allocations=allocations,
+            reference=f"order:{order_id}",
+            first_for_order=order_id,
+        ):
+            logger.info("order %s was reserved or released before; nothing to do", order_id)
+            return ReservationOutcome(ok=True, already_done=True)
     return ReservationOutcome(ok=True, allocations=allocations)
-
-
-def _already_reserved(order_id: int) -> bool:
-    """Has this order been reserved, or released, before? One round trip for both
-    questions: it runs while the order's stock rows are locked."""
-    sql = (
-        f"SELECT EXISTS (SELECT 1 FROM {Reservation._meta.db_table} WHERE order_id = %s AND amendment_id IS NULL),"
-        f" EXISTS (SELECT 1 FROM {ClosedOrder._meta.db_table} WHERE order_id = %s)"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [order_id, order_id])
-        reserved, closed = cursor.fetchone()
-    if reserved:
-        logger.info("order %s already has its reservations; nothing to do", order_id)
-    elif closed:
-        logger.warning("order %s was already released; not reserving for it", order_id)
-    return reserved or closed
 
 
 @retry_on_conflict
 def release_order(*, order_id: int, reason: str = "cancelled") -> int:
     """The order is cancelled: give back its open and paid reservations (none is fine)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         ClosedOrder.objects.bulk_create([ClosedOrder(order_id=order_id, reason=reason[:50])], ignore_conflicts=True)
         reservations = lock_active(order_id)
         if not reservations:
             logger.info("order %s: nothing to release", order_id)
             return 0
-        book = StockBook.lock({r.sku for r in reservations})
+        book = StockBook.lock_rows({r.sku for r in reservations})
         released = end_reservations(
             book,
             reservations,
@@ -230,11 +226,11 @@ def release_order(*, order_id: int, reason: str = "cancelled") -> int:
 def expire_order(*, order_id: int, now=None) -> int:
     """Release one unpaid order's reservations past their expiry; tell orders."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         reservations = lock_active(order_id, status=Reservation.Status.OPEN, expires_at__lte=now)
         if not reservations:
             return 0
-        book = StockBook.lock({r.sku for r in reservations})
+        book = StockBook.lock_rows({r.sku for r in reservations})
         expired = end_reservations(
             book,
             reservations,
@@ -264,11 +260,11 @@ def expire_reservations(*, now=None, limit: int = 500) -> int:
 
 def mark_paid(*, order_id: int) -> int:
     """The order is paid: its reservations no longer expire. A reservation that already
-    expired stays expired (orders cancels the order and payments refunds)."""
-    with transaction.atomic():
-        return Reservation.objects.filter(order_id=order_id, status=Reservation.Status.OPEN).update(
-            status=Reservation.Status.PAID, expires_at=None, updated_at=timezone.now()
-        )
+    expired stays expired (orders cancels the order and payments refunds). One UPDATE is
+    atomic on its own: no transaction (or savepoint) of its own around it."""
+    return Reservation.objects.filter(order_id=order_id, status=Reservation.Status.OPEN).update(
+        status=Reservation.Status.PAID, expires_at=None, updated_at=timezone.now()
+    )
 
 
 @retry_on_conflict
@@ -280,7 +276,7 @@ def consume_for_shipment(
     nothing left to count twice, so the consume records nothing and logs."""
     need = summed(lines)
     reference = f"shipment:{shipment_id}" if shipment_id is not None else f"order:{order_id}"
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if shipment_id is not None and StockMovement.objects.filter(reference=reference).exists():
             logger.info("shipment %s already consumed", shipment_id)
             return 0
@@ -290,8 +286,8 @@ def consume_for_shipment(
                 "order %s: nothing reserved at %s to ship (released, expired or shipped)", order_id, warehouse_code
             )
             return 0
-        book = StockBook.lock(need)
-        now, shipped, changed = timezone.now(), [], []
+        book = StockBook.lock_rows(need)
+        now, shipped, changed = book.now, [], []
         for res in reservations:
             take = min(res.quantity, need.get(res.sku, 0))
             if take <= 0:
@@ -316,7 +312,7 @@ def consume_for_shipment(
             shipped.append(allocation(res.sku, take, res.warehouse))
         if not changed:
             return 0
-        Reservation.objects.bulk_update(changed, ["status", "quantity", "updated_at"])
+        book.changed.extend(changed)
         if any(qty > 0 for qty in need.values()):
             logger.warning("order %s: shipment %s carried more than was reserved: %s", order_id, shipment_id, need)
         book.commit("shipped", order_id=order_id, allocations=shipped, reference=reference)
@@ -346,7 +342,7 @@ def apply_amendment(*, order_id: int, amendment_id: str, changes: Iterable[tuple
             or StockMovement.objects.filter(reference=reference).exists()
         ):
             return ReservationOutcome(ok=True, already_done=True)
-        book = StockBook.lock(diff)
+        book = StockBook.lock_rows(diff)
         destination = active[0].destination_country
         plan = routing.plan(
             grow,

@@ -199,3 +199,19 @@ def test_every_service_at_once_over_shared_skus_keeps_the_books_straight(stock, 
     assert not [r for r in caplog.records if "40P01" in r.getMessage()]
     assert selectors.inventory_drift() == []
     assert not Reservation.objects.filter(order_id__gt=20, order_id__lt=100, status="open").exists()
+
+
+def test_the_same_order_reserved_on_many_connections_at_once_is_reserved_once(stock):
+    """Duplicate deliveries of one OrderConfirmed racing: the "reserved before?" question is
+    asked inside the write statement, after the stock locks, so only the first one writes."""
+    sku = stock({"US-EAST": 1, "GB-NORTH": 20}, sku="DUP")
+
+    results, errors = run_in_parallel(lambda: reserve_one(7, sku), [() for _ in range(12)])
+
+    assert errors == [None] * 12
+    assert sum(1 for r in results if r.ok and not r.already_done) == 1
+    assert all(r.ok for r in results)  # the others found it done, none saw the stock short
+    assert list(Reservation.objects.values_list("order_id", "warehouse__code", "quantity")) == [(7, "US-EAST", 1)]
+    assert len(published("InventoryAdjusted", reason="reserved")) == 1
+    assert not [p for p in published("OutOfStock") if p["order_id"] == 7]
+    assert selectors.inventory_drift() == []
