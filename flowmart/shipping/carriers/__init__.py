@@ -1,7 +1,7 @@
 """Carrier adapters by code. A real carrier is added by registering another object that
 speaks the Carrier protocol (see base.py)."""
 
-from .base import Carrier, Label, Quote, UnknownCarrier
+from .base import Carrier, DrawsLabels, Label, Quote, UnknownCarrier
 from .easypost import EasyPostCarrier
 from .simulated import SimulatedCarrier
 
@@ -37,4 +37,4 @@ def get_carrier(code: str) -> Carrier:
         raise UnknownCarrier(code) from None
 
 
-__all__ = ["CARRIERS", "Carrier", "Label", "Quote", "UnknownCarrier", "get_carrier"]
+__all__ = ["CARRIERS", "Carrier", "DrawsLabels", "Label", "Quote", "UnknownCarrier", "get_carrier"]
