@@ -83,4 +83,3 @@ def test_settlement_of_a_checkout_in_a_fixed_number_of_statements():
     budget(own_statements(lambda: settlement_handlers.settle_capture(captured)), SETTLE_CAPTURE)
     sale = LedgerEntry.objects.filter(order_id=703, kind="sale")
     assert sum(e.credit for e in sale) == sum(e.debit for e in sale) == Decimal("50.00")
-
