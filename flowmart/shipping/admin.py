@@ -143,7 +143,10 @@ class ShipmentAdmin(PersonalDataAccessMixin, SellerScopedMixin, ModelAdmin):
     list_display = ["id", "order_id", "warehouse_code", "method", "carrier", "tracking_number", "status", "label_link"]
     list_filter = ["status", "carrier", "warehouse_code"]
     search_fields = ["tracking_number", "=order_id"]
-    readonly_fields = [f.name for f in Shipment._meta.fields] + ["label_link"]
+    # The label through label_link only: it is drawn on first download (services/labels.py),
+    # so the stored file the raw field would link to may not exist yet.
+    exclude = ["label"]
+    readonly_fields = [f.name for f in Shipment._meta.fields if f.name != "label"] + ["label_link"]
     inlines = [ShipmentLineInline, TrackingEventInline]
     actions = ["dispatch"]
 

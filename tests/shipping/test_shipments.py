@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.storage import default_storage
 
+from flowmart.shipping import services
 from flowmart.shipping.models import OrderAllocation, Shipment
 from tests.shipping.conftest import (
     SPLIT,
@@ -19,7 +20,7 @@ def lines_of(shipment):
     return {line.sku: line.quantity for line in shipment.lines.all()}
 
 
-def test_split_order_ships_from_two_warehouses_with_stored_labels(paid_split_order):
+def test_split_order_ships_from_two_warehouses_with_labels(paid_split_order):
     shipments = {s.warehouse_code: s for s in Shipment.objects.filter(order_id=paid_split_order)}
     assert set(shipments) == {"US-EAST", "DE-CENTRAL"}
     assert lines_of(shipments["US-EAST"]) == {"SKU-A": 2}
@@ -28,10 +29,11 @@ def test_split_order_ships_from_two_warehouses_with_stored_labels(paid_split_ord
         assert shipment.status == "created"
         assert (shipment.method, shipment.carrier) == ("standard", "postal")
         assert shipment.destination["city"] == "Boston"
-        assert default_storage.exists(shipment.label.name)
-        with default_storage.open(shipment.label.name) as pdf:
-            content = pdf.read()
+        # Named for storage; drawn and stored on its first download (test_labels.py).
+        assert shipment.label.name.startswith("shipping/labels/") and shipment.tracking_number in shipment.label.name
+        content = services.stored_label(shipment.pk).read()
         assert content.startswith(b"%PDF") and len(content) > 1000
+        assert default_storage.exists(shipment.label.name)
     assert shipments["US-EAST"].tracking_number != shipments["DE-CENTRAL"].tracking_number
 
     created = published("ShipmentCreated", order_id=paid_split_order)

@@ -5,6 +5,11 @@ staff refresh) enters our books.
 settle_payment locks the Payment row and only a transition of an attempt into
 succeeded/failed writes the ledger and publishes PaymentProcessed, so the sync path
 racing a webhook yields one event and one capture however they interleave.
+
+The initial charge writes its payment row once, with the outcome: the card's details, the
+customer ref and `processing` are set on the locked row in memory and saved with whatever
+the provider answered (nobody else sees the row before commit, so an earlier write of each
+would only cost statements).
 """
 
 import logging
@@ -21,6 +26,7 @@ from ..models import Amendment, FailureCode, FraudAssessment, Payment, PaymentAt
 
 logger = logging.getLogger("flowmart.payments")
 S = Payment.Status
+CARD_FIELDS = ["card_brand", "card_last4", "card_country", "card_fingerprint"]
 
 
 def publish_processed(payment: Payment, attempt: PaymentAttempt | None, status: str, failure_code: str = "") -> None:
@@ -40,10 +46,11 @@ def publish_processed(payment: Payment, attempt: PaymentAttempt | None, status: 
     )
 
 
-def fail_payment(payment: Payment, failure_code: str) -> None:
-    """A failure before any provider call (fraud block, unavailable provider, staff reject)."""
+def fail_payment(payment: Payment, failure_code: str, also: list[str] | tuple = ()) -> None:
+    """A failure before any provider call (fraud block, unavailable provider, staff reject);
+    `also`: further fields set in memory that this save writes too."""
     payment.status, payment.failure_code = S.FAILED, failure_code
-    payment.save(update_fields=["status", "failure_code", "updated_at"])
+    payment.save(update_fields=["status", "failure_code", *also, "updated_at"])
     publish_processed(payment, None, "failed", failure_code)
 
 
@@ -55,15 +62,15 @@ def screen_and_charge(payment: Payment) -> None:
         logger.warning("payment %s: provider %s unavailable", payment.pk, payment.provider)
         return fail_payment(payment, FailureCode.PROCESSING_ERROR)
     method = gateway.describe_payment_method(payment.payment_method)
+    # Written with the verdict's own save below (CARD_FIELDS): one UPDATE of the row, not two.
     payment.card_brand, payment.card_last4 = method.brand, method.last4
     payment.card_country, payment.card_fingerprint = method.country, method.fingerprint
-    payment.save(update_fields=["card_brand", "card_last4", "card_country", "card_fingerprint", "updated_at"])
     assessment = fraud.assess(payment, method)
     if assessment.outcome == FraudAssessment.Outcome.BLOCK:
-        return fail_payment(payment, FailureCode.FRAUDULENT)
+        return fail_payment(payment, FailureCode.FRAUDULENT, also=CARD_FIELDS)
     if assessment.outcome == FraudAssessment.Outcome.REVIEW:
         payment.status = S.ON_HOLD
-        payment.save(update_fields=["status", "updated_at"])
+        payment.save(update_fields=["status", *CARD_FIELDS, "updated_at"])
         publish(
             PaymentHeldForReview(
                 order_id=payment.order_id,
@@ -130,25 +137,31 @@ def charge_key(payment: Payment) -> str:
 
 
 def charge(payment: Payment, gateway: Gateway) -> None:
-    """The order's initial charge. Caller holds the row lock."""
+    """The order's initial charge. Caller holds the row lock: the row is written once, by the
+    outcome's transition, or here when the provider's answer moved nothing (still processing)."""
     customer_ref, method, off_session = _customer_ref(payment, gateway)
     payment.provider_customer_id = customer_ref
     payment.status = S.PROCESSING
-    payment.save(update_fields=["provider_customer_id", "status", "updated_at"])
-    attempt, _ = PaymentAttempt.objects.get_or_create(
-        idempotency_key=charge_key(payment),
-        defaults={
-            "payment": payment,
-            "purpose": "charge",
-            "amount": payment.amount,
-            "currency": payment.currency,
-            "off_session": off_session,
-        },
+    key = charge_key(payment)
+    # No savepoint needed: under the payment's lock nobody else creates this key meanwhile; a
+    # renewal's key met concurrently fails on its unique index and the delivery is retried.
+    attempt = PaymentAttempt.objects.filter(idempotency_key=key).first() or PaymentAttempt.objects.create(
+        idempotency_key=key,
+        payment=payment,
+        purpose="charge",
+        amount=payment.amount,
+        currency=payment.currency,
+        off_session=off_session,
     )
-    run_attempt(payment, attempt, gateway, method, customer_ref)
+    if not run_attempt(payment, attempt, gateway, method, customer_ref):
+        payment.save(update_fields=["provider_customer_id", "status", *CARD_FIELDS, "updated_at"])
 
 
-def run_attempt(payment: Payment, attempt: PaymentAttempt, gateway: Gateway, method: str, customer_ref: str) -> None:
+def run_attempt(payment: Payment, attempt: PaymentAttempt, gateway: Gateway, method: str, customer_ref: str) -> bool:
+    """Call the provider and apply its outcome. The caller holds the payment's row lock and
+    read the attempt under it, so the outcome is applied to these rows as they are (every
+    writer of a payment or its attempts takes that lock first). True when the outcome moved
+    state; for an initial charge that means the payment row was written."""
     outcome = gateway.create_and_confirm(
         ChargeRequest(
             amount=payment.money(attempt.amount),
@@ -161,7 +174,10 @@ def run_attempt(payment: Payment, attempt: PaymentAttempt, gateway: Gateway, met
             metadata={"order_id": payment.order_id, "payment_id": payment.pk, "attempt": attempt.idempotency_key},
         )
     )
-    settle_payment(outcome, attempt_id=attempt.pk)
+    if attempt.payment_id != payment.pk:  # another payment's attempt (a shared key): settle it under its lock
+        settle_payment(outcome, attempt_id=attempt.pk)
+        return False
+    return apply_outcome(payment, attempt, outcome)
 
 
 def settle_payment(outcome: ChargeOutcome, attempt_id: int | None = None) -> bool:
@@ -174,21 +190,28 @@ def settle_payment(outcome: ChargeOutcome, attempt_id: int | None = None) -> boo
             return False
         payment = Payment.objects.select_for_update().get(pk=found)
         attempt = PaymentAttempt.objects.get(**lookup)  # re-read under the lock
-        if outcome.intent_id and not attempt.provider_intent_id:
-            attempt.provider_intent_id = outcome.intent_id
-            attempt.save(update_fields=["provider_intent_id"])
-        if outcome.status == "succeeded" and attempt.status != PaymentAttempt.Status.SUCCEEDED:
-            _captured(payment, attempt, outcome)
-            return True
-        if attempt.status in PaymentAttempt.TERMINAL:
-            return False  # a stale or duplicate outcome
+        return apply_outcome(payment, attempt, outcome)
+
+
+def apply_outcome(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome) -> bool:
+    """settle_payment's transitions, on rows read under the payment's lock. A transition
+    saves the attempt with its intent id; without one the intent id alone is saved."""
+    noted = bool(outcome.intent_id and not attempt.provider_intent_id)
+    if noted:
+        attempt.provider_intent_id = outcome.intent_id
+    if outcome.status == "succeeded" and attempt.status != PaymentAttempt.Status.SUCCEEDED:
+        _captured(payment, attempt, outcome)
+        return True
+    if attempt.status not in PaymentAttempt.TERMINAL:  # else a stale or duplicate outcome
         if outcome.status in ("failed", "canceled"):
             _failed(payment, attempt, outcome.failure_code or FailureCode.PROCESSING_ERROR, outcome.status)
             return True
         if outcome.status == "requires_action" and attempt.status != PaymentAttempt.Status.REQUIRES_ACTION:
             _requires_action(payment, attempt, outcome)
             return True
-        return False
+    if noted:
+        attempt.save(update_fields=["provider_intent_id"])
+    return False
 
 
 def _captured(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome) -> None:
@@ -227,7 +250,7 @@ def _failed(payment: Payment, attempt: PaymentAttempt, failure_code: str, provid
 
 def _requires_action(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome) -> None:
     attempt.status = PaymentAttempt.Status.REQUIRES_ACTION
-    attempt.save(update_fields=["status"])
+    attempt.save(update_fields=["status", "provider_intent_id"])
     if attempt.purpose == "charge" and payment.status == S.PROCESSING:
         payment.status, payment.next_action_url = S.REQUIRES_ACTION, outcome.next_action_url or ""
         payment.save()

@@ -7,7 +7,7 @@ import logging
 import re
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from .. import selectors
 from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
@@ -34,11 +34,11 @@ def lock_order(order_id: int) -> None:
 
 
 def record_signal(order_id: int, kind: str, amendment_id: str | None = None) -> None:
-    try:
-        with transaction.atomic():
-            OrderSignal.objects.create(order_id=order_id, kind=kind, amendment_id=amendment_id or "")
-    except IntegrityError:
-        pass  # heard before: signals are facts, idempotent
+    """Signals are facts: one heard before is left as it is (INSERT … ON CONFLICT DO NOTHING,
+    one statement and no savepoint)."""
+    OrderSignal.objects.bulk_create(
+        [OrderSignal(order_id=order_id, kind=kind, amendment_id=amendment_id or "")], ignore_conflicts=True
+    )
 
 
 def provider_method_id(value: str) -> str:
@@ -49,38 +49,40 @@ def provider_method_id(value: str) -> str:
 
 def payment_initiated(event) -> None:
     method = provider_method_id(event.payment_method)
-    with transaction.atomic():
+    # savepoint=False here and in stock_reserved: the delivery's transaction is the unit of work.
+    with transaction.atomic(savepoint=False):
         lock_order(event.order_id)
-        payment, created = Payment.objects.get_or_create(
+        # Under the order's lock nobody else creates this payment, so no get_or_create savepoint.
+        if Payment.objects.filter(order_id=event.order_id).exists():
+            return  # a redelivery: the payment was held before
+        payment = Payment.objects.create(
             order_id=event.order_id,
-            defaults={
-                "order_number": event.order_number,
-                "customer_id": event.customer_id,
-                "customer_email": event.customer_email,
-                "customer_since": event.customer_since,
-                "amount": event.amount.amount,
-                "currency": event.amount.currency,
-                "provider": event.provider,
-                "payment_method": method,
-                "subscription_id": event.subscription_id,
-                "renewal_key": event.renewal_key or "",
-                "renewal_cycle": event.renewal_cycle,
-                "renewal_attempt": event.renewal_attempt,
-                "client_ip": event.client_ip or None,
-                "shipping_country": event.shipping_country or "",
-                "item_count": event.item_count,
-                "correlation_id": event.correlation_id,
-            },
+            order_number=event.order_number,
+            customer_id=event.customer_id,
+            customer_email=event.customer_email,
+            customer_since=event.customer_since,
+            amount=event.amount.amount,
+            currency=event.amount.currency,
+            provider=event.provider,
+            payment_method=method,
+            subscription_id=event.subscription_id,
+            renewal_key=event.renewal_key or "",
+            renewal_cycle=event.renewal_cycle,
+            renewal_attempt=event.renewal_attempt,
+            client_ip=event.client_ip or None,
+            shipping_country=event.shipping_country or "",
+            item_count=event.item_count,
+            correlation_id=event.correlation_id,
         )
-        if created and not method:
+        if not method:
             logger.warning("order %s: payment method is not a provider id; refused", event.order_id)
             charging.fail_payment(payment, FailureCode.PROCESSING_ERROR)
-        elif created:
-            try_to_charge(event.order_id)
+        else:
+            try_to_charge(event.order_id, payment)
 
 
 def stock_reserved(order_id: int, amendment_id: str | None) -> None:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         lock_order(order_id)
         record_signal(order_id, K.RESERVED, amendment_id)
         if amendment_id:
@@ -101,9 +103,11 @@ def out_of_stock(order_id: int, amendment_id: str | None) -> None:
             _cancel_uncharged(order_id)
 
 
-def try_to_charge(order_id: int) -> None:
-    """Charge when both halves are held; whichever arrives second calls this."""
-    payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
+def try_to_charge(order_id: int, payment: Payment | None = None) -> None:
+    """Charge when both halves are held; whichever arrives second calls this. `payment`: the
+    row this transaction just inserted (and so holds locked), else it is read and locked."""
+    if payment is None:
+        payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
     if payment is None or payment.status not in (S.PENDING, S.AWAITING_STOCK):
         return
     kinds = set(OrderSignal.objects.filter(order_id=order_id, amendment_id="").values_list("kind", flat=True))

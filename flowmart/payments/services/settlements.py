@@ -40,7 +40,23 @@ SELLER, COMMISSION, TAX, SHIPPING = "seller", "commission", "tax", "shipping"
 
 def commission_percent(seller_id: int) -> Decimal:
     override = SellerAccount.objects.filter(seller_id=seller_id).values_list("commission_percent", flat=True).first()
+    return _rate(override)
+
+
+def _rate(override: Decimal | None) -> Decimal:
+    """A seller's commission: their override, else the shop's."""
     return Decimal(str(settings.PAYMENTS_COMMISSION_PERCENT)) if override is None else override
+
+
+def _sellers(seller_ids: set[int]) -> dict[int, SellerAccount]:
+    """Payments' copies of these sellers in one read, any not heard of yet created nameless
+    (catalog's events name them later), as known_seller does one by one."""
+    known = SellerAccount.objects.in_bulk(seller_ids, field_name="seller_id")
+    missing = seller_ids - set(known)
+    if missing:
+        SellerAccount.objects.bulk_create([SellerAccount(seller_id=i) for i in missing], ignore_conflicts=True)
+        known = SellerAccount.objects.in_bulk(seller_ids, field_name="seller_id")
+    return known
 
 
 def known_seller(seller_id: int, name: str = "", slug: str = "") -> SellerAccount:
@@ -53,18 +69,19 @@ def known_seller(seller_id: int, name: str = "", slug: str = "") -> SellerAccoun
 
 
 def record_lines(order_id: int, lines, total, as_of) -> None:
-    """OrderConfirmed / OrderAmended: keep the order's lines (the newest event wins), then settle."""
-    with transaction.atomic():
+    """OrderConfirmed / OrderAmended: keep the order's lines (the newest event wins), then settle.
+    Part of the caller's transaction (no savepoint of its own): an error fails it whole."""
+    with transaction.atomic(savepoint=False):
         held = OrderSettlement.objects.select_for_update().filter(order_id=order_id).first()
         if held is not None and held.as_of >= as_of:
             return
         # The rate is fixed when the order is first heard of: a later change of a seller's rate
         # (or of the shop's) never re-prices an order already sold, even when it is amended.
         rates = {row["seller_id"]: row["commission_percent"] for row in (held.lines if held else [])}
+        sellers = _sellers({line.seller_id for line in lines})
         rows = []
         for line in lines:
-            known_seller(line.seller_id)
-            rate = rates.setdefault(line.seller_id, str(commission_percent(line.seller_id)))
+            rate = rates.setdefault(line.seller_id, str(_rate(sellers[line.seller_id].commission_percent)))
             tax = line.tax.amount if line.tax else 0
             net = line.paid.amount - tax  # goods after discount, without tax (inside the price or not)
             rows.append(
@@ -77,11 +94,16 @@ def record_lines(order_id: int, lines, total, as_of) -> None:
                     "commission_percent": rate,
                 }
             )
-        OrderSettlement.objects.update_or_create(
-            order_id=order_id,
-            defaults={"currency": total.currency, "total": total.amount, "lines": rows, "as_of": as_of},
-        )
-    sync_order(order_id)
+        fields = {"currency": total.currency, "total": total.amount, "lines": rows, "as_of": as_of}
+        if held is None:
+            # Two first events of one order at once: one insert fails on the unique order id and
+            # its delivery is retried, then compared by as_of like any later event.
+            held = OrderSettlement.objects.create(order_id=order_id, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(held, name, value)
+            held.save(update_fields=list(fields))
+    sync_order(order_id, held)
 
 
 def components(settlement: OrderSettlement) -> dict[tuple[str, int | None], Decimal]:
@@ -166,12 +188,16 @@ def post(kind: str, entries: list[tuple[str, int | None, Decimal]], currency: st
     return txn
 
 
-def sync_order(order_id: int) -> None:
-    """Bring the order's settlement postings up to its payment (captured, refunded, lost)."""
-    with transaction.atomic():
+def sync_order(order_id: int, settlement: OrderSettlement | None = None) -> None:
+    """Bring the order's settlement postings up to its payment (captured, refunded, lost).
+    `settlement`: the order's row as the caller just wrote it (else it is read). Part of the
+    caller's transaction when there is one (no savepoint of its own)."""
+    with transaction.atomic(savepoint=False):
         payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
-        settlement = OrderSettlement.objects.filter(order_id=order_id).first()
-        if payment is None or settlement is None or payment.currency != settlement.currency:
+        if payment is None:
+            return
+        settlement = settlement or OrderSettlement.objects.filter(order_id=order_id).first()
+        if settlement is None or payment.currency != settlement.currency:
             return
         currency = payment.currency
         sale = split(payment.captured_amount, components(settlement), currency)
@@ -184,18 +210,20 @@ def sync_order(order_id: int) -> None:
 
 
 def _lost(payment: Payment) -> Decimal:
+    if not payment.disputed_amount:  # every dispute adds its amount there: none, none lost
+        return Decimal(0)
     lost = Dispute.objects.filter(payment=payment, outcome__status="lost").aggregate(s=Sum("amount"))["s"]
     return lost or Decimal(0)
 
 
 def _sync_reversals(payment: Payment, sale: dict) -> None:
     order_id, currency = payment.order_id, payment.currency
-    counter = LedgerEntry.objects.filter(order_id=order_id, kind=K.REVERSAL)
-    done_refunds = counter.filter(account=A.REFUNDS).aggregate(s=Sum("credit"))["s"] or Decimal(0)
-    done_disputes = counter.filter(account=A.DISPUTES).aggregate(s=Sum("credit"))["s"] or Decimal(0)
     refunded, lost = payment.refunded_amount, _lost(payment)
     if not (refunded or lost):
         return
+    counter = LedgerEntry.objects.filter(order_id=order_id, kind=K.REVERSAL)
+    done_refunds = counter.filter(account=A.REFUNDS).aggregate(s=Sum("credit"))["s"] or Decimal(0)
+    done_disputes = counter.filter(account=A.DISPUTES).aggregate(s=Sum("credit"))["s"] or Decimal(0)
     # Recomputed even when the amounts are as posted: a return's lines may arrive after its refund.
     target = reversal_target(payment, refunded + lost, sale, currency)
     booked = _booked(order_id, K.REVERSAL)  # credit − debit: negative for what was taken back

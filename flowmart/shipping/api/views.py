@@ -133,7 +133,8 @@ def _pdf(field, filename: str) -> FileResponse:
 
 
 class ShipmentLabelView(_StaffView, APIView):
-    """The shipment's label PDF, streamed from the storage backend (staff print it)."""
+    """The shipment's label PDF, streamed from the storage backend (staff print it); the
+    first download draws and stores it (services/labels.py)."""
 
     @staff_schema(
         who="Operations: any shipment's label. Seller staff: labels of parcels holding only their SKUs.",
@@ -142,7 +143,7 @@ class ShipmentLabelView(_StaffView, APIView):
     )
     def get(self, request, pk: int):
         shipment = self.handled_shipment(pk)
-        return _pdf(shipment.label, f"label-{shipment.tracking_number}.pdf")
+        return _pdf(services.stored_label(shipment.pk), f"label-{shipment.tracking_number}.pdf")
 
 
 class ReturnLabelView(APIView):

@@ -2,7 +2,7 @@
 speaks the Carrier protocol (see base.py)."""
 
 from . import easypost
-from .base import Carrier, Label, Quote, UnknownCarrier
+from .base import Carrier, DrawsLabels, Label, Quote, UnknownCarrier
 from .easypost import EasyPostCarrier
 from .simulated import SimulatedCarrier
 
@@ -51,4 +51,4 @@ def refusal(code: str) -> str | None:
     return None
 
 
-__all__ = ["CARRIERS", "Carrier", "Label", "Quote", "UnknownCarrier", "get_carrier", "refusal"]
+__all__ = ["CARRIERS", "Carrier", "DrawsLabels", "Label", "Quote", "UnknownCarrier", "get_carrier", "refusal"]

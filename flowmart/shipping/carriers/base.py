@@ -20,10 +20,11 @@ class Quote:
 
 @dataclass(frozen=True)
 class Label:
-    """What a carrier hands back for a parcel: its tracking number and the printable label."""
+    """What a carrier hands back for a parcel: its tracking number and the printable label.
+    `pdf` None: the carrier draws the label later, on first download (DrawsLabels)."""
 
     tracking_number: str
-    pdf: bytes
+    pdf: bytes | None
 
 
 class UnknownCarrier(LookupError):
@@ -49,3 +50,12 @@ class Carrier(Protocol):
 
     def create_return_label(self, ret: Return) -> Label:
         """A prepaid label for the customer to send ret back to its warehouse."""
+
+
+@runtime_checkable
+class DrawsLabels(Protocol):
+    """A carrier whose create_shipment books the parcel without its PDF (Label.pdf None):
+    drawing the label is left to the first download, out of the checkout saga."""
+
+    def draw_label(self, shipment: Shipment) -> bytes:
+        """The printable label of a booked shipment, from its saved fields alone."""

@@ -1,6 +1,7 @@
 """Built-in carriers with no network: rates come from the database rate table, tracking
-numbers are random, labels are real PDFs. Their tracking updates arrive through the same
-signed webhook a real carrier would call."""
+numbers are random, labels are real PDFs (a parcel's is drawn on its first download, a
+return's when it is issued). Their tracking updates arrive through the same signed webhook
+a real carrier would call."""
 
 from __future__ import annotations
 
@@ -36,16 +37,20 @@ class SimulatedCarrier:
         return min(quotes, key=lambda q: (q.price.amount, q.estimated_days), default=None)
 
     def create_shipment(self, shipment: Shipment, lines: dict[str, int] | None = None) -> Label:
-        tracking_number = self._tracking_number(self.shipment_prefix, shipment.warehouse_country)
-        pdf = render_label(
+        """Only the tracking number: the PDF is drawn on first download (draw_label)."""
+        return Label(tracking_number=self._tracking_number(self.shipment_prefix, shipment.warehouse_country), pdf=None)
+
+    def draw_label(self, shipment: Shipment) -> bytes:
+        """Everything on the label was saved with the shipment, so drawing it later prints
+        what drawing it at booking would have printed."""
+        return render_label(
             carrier_name=self.name,
             service=self.service,
-            tracking_number=tracking_number,
+            tracking_number=shipment.tracking_number,
             sender=[f"FlowMart fulfilment {shipment.warehouse_code}", shipment.warehouse_country],
             recipient=address_lines(shipment.destination),
             reference=f"Order {shipment.order_id} · from {shipment.warehouse_code} · {shipment.method}",
         )
-        return Label(tracking_number=tracking_number, pdf=pdf)
 
     def track(self, tracking_number: str) -> str:
         """Our simulated network knows exactly what its webhooks told us."""

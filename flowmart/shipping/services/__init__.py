@@ -9,6 +9,7 @@ from .fulfilment import (
     record_release,
     record_reservation,
 )
+from .labels import stored_label
 from .parcels import keep_sku_weights
 from .rates import (
     current_revision,
@@ -52,4 +53,5 @@ __all__ = [
     "save_method",
     "save_zone",
     "set_rate",
+    "stored_label",
 ]

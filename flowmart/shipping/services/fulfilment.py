@@ -10,7 +10,6 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,19 +22,26 @@ from flowmart.shipping import selectors
 from flowmart.shipping.carriers import get_carrier
 from flowmart.shipping.models import OrderAllocation, Shipment, ShipmentLine, ShippingMethod, ShippingOrder
 
+from .labels import attach_label
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CARRIER = "postal"  # for an order whose method is no longer in the table
 
 
 def locked_order(order_id: int) -> ShippingOrder:
-    """The order's projection row, created if no event brought it yet, locked until commit."""
+    """The order's projection row, created if no event brought it yet, locked until commit.
+    Only the first event of an order creates it: the others find it with one statement."""
+    order = ShippingOrder.objects.select_for_update().filter(order_id=order_id).first()
+    if order is not None:
+        return order
     ShippingOrder.objects.bulk_create([ShippingOrder(order_id=order_id)], ignore_conflicts=True)
     return ShippingOrder.objects.select_for_update().get(order_id=order_id)
 
 
 def record_order(event: OrderConfirmed) -> None:
-    with transaction.atomic():
+    # savepoint=False here and below: the subscriber's transaction is the unit, an error fails it whole.
+    with transaction.atomic(savepoint=False):
         order = locked_order(event.order_id)
         if order.confirmed_at is not None:
             return
@@ -61,7 +67,7 @@ def record_amended_lines(order_id: int, lines: Iterable) -> None:
 def record_reservation(order_id: int, source: str, allocations: Iterable[Allocation]) -> None:
     """Reserved stock: the allocations of the checkout ("" source) or of one amendment
     replace whatever that same source said before."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order = locked_order(order_id)
         OrderAllocation.objects.filter(order_id=order_id, source=source).delete()
         OrderAllocation.objects.bulk_create(
@@ -110,12 +116,14 @@ def _take_off(order_id: int, released: Allocation) -> None:
 
 
 def mark_paid(order_id: int) -> None:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order = locked_order(order_id)
-        if order.paid_at is None:
+        first_payment = order.paid_at is None
+        if first_payment:
             order.paid_at = timezone.now()
             order.save(update_fields=["paid_at"])
-        _fulfil(order)
+        # Only a paid order has shipments: on its first payment there are none to read yet.
+        _fulfil(order, has_shipments=not first_payment)
 
 
 def cancel_order(order_id: int) -> list[Shipment]:
@@ -131,19 +139,26 @@ def cancel_order(order_id: int) -> list[Shipment]:
         return voided
 
 
-def _fulfil(order: ShippingOrder) -> None:
+def _fulfil(order: ShippingOrder, has_shipments: bool = True) -> None:
     """Bring the order's shipments in line with its allocations, once it is paid and its
     destination is known. Parcels not yet dispatched follow later amendments."""
     if order.paid_at is None or order.confirmed_at is None or order.cancelled_at is not None:
         return
     wanted = selectors.allocations_by_warehouse(order.order_id)
-    existing = {s.warehouse_code: s for s in Shipment.objects.select_for_update().filter(order_id=order.order_id)}
+    existing = {}
+    if has_shipments:
+        existing = {s.warehouse_code: s for s in Shipment.objects.select_for_update().filter(order_id=order.order_id)}
+    method = None
+    created = []
     for code, entry in wanted.items():
         shipment = existing.get(code)
         if shipment is None:
-            _create_shipment(order, code, entry["country"], entry["lines"])
+            method = method or ShippingMethod.objects.filter(code=order.shipping_method).first()
+            created.append(_create_shipment(order, method, code, entry["country"], entry["lines"]))
         elif shipment.status == Shipment.Status.CREATED:
             _sync_lines(shipment, entry["lines"])
+    if created:
+        publish(*created)
     for code, shipment in existing.items():
         if code not in wanted and shipment.status == Shipment.Status.CREATED:
             _void(shipment)
@@ -151,8 +166,10 @@ def _fulfil(order: ShippingOrder) -> None:
         logger.info("order %s is paid; its allocations have not arrived yet", order.order_id)
 
 
-def _create_shipment(order: ShippingOrder, warehouse_code: str, country: str, lines: dict[str, int]) -> Shipment:
-    method = ShippingMethod.objects.filter(code=order.shipping_method).first()
+def _create_shipment(
+    order: ShippingOrder, method: ShippingMethod | None, warehouse_code: str, country: str, lines: dict[str, int]
+) -> ShipmentCreated:
+    """Book the parcel and save it with its lines; returns the event to publish."""
     shipment = Shipment(
         order_id=order.order_id,
         warehouse_code=warehouse_code,
@@ -161,24 +178,22 @@ def _create_shipment(order: ShippingOrder, warehouse_code: str, country: str, li
         carrier=method.carrier if method else DEFAULT_CARRIER,
         destination=order.shipping_address or {},
     )
-    label = get_carrier(shipment.carrier).create_shipment(shipment, lines=lines)
+    carrier = get_carrier(shipment.carrier)
+    label = carrier.create_shipment(shipment, lines=lines)
     shipment.tracking_number = label.tracking_number
-    shipment.label.save(f"{label.tracking_number}.pdf", ContentFile(label.pdf), save=False)
+    attach_label(shipment, label)  # a simulated carrier's PDF is drawn on first download
     shipment.save()
     ShipmentLine.objects.bulk_create(ShipmentLine(shipment=shipment, sku=sku, quantity=q) for sku, q in lines.items())
-    publish(
-        ShipmentCreated(
-            shipment_id=shipment.pk,
-            order_id=shipment.order_id,
-            warehouse_code=warehouse_code,
-            carrier=shipment.carrier,
-            method=shipment.method,
-            tracking_number=shipment.tracking_number,
-            lines=tuple(SkuQuantity(sku=sku, quantity=q) for sku, q in lines.items()),
-            tracking_url=get_carrier(shipment.carrier).tracking_url(shipment.tracking_number),
-        )
+    return ShipmentCreated(
+        shipment_id=shipment.pk,
+        order_id=shipment.order_id,
+        warehouse_code=warehouse_code,
+        carrier=shipment.carrier,
+        method=shipment.method,
+        tracking_number=shipment.tracking_number,
+        lines=tuple(SkuQuantity(sku=sku, quantity=q) for sku, q in lines.items()),
+        tracking_url=carrier.tracking_url(shipment.tracking_number),
     )
-    return shipment
 
 
 def _sync_lines(shipment: Shipment, lines: dict[str, int]) -> None:

@@ -1,0 +1,84 @@
+"""Statements per delivery of payments' checkout subscribers (issue 15): each handler is run
+as the dispatcher runs it, inside a transaction, and its own SQL is counted. The outbox rows
+of what it publishes are the dispatcher's (counted by the events tests) and left out here, so
+these budgets move only when payments' own work does."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from flowmart.contracts.payments import PaymentProcessed
+from flowmart.events.models import OutboxEvent
+from flowmart.payments import handlers, settlement_handlers
+from flowmart.payments.models import LedgerEntry, Payment, SellerAccount
+
+from .helpers import initiated, reserved
+from .settlement_helpers import confirmed, line
+
+pytestmark = pytest.mark.django_db
+
+# Before issue 15, counted the same way (the outbox's inserts left out): 34 for hold_payment_request
+# charging a reserved order, 15 for settle_confirmed_lines, 9 for settle_capture.
+HOLD_PAYMENT_REQUEST = 16
+NOTE_STOCK_RESERVED = 16
+SETTLE_CONFIRMED_LINES = 4
+SETTLE_CAPTURE = 4
+
+
+def own_statements(run) -> list[str]:
+    """The statements `run` sends, inside a transaction as a delivery, less the outbox's."""
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        run()
+    return [q["sql"] for q in captured.captured_queries if '"events_' not in q["sql"]]
+
+
+def budget(statements: list[str], expected: int) -> None:
+    assert len(statements) == expected, "\n".join(f"{i + 1}. {sql[:160]}" for i, sql in enumerate(statements))
+
+
+def processed(order_id: int) -> list[dict]:
+    return [r.payload for r in OutboxEvent.objects.filter(name="PaymentProcessed", payload__order_id=order_id)]
+
+
+def test_hold_payment_request_charges_a_reserved_order_in_a_fixed_number_of_statements():
+    """The common arrival order of a checkout: stock reserved first, then the payment request,
+    whose delivery screens (one velocity query), charges the dummy provider and books it."""
+    with transaction.atomic():
+        handlers.note_stock_reserved(reserved(701))
+    sql = own_statements(lambda: handlers.hold_payment_request(initiated(701)))
+    budget(sql, HOLD_PAYMENT_REQUEST)
+    assert sum("COUNT(" in s.upper() for s in sql) == 1  # the four velocity counts in one query
+    payment = Payment.objects.get(order_id=701)
+    assert (payment.status, payment.captured_amount, payment.card_last4) == ("succeeded", Decimal("50.00"), "4242")
+    assert [p["status"] for p in processed(701)] == ["succeeded"]
+    assert LedgerEntry.objects.filter(order_id=701, kind="capture").count() == 2
+
+
+def test_note_stock_reserved_charges_a_held_request_in_a_fixed_number_of_statements():
+    """The other arrival order: the payment request waits, the reservation charges it."""
+    with transaction.atomic():
+        handlers.hold_payment_request(initiated(702))
+    assert Payment.objects.get(order_id=702).status == "awaiting_stock"
+    sql = own_statements(lambda: handlers.note_stock_reserved(reserved(702)))
+    budget(sql, NOTE_STOCK_RESERVED)
+    assert Payment.objects.get(order_id=702).status == "succeeded"
+    assert [p["status"] for p in processed(702)] == ["succeeded"]
+
+
+def test_settlement_of_a_checkout_in_a_fixed_number_of_statements():
+    """OrderConfirmed's lines (seller known from catalog), then the capture's sale posting."""
+    SellerAccount.objects.create(seller_id=7, name="Seven", slug="seven")
+    event = confirmed(703, [line("SKU-1", 2, "25.00", seller_id=7)])
+    budget(own_statements(lambda: settlement_handlers.settle_confirmed_lines(event)), SETTLE_CONFIRMED_LINES)
+    with transaction.atomic():
+        handlers.note_stock_reserved(reserved(703))
+        handlers.hold_payment_request(initiated(703))
+    payment = Payment.objects.get(order_id=703)
+    captured = PaymentProcessed(
+        order_id=703, payment_id=payment.pk, status="succeeded", amount=payment.money(), provider="dummy"
+    )
+    budget(own_statements(lambda: settlement_handlers.settle_capture(captured)), SETTLE_CAPTURE)
+    sale = LedgerEntry.objects.filter(order_id=703, kind="sale")
+    assert sum(e.credit for e in sale) == sum(e.debit for e in sale) == Decimal("50.00")

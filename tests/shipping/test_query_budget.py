@@ -1,0 +1,52 @@
+"""Statements per delivery of shipping's checkout subscribers (issue 15), each run inside a
+transaction as the dispatcher runs it. The outbox rows of what they publish belong to the
+dispatcher (counted by the events tests) and are left out, so these budgets move only when
+shipping's own work does. No label is drawn inside the saga (see test_labels.py)."""
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from flowmart.shipping import handlers
+from flowmart.shipping.models import Shipment
+
+from .conftest import SPLIT, inventory_adjusted, order_confirmed, payment_processed, published
+
+pytestmark = pytest.mark.django_db
+
+# Before issue 15: 5, 6 and 12 statements (the label PDF drawn inside the last); the outbox's
+# two inserts per publish are not counted here.
+NOTE_ORDER_DESTINATION = 4  # the order's first event: its projection row is created
+NOTE_ORDER_ALLOCATIONS = 3
+CREATE_SHIPMENTS_WHEN_PAID = 6
+CREATE_TWO_SHIPMENTS_WHEN_PAID = 8
+
+
+def own_statements(run) -> list[str]:
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        run()
+    return [q["sql"] for q in captured.captured_queries if '"events_' not in q["sql"]]
+
+
+def budget(statements: list[str], expected: int) -> None:
+    assert len(statements) == expected, "\n".join(f"{i + 1}. {sql[:160]}" for i, sql in enumerate(statements))
+
+
+def test_a_checkouts_shipping_deliveries_in_a_fixed_number_of_statements(rate_table):
+    budget(own_statements(lambda: handlers.note_order_destination(order_confirmed(401))), NOTE_ORDER_DESTINATION)
+    reserved = inventory_adjusted(401, SPLIT[:1])
+    budget(own_statements(lambda: handlers.note_order_allocations(reserved)), NOTE_ORDER_ALLOCATIONS)
+    paid = payment_processed(401)
+    budget(own_statements(lambda: handlers.create_shipments_when_paid(paid)), CREATE_SHIPMENTS_WHEN_PAID)
+    [shipment] = Shipment.objects.filter(order_id=401)
+    assert [e["shipment_id"] for e in published("ShipmentCreated", order_id=401)] == [shipment.pk]
+
+
+def test_a_split_order_adds_only_its_second_parcels_rows(rate_table):
+    """The shipping method is read once per order, and both parcels' events go out together."""
+    with transaction.atomic():
+        handlers.note_order_destination(order_confirmed(402))
+        handlers.note_order_allocations(inventory_adjusted(402, SPLIT))
+    sql = own_statements(lambda: handlers.create_shipments_when_paid(payment_processed(402)))
+    budget(sql, CREATE_TWO_SHIPMENTS_WHEN_PAID)
+    assert len(published("ShipmentCreated", order_id=402)) == 2
