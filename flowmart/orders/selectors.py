@@ -43,7 +43,8 @@ def cart_of(owner: Owner, cart_id, *, lock: bool = False) -> Cart:
 def open_cart_of(owner: Owner | None) -> Cart | None:
     if owner is None:
         return None
-    return owned_carts(owner).filter(status=Cart.Status.OPEN).first()
+    # At most one (one_open_cart; a guest's token is unique): [:1], without first()'s ORDER BY.
+    return next(iter(owned_carts(owner).filter(status=Cart.Status.OPEN)[:1]), None)
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
@@ -57,6 +58,8 @@ def availability(skus) -> dict[str, int]:
     """Units that can be sold per SKU, from orders' projection of inventory's levels; a SKU
     inventory never reported has none."""
     skus = list(skus)
+    if not skus:
+        return {}
     known = dict(SkuAvailability.objects.filter(sku__in=skus).values_list("sku", "available"))
     return {sku: max(known.get(sku, 0), 0) for sku in skus}
 
