@@ -1,9 +1,9 @@
 """Rate limits that hold: atomic counters in the shared cache, keyed by the trusted client
 address (flowmart/common/client.py), by customer or by account.
 
-Each limit is a fixed window: the first hit of a window creates its counter (`add`), every hit
-increments it (`incr`, one atomic Redis command), and a hit past the limit is refused with the
-seconds left in the window as Retry-After. Counting *before* acting is what makes a limit hold
+Each limit is a fixed window: every hit increments the window's counter and the first hit also
+sets its expiry (on Redis one script, one atomic round trip), and a hit past the limit is refused
+with the seconds left in the window as Retry-After. Counting *before* acting is what makes a limit hold
 under parallel requests: twenty guesses sent at once get twenty different counts.
 
 Rates ("10/min", "5/15m", "100/h", "1000/d") come from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.core.cache import cache as shared_cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 from rest_framework.exceptions import Throttled
@@ -85,9 +87,25 @@ def refund(counted: Hit) -> None:
 
 def _increment(key: str, period: int) -> int:
     try:
-        return cache.call(_add_and_incr, shared_cache, key, period)
+        return cache.call(_count_shared, key, period)
     except cache.Unavailable:
         return _add_and_incr(cache.local, key, period)
+
+
+# The window's counter in one Redis round trip: INCR, and EXPIRE on its first hit, in one script
+# (atomic like add + incr, which took three commands on three new clients: add, exists, incrby).
+_INCR_IN_WINDOW = (
+    "local n = redis.call('INCR', KEYS[1]) if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
+)
+
+
+def _count_shared(key: str, period: int) -> int:
+    store = caches["default"]
+    if not isinstance(store, RedisCache):  # the embedded default's local memory
+        return _add_and_incr(store, key, period)
+    full_key = store.make_and_validate_key(key)  # the key Django's decr (refund) uses
+    client = store._cache.get_client(full_key, write=True)
+    return int(client.eval(_INCR_IN_WINDOW, 1, full_key, period + 1))
 
 
 def _add_and_incr(store, key: str, period: int) -> int:

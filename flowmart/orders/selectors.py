@@ -43,7 +43,8 @@ def cart_of(owner: Owner, cart_id, *, lock: bool = False) -> Cart:
 def open_cart_of(owner: Owner | None) -> Cart | None:
     if owner is None:
         return None
-    return owned_carts(owner).filter(status=Cart.Status.OPEN).first()
+    # At most one (one_open_cart; a guest's token is unique): [:1], without first()'s ORDER BY.
+    return next(iter(owned_carts(owner).filter(status=Cart.Status.OPEN)[:1]), None)
 
 
 def cart_items(cart: Cart) -> list[CartItem]:
@@ -57,6 +58,8 @@ def availability(skus) -> dict[str, int]:
     """Units that can be sold per SKU, from orders' projection of inventory's levels; a SKU
     inventory never reported has none."""
     skus = list(skus)
+    if not skus:
+        return {}
     known = dict(SkuAvailability.objects.filter(sku__in=skus).values_list("sku", "available"))
     return {sku: max(known.get(sku, 0), 0) for sku in skus}
 
@@ -70,12 +73,13 @@ def cart_weight(items: list[CartItem]) -> int:
 
 
 def rate_methods() -> list[dict]:
-    table = ShippingRateTable.objects.filter(pk=1).only("methods").first()
+    table = next(iter(ShippingRateTable.objects.filter(pk=1).only("methods")[:1]), None)  # one row: no ORDER BY
     return table.methods if table else []
 
 
-def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
-    """Current prices; shipping and tax once the cart knows its destination (and method)."""
+def cart_totals(cart: Cart, items: list[CartItem], *, new: bool = False) -> pricing.Totals:
+    """Current prices; shipping and tax once the cart knows its destination (and method).
+    `new`: the cart was made by this request, so it holds no vouchers yet (nothing to read)."""
     currency = currencies.of_cart(cart, items)
     shipping = Money.zero(currency)
     if items and cart.shipping_country and cart.shipping_method:
@@ -88,7 +92,7 @@ def cart_totals(cart: Cart, items: list[CartItem]) -> pricing.Totals:
         )
         for i in items
     ]
-    applied = voucher_selectors.applied_to_cart(cart, items, shipping, currency)
+    applied = voucher_selectors.applied_to_cart(cart, items, shipping, currency, held=[] if new else None)
     destination = tax.Destination(cart.shipping_country, cart.shipping_region)
     totals = tax.price(
         lines, currency, applied.shipping, destination, channel(cart.channel), line_discounts=applied.line_discounts

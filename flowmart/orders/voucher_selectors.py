@@ -62,9 +62,12 @@ def goods_of(items: list[CartItem]) -> list[vouchers.Goods]:
     ]
 
 
-def applied_to_cart(cart, items: list[CartItem], shipping: Money, currency: str) -> vouchers.Applied:
-    """What the cart's vouchers take off its lines and shipping right now."""
-    held = held_by(cart)
+def applied_to_cart(
+    cart, items: list[CartItem], shipping: Money, currency: str, held: list[RedeemableVoucher] | None = None
+) -> vouchers.Applied:
+    """What the cart's vouchers take off its lines and shipping right now (`held`: the cart's
+    vouchers when the caller knows them, e.g. none on a cart made by this request)."""
+    held = held_by(cart) if held is None else held
     if not held:
         return vouchers.Applied(line_discounts=[Money.zero(currency)] * len(items), shipping=shipping)
     return vouchers.apply([terms_of(v) for v in held], goods_of(items), shipping, currency)

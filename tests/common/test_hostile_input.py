@@ -188,3 +188,19 @@ def test_a_crash_in_a_plain_api_view_is_a_json_500_even_in_debug(settings, debug
 def test_health_and_admin_are_not_touched(api_client):
     assert api_client.get("/health/live/").status_code == 200
     assert api_client.get("/admin/login/").status_code == 200
+
+
+CARD_BODY = json.dumps({"reference": "4242 4242 4242 4242", "tracking_number": "T1"})
+
+
+def test_a_card_number_is_refused_except_in_bodies_signed_by_a_provider(api_client, logs):
+    refused = error(post_json(api_client, "/api/v1/auth/register/", CARD_BODY), 400, "validation_error")
+    assert refused["message"].startswith("Card numbers are never accepted")
+
+    # A carrier's webhook may carry long digit runs: past the guard, its signature check answers.
+    signed = post_json(api_client, "/api/v1/shipping/carriers/postal/webhook/", CARD_BODY)
+    assert signed.status_code != 400 or "Card numbers" not in signed.json()["error"]["message"]
+
+    # The other rules still hold there.
+    nul = json.dumps({"reference": "4242 4242 4242 4242", "note": "a\u0000b"})
+    error(post_json(api_client, "/api/v1/shipping/carriers/postal/webhook/", nul), 400, "validation_error")

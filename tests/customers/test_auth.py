@@ -4,13 +4,16 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from flowmart.common.errors import InvalidRequest
 from flowmart.customers import services
 from flowmart.customers.api.throttles import AuthThrottle
-from flowmart.customers.models import ApiToken
+from flowmart.customers.authentication import token_with_user
+from flowmart.customers.models import ApiToken, hash_token
 from flowmart.events.models import OutboxEvent
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +220,24 @@ def test_logging_in_again_works_with_a_stale_token_still_attached(api_client):
     response = api_client.post(TOKEN, {"email": "ana@example.com", "password": PASSWORD}, format="json")
 
     assert response.status_code == 200
+
+
+def test_the_token_lookup_loads_what_the_orm_loads_in_one_statement(make_customer):
+    client = make_customer(first_name="Ana", phone="+15555550100")
+    with CaptureQueriesContext(connection) as queries:
+        token = token_with_user(hash_token(client.token))
+    assert len(queries) == 1
+    orm = ApiToken.objects.select_related("user").get(key_hash=hash_token(client.token))
+    for model, loaded, expected in [(ApiToken, token, orm), (get_user_model(), token.user, orm.user)]:
+        for field in model._meta.concrete_fields:
+            assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.name
+    assert token_with_user(hash_token("no-such-token")) is None
+
+
+def test_a_deactivated_account_is_refused_on_its_next_request(make_customer):
+    client = make_customer()
+    assert client.get(ME).status_code == 200
+
+    get_user_model().objects.filter(pk=client.user.pk).update(is_active=False)
+
+    assert client.get(ME).status_code == 401

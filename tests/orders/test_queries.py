@@ -10,10 +10,10 @@ from .conftest import checkout_body, payment, reserved
 
 pytestmark = pytest.mark.django_db
 
-# Measured (orders' subscribers only): auth, key claim (insert + lock), cart, items with variants, rates,
+# Measured (orders' subscribers only): auth, key claim (one insert), cart, items with variants, rates,
 # order insert + number, lines (one bulk insert), timeline, two outbox rows, empty the cart, key response,
 # status re-read, and the savepoint pair of the test transaction.
-CHECKOUT_BUDGET = 21  # + the re-check of the cart's stock, + closing the cart; promotions and tax
+CHECKOUT_BUDGET = 20  # + the re-check of the cart's stock, + closing the cart; promotions and tax
 # add the SKUs' sale offers, the cart's vouchers and the destination's tax rates (one query each).
 ORDER_READ_BUDGET = 7  # auth, order, lines, shipments, their tracking events, timeline, returns
 
@@ -64,3 +64,45 @@ def test_order_read_does_not_grow_with_lines_or_shipments(customer, five_skus, p
     with CaptureQueriesContext(connection) as queries:
         assert customer.get("/api/v1/orders/").status_code == 200
     assert len(queries) <= ORDER_READ_BUDGET + 1  # + the page count
+
+
+# The four requests of the checkout benchmark's loop (bench/checkout.py) with a one-line cart: SQL
+# statements each, exactly. Orders' subscribers only; inside the test's transaction every atomic
+# block adds a savepoint pair. When a change moves a number on purpose, the message has the table.
+BENCH_REQUEST_QUERIES = {
+    "open cart": 5,  # auth, is one open, insert (a new cart has no lines or vouchers to read)
+    "add item": 11,  # auth, lock the cart, the SKU, lines, stock, touch the cart, insert; sale offers, stock
+    "checkout": 20,  # CHECKOUT_BUDGET's, for one line
+    "order poll": 7,  # ORDER_READ_BUDGET's, the order having one parcel
+}
+
+
+def test_the_benchmark_requests_run_a_fixed_number_of_statements(customer, five_skus, emit):
+    measured = {}
+
+    def run(name, call, status):
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        assert response.status_code == status, response.content
+        measured[name] = len(queries)
+        return response.json()
+
+    cart = run("open cart", lambda: customer.post("/api/v1/carts/", {}, format="json"), 201)
+    item = {"sku": five_skus[0], "quantity": 1}
+    run("add item", lambda: customer.post(f"/api/v1/carts/{cart['id']}/items/", item, format="json"), 201)
+    placed = run(
+        "checkout",
+        lambda: customer.post(
+            "/api/v1/checkout/", checkout_body(cart["id"]), format="json", HTTP_IDEMPOTENCY_KEY="bench-loop"
+        ),
+        201,
+    )
+    order_id = placed["order_id"]
+    parcel = ShipmentCreated(
+        shipment_id=1, order_id=order_id, warehouse_code="W1", carrier="postal", method="standard",
+        tracking_number="T1", lines=(),
+    )  # fmt: skip
+    emit(reserved(order_id), payment(order_id), parcel)
+    run("order poll", lambda: customer.get(f"/api/v1/orders/{order_id}/"), 200)
+
+    assert measured == BENCH_REQUEST_QUERIES, f"measured: {measured}"

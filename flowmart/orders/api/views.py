@@ -26,9 +26,10 @@ from . import tax_fields, waiting
 from .vouchers import with_vouchers
 
 
-def cart_body(cart) -> dict:
-    items = selectors.cart_items(cart)
-    totals = selectors.cart_totals(cart, items)
+def cart_body(cart, *, new: bool = False) -> dict:
+    """The cart as the API shows it; `new`: made by this request, so empty (no lines or vouchers to read)."""
+    items = [] if new else selectors.cart_items(cart)
+    totals = selectors.cart_totals(cart, items, new=new)
     body = {
         "id": cart.pk,
         "token": cart.token,
@@ -43,6 +44,13 @@ def cart_body(cart) -> dict:
     }
     tax_fields.add_line_tax(body["items"], totals)
     return with_vouchers(body, totals)
+
+
+def _item_body(item) -> dict:
+    """One line as answered after a change: its SKU's availability read once (for both `available`
+    and `warning`), after the change committed."""
+    available = selectors.availability([item.variant_id])
+    return s.CartItemSerializer(item, context={"available": available}).data
 
 
 def valid(serializer_class, data, **kwargs) -> dict:
@@ -96,7 +104,7 @@ class CartsView(GuestFriendlyView):
         cart, created = carts.open_cart(cart_owner(request, required=False), currency or "")
         if "channel" in data:
             cart = cart_channels.choose_channel(cart, data["channel"])
-        return Response(cart_body(cart), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(cart_body(cart, new=created), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class CartView(GuestFriendlyView):
@@ -133,7 +141,7 @@ class CartItemsView(GuestFriendlyView):
         owner = cart_owner(request)
         data = valid(s.AddItemSerializer, request.data)
         item = carts.add_item(owner, cart_id, data["sku"], data["quantity"])
-        return Response(s.CartItemSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(_item_body(item), status=status.HTTP_201_CREATED)
 
 
 class CartItemView(GuestFriendlyView):
@@ -146,7 +154,7 @@ class CartItemView(GuestFriendlyView):
         owner = cart_owner(request)
         data = valid(s.ChangeItemSerializer, request.data)
         item = carts.change_item(owner, cart_id, item_id, data["quantity"])
-        return Response(s.CartItemSerializer(item).data)
+        return Response(_item_body(item))
 
     @extend_schema(parameters=[CART_TOKEN_PARAMETER], responses={204: None, **errors(409)})
     def delete(self, request, cart_id, item_id):

