@@ -119,8 +119,9 @@ def test_shipping_and_return_labels_are_stored_and_served_by_either_backend(shop
 
 
 @pytest.mark.worker
-def test_a_label_written_by_a_worker_is_served_by_the_web_process(shop, staff, s3_server, settings):
-    """Two processes, one bucket: what a deployment on several machines relies on."""
+def test_a_shipment_made_by_a_worker_gets_its_label_stored_in_the_shared_bucket(shop, staff, s3_server, settings):
+    """Two processes, one bucket: the worker books the parcel, the web process draws the label on
+    its first download and stores it where every machine finds it."""
     from flowmart.celery import app
 
     endpoint, client = s3_server
