@@ -231,9 +231,13 @@ def run_level(concurrency: int, tokens: list[str], skus: list[str]) -> dict:
 
     cpu_after = cpu_seconds()
     per = max(len(results), 1)
+    cpu = {k: round((cpu_after[k] - cpu_before[k]) * 1000 / per, 1) for k in cpu_after}
     return {
         "concurrency": concurrency,
-        "cpu_ms_per_checkout": {k: round((cpu_after[k] - cpu_before[k]) * 1000 / per, 1) for k in cpu_after},
+        "cpu_ms_per_checkout": cpu,
+        # The whole machine's CPU per checkout, the benchmark client's own left out.
+        "cpu_ms_per_checkout_total": round(sum(v for k, v in cpu.items() if k != "bench client"), 1),
+        "worker_rss_mb": worker_rss_mb(),
         "completed": len(results),
         "failed": len(errors),
         "checkouts_per_s": round(len(results) / elapsed, 1),
@@ -304,6 +308,21 @@ def cpu_seconds() -> dict[str, float]:
     busy = (sum(cpu) - cpu[3] - cpu[4]) / ticks  # all but idle and iowait
     totals["postgres and other"] = busy - sum(totals.values())
     return totals
+
+
+def worker_rss_mb() -> dict[str, float]:
+    """Resident memory of the Celery worker's processes (the main one and its pool children)."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            args = (status.parent / "cmdline").read_bytes()
+            if b"celery" not in args or b"worker" not in args:
+                continue
+            rss = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            continue
+        sizes.append(int(rss.split()[1]) / 1024)
+    return {"largest": round(max(sizes), 1) if sizes else 0.0, "processes": len(sizes)}
 
 
 def start_servers():
