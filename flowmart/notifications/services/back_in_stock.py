@@ -42,16 +42,19 @@ def request(customer_id: int, product_id: int, sku: str) -> tuple[BackInStockReq
 
 def stock_changed(ev) -> None:
     """InventoryAdjusted: keep the availability copy, then tell everyone waiting for a SKU
-    this report shows available. Requests are locked and marked in this transaction, so a
-    second event (or a second worker) finds nobody left to tell."""
-    for sku in projections.keep_levels(ev.levels, ev.occurred_at):
-        waiting = list(
-            BackInStockRequest.objects.select_for_update()
-            .filter(sku=sku, status=BackInStockRequest.Status.WAITING)
-            .order_by("pk")
-        )
-        if not waiting:
-            continue
+    this report shows available. Requests (of all those SKUs, one query) are locked and marked
+    in this transaction, so a second event (or a second worker) finds nobody left to tell."""
+    available = projections.keep_levels(ev.levels, ev.occurred_at)
+    if not available:
+        return
+    waiting_by_sku: dict[str, list[BackInStockRequest]] = {}
+    for wish in (
+        BackInStockRequest.objects.select_for_update()
+        .filter(sku__in=available, status=BackInStockRequest.Status.WAITING)
+        .order_by("pk")
+    ):
+        waiting_by_sku.setdefault(wish.sku, []).append(wish)
+    for sku, waiting in sorted(waiting_by_sku.items()):
         variant = SkuCopy.objects.get(sku=sku)
         product = ProductCopy.objects.filter(product_id=variant.product_id).first()
         context = {

@@ -9,7 +9,7 @@ after commit (services.sending), never in this transaction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from flowmart.common import privacy
 
+from .. import selectors
 from ..catalogue import EMAIL, OPERATIONS, PUSH, SELLER, SMS, message_type
-from ..models import CustomerContact, Message, PushSubscription, SellerContact
+from ..models import Message, Preference, SellerContact
 from . import preferences
 
 logger = logging.getLogger("flowmart.notifications")
@@ -46,7 +47,8 @@ class Recipient:
     customer_id: int | None = None
     seller_id: int | None = None
     first_name: str = ""
-    push: list[PushSubscription] = field(default_factory=list)
+    # Read with the contact (selectors.reach_of) by customer(); else read when a row needs them.
+    reach: selectors.Reach | None = None
 
 
 def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
@@ -54,12 +56,13 @@ def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
     better; None for nobody to write to (no address at all, or an erased customer)."""
     if customer_id is None and not email:
         return None
-    contact = CustomerContact.objects.filter(customer_id=customer_id).first() if customer_id is not None else None
+    reach = selectors.reach_of(customer_id) if customer_id is not None else None
+    contact = reach.contact if reach is not None else None
     if privacy.is_erased_email(email) or (contact is not None and privacy.is_erased_email(contact.email)):
         return None  # an erased customer (docs/privacy.md) is written to no more, on any channel
     key = f"customer:{customer_id}" if customer_id is not None else f"email:{email.lower()}"
     if contact is None:
-        return Recipient(key=key, email=email, customer_id=customer_id, locale=default_locale())
+        return Recipient(key=key, email=email, customer_id=customer_id, locale=default_locale(), reach=reach)
     return Recipient(
         key=key,
         email=contact.email or email,
@@ -67,6 +70,7 @@ def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
         locale=contact.locale or default_locale(),
         customer_id=customer_id,
         first_name=contact.first_name,
+        reach=reach,
     )
 
 
@@ -102,14 +106,23 @@ def queue(source: Source, type_name: str, recipients: list[Recipient], context: 
         if recipient is None:
             continue
         rows += _rows_for(source, kind, recipient, context)
+    # One row per key (one statement may not touch a row twice), the first one as before.
+    unique: dict[tuple[str, str], Message] = {}
+    for row in rows:
+        unique.setdefault((row.recipient_key, row.channel), row)
+    rows = list(unique.values())
     if not rows:
         return []
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
-    ids = list(
-        Message.objects.filter(
-            source_key=source.key, message_type=type_name, status=Message.Status.PENDING, attempts=0
-        ).values_list("pk", flat=True)
+    # One INSERT … ON CONFLICT DO UPDATE … RETURNING id: a row that exists already (a replayed
+    # event) is left as it is (event_name is the same event's) but its id comes back too, so
+    # its nudge is repeated; the claim (services.sending) sends only what is still pending.
+    Message.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["source_key", "recipient_key", "channel", "message_type"],
+        update_fields=["event_name"],
     )
+    ids = [row.pk for row in rows if row.status == Message.Status.PENDING]
     if ids:
         from .sending import send_after_commit
 
@@ -145,14 +158,19 @@ def _rows_for(source: Source, kind, recipient: Recipient, context: dict) -> list
         missing = "" if recipient.email else _no_staff_address(kind.audience)
         return [row(EMAIL, recipient.email, suppressed=missing)]
 
-    wanted = preferences.channels_for(recipient.customer_id, kind)
+    reach = recipient.reach
+    if reach is not None:
+        wanted = preferences.channels_for(recipient.customer_id, kind, reach.preference or Preference())
+    else:
+        wanted = preferences.channels_for(recipient.customer_id, kind)
     rows = []
     if EMAIL in wanted:
         rows.append(row(EMAIL, recipient.email, suppressed="" if recipient.email else "no email address is known"))
     if SMS in wanted:
         rows.append(row(SMS, recipient.phone, suppressed="" if recipient.phone else "no phone number on the profile"))
     if PUSH in wanted and recipient.customer_id is not None:
-        for sub in PushSubscription.objects.filter(customer_id=recipient.customer_id, active=True):
+        subscriptions = reach.push if reach is not None else selectors.push_subscriptions_of(recipient.customer_id)
+        for sub in subscriptions:
             rows.append(row(PUSH, sub.endpoint, key_suffix=f"/push:{sub.pk}", subscription=sub))
     return rows
 

@@ -23,9 +23,11 @@ def categories_of(pref: Preference) -> dict[str, bool]:
     return {name: bool(pref.categories.get(name, CATEGORIES[name].default)) for name in OPTIONAL_CATEGORIES}
 
 
-def channels_for(customer_id: int | None, kind: MessageType) -> set[str]:
-    """The channels this customer gets this kind of message on (before contact details)."""
-    pref = get(customer_id) if customer_id is not None else Preference()
+def channels_for(customer_id: int | None, kind: MessageType, pref: Preference | None = None) -> set[str]:
+    """The channels this customer gets this kind of message on (before contact details);
+    `pref`: their preferences when the caller read them already (unsaved defaults if none)."""
+    if pref is None:
+        pref = get(customer_id) if customer_id is not None else Preference()
     wanted = set()
     category_on = kind.essential or categories_of(pref)[kind.category]
     for channel in kind.channels:

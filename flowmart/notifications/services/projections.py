@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 
 from ..models import CustomerContact, OrderCopy, ProductCopy, SellerContact, ShipmentCopy, SkuCopy, SubscriptionCopy
@@ -28,37 +29,44 @@ def locked(model, defaults: dict | None = None, **key):
     return model.objects.select_for_update().get(**key)
 
 
-def keep_order(ev) -> OrderCopy:
-    """OrderConfirmed: the whole order as the customer placed it."""
-    order = locked(OrderCopy, order_id=ev.order_id)
-    order.number = ev.order_number
-    order.customer_id = ev.customer_id
-    order.email = ev.customer_email
-    order.lines = [_line(line) for line in ev.lines]
-    order.total = ev.total.to_dict()
-    order.shipping_address = dataclasses.asdict(ev.shipping_address)
-    order.shipping_method = ev.shipping_method
-    order.save()
-    return order
+def _upsert(model, key: str, row: dict, changed: list[str]) -> None:
+    """One INSERT … ON CONFLICT (key) DO UPDATE of `changed` (DO NOTHING when it is empty): the
+    row is created or updated and locked until commit in one statement, so two events about
+    one order (or parcel) handled at once never race an insert."""
+    obj = model(**row)
+    if changed:
+        model.objects.bulk_create([obj], update_conflicts=True, unique_fields=[key], update_fields=changed)
+    else:
+        model.objects.bulk_create([obj], ignore_conflicts=True)
 
 
-def keep_amended_order(ev) -> OrderCopy:
-    order = locked(OrderCopy, order_id=ev.order_id)
-    order.lines = [_line(line) for line in ev.lines]
-    order.total = ev.new_total.to_dict()
-    order.save(update_fields=["lines", "total", "updated_at"])
-    return order
+def keep_order(ev) -> None:
+    """OrderConfirmed: the whole order as the customer placed it (status is OrderStatusChanged's)."""
+    row = {
+        "number": ev.order_number,
+        "customer_id": ev.customer_id,
+        "email": ev.customer_email,
+        "lines": [_line(line) for line in ev.lines],
+        "total": ev.total.to_dict(),
+        "shipping_address": dataclasses.asdict(ev.shipping_address),
+        "shipping_method": ev.shipping_method,
+    }
+    _upsert(OrderCopy, "order_id", {"order_id": ev.order_id, **row}, list(row))
 
 
-def keep_order_status(ev) -> OrderCopy:
-    order = locked(OrderCopy, order_id=ev.order_id)
-    order.number = ev.order_number or order.number
-    order.customer_id = ev.customer_id
-    order.email = ev.customer_email or order.email
-    order.status = ev.status
-    order.cancellation_reason = ev.cancellation_reason or ""
-    order.save(update_fields=["number", "customer_id", "email", "status", "cancellation_reason", "updated_at"])
-    return order
+def keep_amended_order(ev) -> None:
+    row = {"lines": [_line(line) for line in ev.lines], "total": ev.new_total.to_dict()}
+    _upsert(OrderCopy, "order_id", {"order_id": ev.order_id, **row}, list(row))
+
+
+def keep_order_status(ev) -> None:
+    """The status and who the order is for; a number or email the event leaves empty keeps ours."""
+    row = {"customer_id": ev.customer_id, "status": ev.status, "cancellation_reason": ev.cancellation_reason or ""}
+    if ev.order_number:
+        row["number"] = ev.order_number
+    if ev.customer_email:
+        row["email"] = ev.customer_email
+    _upsert(OrderCopy, "order_id", {"order_id": ev.order_id, **row}, list(row))
 
 
 def _line(line) -> dict:
@@ -73,15 +81,11 @@ def _line(line) -> dict:
     }
 
 
-def keep_shipment(ev) -> ShipmentCopy:
+def keep_shipment(ev) -> None:
     """ShipmentCreated or ShipmentDispatched: fields an event leaves empty keep their value."""
-    shipment = locked(ShipmentCopy, {"order_id": ev.order_id}, shipment_id=ev.shipment_id)
-    for field in ("carrier", "tracking_number", "tracking_url"):
-        value = getattr(ev, field, "")
-        if value:
-            setattr(shipment, field, value)
-    shipment.save()
-    return shipment
+    row = {field: getattr(ev, field, "") for field in ("carrier", "tracking_number", "tracking_url")}
+    row = {field: value for field, value in row.items() if value}
+    _upsert(ShipmentCopy, "shipment_id", {"shipment_id": ev.shipment_id, "order_id": ev.order_id, **row}, list(row))
 
 
 def keep_product(ev) -> None:
@@ -119,17 +123,25 @@ def keep_subscription(ev) -> None:
 
 
 def keep_levels(levels, as_of: datetime) -> list[str]:
-    """Store each SKU's reported availability unless we hold a newer report. Returns the
-    SKUs now available (> 0) by this report."""
-    available = []
-    for level in levels:
-        SkuCopy.objects.bulk_create([SkuCopy(sku=level.sku)], ignore_conflicts=True)
-        applied = SkuCopy.objects.filter(
-            Q(available_as_of__isnull=True) | Q(available_as_of__lte=as_of), sku=level.sku
-        ).update(available=level.available, available_as_of=as_of)
-        if applied and level.available > 0:
-            available.append(level.sku)
-    return available
+    """Store each SKU's reported availability unless we hold a newer report, all SKUs in one
+    INSERT … ON CONFLICT DO UPDATE … WHERE (PostgreSQL and SQLite alike): a SKU whose stored
+    report is newer is neither changed nor returned. Returns the SKUs now available (> 0) by
+    this report."""
+    # One row per SKU (the last report of it, as row by row did), locked in key order: no deadlock.
+    levels = sorted({level.sku: level for level in levels}.values(), key=lambda level: level.sku)
+    if not levels:
+        return []
+    table = connection.ops.quote_name(SkuCopy._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(as_of)
+    values = ", ".join(["(%s, '', %s, %s, %s)"] * len(levels))
+    stored = SkuCopy.objects.raw(
+        f"INSERT INTO {table} (sku, name, active, available, available_as_of) VALUES {values} "
+        "ON CONFLICT (sku) DO UPDATE SET available = excluded.available, available_as_of = excluded.available_as_of "
+        f"WHERE {table}.available_as_of IS NULL OR {table}.available_as_of <= excluded.available_as_of "
+        "RETURNING *",
+        [x for level in levels for x in (level.sku, True, level.available, when)],
+    )
+    return [copy.sku for copy in stored if copy.available > 0]
 
 
 def mark_sold_out(skus, as_of: datetime) -> None:
