@@ -5,6 +5,7 @@ from the product's few SKUs whenever an event touches one of them."""
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 
 from flowmart.contracts.catalog import ProductPublished
@@ -40,18 +41,23 @@ def apply_product_retired(product_id: int, at: datetime) -> None:
 
 
 def apply_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
-    """Newer reports win per SKU; a SKU heard of before its product is kept until it is published."""
-    touched = set()
-    for level in sorted(levels, key=lambda lv: lv.sku):
-        Sku.objects.bulk_create([Sku(sku=level.sku)], ignore_conflicts=True)
-        sku = Sku.objects.select_for_update().get(sku=level.sku)
-        if sku.stock_as_of is not None and sku.stock_as_of > as_of:
-            continue
-        sku.available, sku.stock_as_of = level.available, as_of
-        sku.save(update_fields=["available", "stock_as_of"])
-        if sku.product_id is not None:
-            touched.add(sku.product_id)
-    refresh(touched)
+    """Newer reports win per SKU; a SKU heard of before its product is kept until it is published.
+    All SKUs in one INSERT … ON CONFLICT DO UPDATE … WHERE (rows in key order: no deadlock),
+    PostgreSQL and SQLite alike; it returns only the SKUs this report changed."""
+    # One row per SKU (the last report of it, as row by row did), locked in key order: no deadlock.
+    levels = sorted({level.sku: level for level in levels}.values(), key=lambda level: level.sku)
+    if not levels:
+        return
+    table = connection.ops.quote_name(Sku._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(as_of)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(levels))
+    changed = Sku.objects.raw(
+        f"INSERT INTO {table} AS s (sku, active, available, stock_as_of) VALUES {values} "
+        "ON CONFLICT (sku) DO UPDATE SET available = excluded.available, stock_as_of = excluded.stock_as_of "
+        "WHERE s.stock_as_of IS NULL OR s.stock_as_of <= excluded.stock_as_of RETURNING *",
+        [x for level in levels for x in (level.sku, True, level.available, when)],
+    )
+    refresh(sku.product_id for sku in changed if sku.product_id is not None)
 
 
 def refresh(product_ids: Iterable[int]) -> None:

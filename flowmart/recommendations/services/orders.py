@@ -24,42 +24,57 @@ def max_products_per_order() -> int:
     return settings.RECOMMENDATIONS_MAX_PRODUCTS_PER_ORDER
 
 
-def _order(order_id: int) -> Order:
-    Order.objects.bulk_create([Order(order_id=order_id)], ignore_conflicts=True)
-    return Order.objects.select_for_update().get(order_id=order_id)
+def _upsert(order_id: int, changes: str, *, lines=None, confirmed=False, paid_at=None) -> Order | None:
+    """One INSERT … ON CONFLICT DO UPDATE … RETURNING for the order's row (created if unheard
+    of, locked until commit), on PostgreSQL and SQLite alike. `changes` is the SET clause over
+    the stored row `o` and the new one `excluded`; it sets `counted_at` when this event makes
+    the order both confirmed and paid. Applied only while the order is not counted: None for
+    an order counted before (its row is left as it is)."""
+    table = connection.ops.quote_name(Order._meta.db_table)
+    lines_value = Order._meta.get_field("lines").get_db_prep_value(lines or {}, connection)
+    paid_value = connection.ops.adapt_datetimefield_value(paid_at)
+    rows = Order.objects.raw(
+        f"INSERT INTO {table} AS o (order_id, lines, confirmed, paid_at) VALUES (%s, %s, %s, %s) "
+        f"ON CONFLICT (order_id) DO UPDATE SET {changes} WHERE o.counted_at IS NULL RETURNING *",
+        [order_id, lines_value, confirmed, paid_value],
+    )
+    return next(iter(rows), None)
 
 
 def order_confirmed(order_id: int, lines: dict[str, int]) -> None:
-    order = _order(order_id)
-    if order.counted_at is None:
-        order.lines, order.confirmed = lines, True
-        order.save(update_fields=["lines", "confirmed"])
-        _count_if_ready(order)
+    order = _upsert(
+        order_id,
+        "lines = excluded.lines, confirmed = excluded.confirmed, counted_at = o.paid_at",
+        lines=lines,
+        confirmed=True,
+    )
+    _count(order)
 
 
 def order_amended(order_id: int, lines: dict[str, int]) -> None:
-    order = _order(order_id)
-    if order.counted_at is None:
-        order.lines = lines
-        order.save(update_fields=["lines"])
+    # Not confirmed by an amendment alone: only OrderConfirmed makes the order countable.
+    _upsert(order_id, "lines = excluded.lines", lines=lines)
 
 
 def order_paid(order_id: int, at: datetime) -> None:
-    order = _order(order_id)
-    if order.paid_at is None:
-        order.paid_at = at
-        order.save(update_fields=["paid_at"])
-    _count_if_ready(order)
+    """The first payment counts (a dispute's on_hold → paid keeps it); a counted order is done."""
+    order = _upsert(
+        order_id,
+        "paid_at = COALESCE(o.paid_at, excluded.paid_at), "
+        "counted_at = CASE WHEN o.confirmed THEN COALESCE(o.paid_at, excluded.paid_at) END",
+        paid_at=at,
+    )
+    _count(order)
 
 
-def _count_if_ready(order: Order) -> None:
-    if order.counted_at is not None or not order.confirmed or order.paid_at is None:
+def _count(order: Order | None) -> None:
+    """Count the order that the upsert just marked counted (`counted_at`, in this transaction:
+    were the counting to fail, the mark rolls back with it)."""
+    if order is None or order.counted_at is None:
         return
     units = _units_per_product(order.lines)
     _count_pairs(sorted(units))
     _add_trend(units, order.paid_at)
-    order.counted_at = order.paid_at
-    order.save(update_fields=["counted_at"])
 
 
 def _units_per_product(lines: dict[str, int]) -> dict[int, int]:
