@@ -5,6 +5,8 @@ user works for (catalog). Each function is one subscriber's whole work, idempote
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import connection
+
 from flowmart.contracts.catalog import ProductPublished
 
 from ..models import CatalogProduct, CatalogSku, Purchase, PurchaseLine, ReviewSellerStaff
@@ -33,13 +35,18 @@ def _purchase(order_id: int) -> Purchase:
 
 
 def order_placed(order_id: int, customer_id: int | None, skus: Iterable[str]) -> None:
-    """OrderConfirmed: the order's SKUs and its customer (None for a guest, until claimed)."""
-    purchase = _purchase(order_id)
-    if customer_id is not None and purchase.customer_id is None:
-        purchase.customer_id = customer_id
-        purchase.save(update_fields=["customer_id"])
+    """OrderConfirmed: the order's SKUs and its customer (None for a guest, until claimed; a
+    customer already known, from OrderClaimed, stays). One upsert for the purchase (the row
+    locked until commit) and one insert for its lines."""
+    table = connection.ops.quote_name(Purchase._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (order_id, customer_id) VALUES (%s, %s) "
+            f"ON CONFLICT (order_id) DO UPDATE SET customer_id = COALESCE({table}.customer_id, excluded.customer_id)",
+            [order_id, customer_id],
+        )
     PurchaseLine.objects.bulk_create(
-        [PurchaseLine(purchase=purchase, sku=sku) for sku in sorted(set(skus))], ignore_conflicts=True
+        [PurchaseLine(purchase_id=order_id, sku=sku) for sku in sorted(set(skus))], ignore_conflicts=True
     )
 
 
