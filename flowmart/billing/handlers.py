@@ -25,8 +25,7 @@ logger = logging.getLogger(__name__)
 
 @subscriber_id("billing.note_order")
 def note_order(event: OrderConfirmed) -> None:
-    projections.record_confirmed(event)
-    issuing.settle(event.order_id)
+    issuing.settle(event.order_id, projections.record_confirmed(event))
 
 
 @subscriber_id("billing.note_amendment")
@@ -42,10 +41,10 @@ def note_owner(event: OrderClaimed) -> None:
 
 @subscriber_id("billing.invoice_paid_order")
 def invoice_paid_order(event: OrderStatusChanged) -> None:
-    projections.record_paid(
+    order = projections.record_paid(
         event.order_id, event.order_number, event.customer_id, event.customer_email, event.occurred_at
     )
-    issuing.settle(event.order_id)
+    issuing.settle(event.order_id, order)
 
 
 @subscriber_id("billing.invoice_amendment_charge")

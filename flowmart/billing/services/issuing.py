@@ -8,7 +8,7 @@ import logging
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, Sum
 from django.utils import timezone
 
 from flowmart.common.money import quantize
@@ -32,22 +32,46 @@ AMENDMENT_REFUND_PREFIX = "amendment-"
 ZERO = Decimal(0)
 
 
-def settle(order_id: int) -> list[Document]:
-    """Issue what is due for the order; returns the documents issued now."""
-    with transaction.atomic():
-        order = locked_order(order_id)
+def settle(order_id: int, order: BilledOrder | None = None) -> list[Document]:
+    """Issue what is due for the order; returns the documents issued now. `order`: its row as
+    the caller locked it in this transaction already (spares reading it again).
+
+    No savepoint of its own: inside a subscriber's transaction a failure here fails the
+    delivery anyway; called alone it still runs in (and holds its locks for) one transaction."""
+    with transaction.atomic(savepoint=False):
+        order = order or locked_order(order_id)
         if order.paid_at is None or not order.lines_known:
             return []
-        invoice = Document.objects.filter(order_id=order_id, kind="invoice", reference=INVOICE_REFERENCE).first()
+        on_file = _on_file(order_id)
+        invoice = None
+        if on_file["invoice"]:
+            invoice = Document.objects.filter(order_id=order_id, kind="invoice", reference=INVOICE_REFERENCE).first()
         issued = []
         if invoice is None:
             invoice = _issue(order, "invoice", INVOICE_REFERENCE, invoice_lines(order))
             order.invoiced_as_of = order.lines_as_of
             order.save(update_fields=["invoiced_as_of"])
             issued.append(invoice)
-        issued += _supplements(order)
-        issued += _credit_notes(order, invoice)
+        if on_file["charges"]:
+            issued += _supplements(order)
+        if on_file["refunds"]:
+            issued += _credit_notes(order, invoice)
     return issued
+
+
+def _on_file(order_id: int) -> dict[str, bool]:
+    """Whether the order has its invoice, amendment charges, refunds: one query instead of one
+    per kind. Asked after the order's lock is taken (a statement of its own, so it sees all that
+    committed while this transaction waited for the lock)."""
+    return (
+        BilledOrder.objects.filter(order_id=order_id)
+        .values(
+            invoice=Exists(Document.objects.filter(order_id=order_id, kind="invoice", reference=INVOICE_REFERENCE)),
+            charges=Exists(AmendmentCharge.objects.filter(order_id=order_id)),
+            refunds=Exists(BilledRefund.objects.filter(order_id=order_id)),
+        )
+        .get()
+    )
 
 
 def _supplements(order: BilledOrder) -> list[Document]:

@@ -5,6 +5,8 @@ once known is never forgotten, and refunds are keyed by payments' refund id."""
 import dataclasses
 from datetime import datetime
 
+from django.db import connection
+
 from flowmart.contracts.catalog import ProductPublished
 from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderLine, ReturnRequested
 from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
@@ -14,13 +16,20 @@ from ..models import AmendmentCharge, BilledOrder, BilledRefund, RefundBasis, Se
 
 def locked_order(order_id: int) -> BilledOrder:
     """The order's row, created if unheard of, locked for the rest of the transaction (every
-    writer of one order queues here, so issuing sees one consistent state)."""
-    locked = BilledOrder.objects.select_for_update()
-    order = locked.filter(order_id=order_id).first()  # known already: one statement
-    if order is None:
-        BilledOrder.objects.bulk_create([BilledOrder(order_id=order_id)], ignore_conflicts=True)
-        order = locked.get(order_id=order_id)
-    return order
+    writer of one order queues here, so issuing sees one consistent state). One statement,
+    PostgreSQL and SQLite alike: INSERT … ON CONFLICT DO UPDATE (a no-op that takes the row
+    lock) … RETURNING the row, new or stored (its latest version, also after waiting for a lock)."""
+    fresh = BilledOrder(order_id=order_id)
+    fields = [f for f in BilledOrder._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    table = qn(BilledOrder._meta.db_table)
+    key = qn(BilledOrder._meta.get_field("order_id").column)
+    rows = BilledOrder.objects.raw(
+        f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {key} = excluded.{key} RETURNING *",
+        [f.get_db_prep_save(f.pre_save(fresh, True), connection) for f in fields],
+    )
+    return next(iter(rows))
 
 
 def _money(value) -> str | None:
@@ -49,7 +58,7 @@ def _take_lines(order: BilledOrder, lines, as_of: datetime) -> bool:
     return True
 
 
-def record_confirmed(ev: OrderConfirmed) -> None:
+def record_confirmed(ev: OrderConfirmed) -> BilledOrder:
     order = locked_order(ev.order_id)
     order.order_number = ev.order_number
     order.customer_email = ev.customer_email
@@ -62,6 +71,7 @@ def record_confirmed(ev: OrderConfirmed) -> None:
         order.shipping, order.discount, order.tax = (_amount(ev.shipping), _amount(ev.discount), _amount(ev.tax))
         order.total = ev.total.amount
     order.save()
+    return order
 
 
 def _amount(money):
@@ -114,7 +124,7 @@ def record_claimed(order_id: int, customer_id: int) -> None:
     order.save(update_fields=["customer_id"])
 
 
-def record_paid(order_id: int, number: str, customer_id: int | None, email: str, at: datetime) -> None:
+def record_paid(order_id: int, number: str, customer_id: int | None, email: str, at: datetime) -> BilledOrder:
     order = locked_order(order_id)
     order.paid_at = order.paid_at or at
     order.order_number = order.order_number or number
@@ -122,6 +132,7 @@ def record_paid(order_id: int, number: str, customer_id: int | None, email: str,
     if order.customer_id is None:
         order.customer_id = customer_id
     order.save()
+    return order
 
 
 def record_refund(ev: PaymentRefunded) -> None:
