@@ -16,8 +16,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.utils import timezone
 
 from flowmart.common.money import Money
 from flowmart.contracts.catalog import (
@@ -365,29 +365,41 @@ def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
 def record_order(lines: Iterable[tuple[str, int]]) -> None:
     """Count one confirmed order, given its (sku, quantity) lines: +1 order for each product
     it contains, + the units. SKUs this catalogue does not know are ignored. Products are
-    counted in primary-key order, so concurrent orders never deadlock on their rows."""
+    counted in primary-key order, so concurrent orders never deadlock on their rows.
+    No savepoint of its own: in the subscriber's transaction a failure fails the delivery."""
     quantities: Counter[str] = Counter()
     for sku, quantity in lines:
         quantities[sku] += quantity
     units: Counter[int] = Counter()
     for product_id, sku in Variant.objects.filter(sku__in=quantities).values_list("product_id", "sku"):
         units[product_id] += quantities[sku]
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         for product_id in sorted(units):
             _count_sale(product_id, units[product_id])
 
 
 def _count_sale(product_id: int, units: int) -> None:
     """Locks the product row first, as catalogue writes do (state_of): the suggestion rows they
-    rebuild and the popularity copied into them here can then never cross."""
-    if not Product.objects.select_for_update().filter(pk=product_id).exists():
-        return
-    counted = ProductPopularity.objects.filter(product_id=product_id)
-    if not counted.update(orders=F("orders") + 1, units=F("units") + units):
-        try:
-            with transaction.atomic():
-                ProductPopularity.objects.create(product_id=product_id, orders=1, units=units)
-        except IntegrityError:  # another order created the row first
-            counted.update(orders=F("orders") + 1, units=F("units") + units)
-    orders = counted.values_list("orders", flat=True).get()
-    SearchSuggestion.objects.filter(product_id=product_id).update(popularity=orders)
+    rebuild and the popularity copied into them here can then never cross. One statement on
+    PostgreSQL (lock, upsert the count, copy it into the suggestions); on SQLite, whose writers
+    the database serialises anyway, the upsert and the copy."""
+    now = ProductPopularity._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        if settings.IS_POSTGRES:
+            cursor.execute(_COUNT, [product_id, units, now])
+        else:
+            cursor.execute(f"WITH locked AS (SELECT %s AS id) {_UPSERT}", [product_id, units, now])
+            cursor.execute(_COPY, [product_id, product_id])
+
+
+_PRODUCT, _POPULARITY, _SUGGESTION = (m._meta.db_table for m in (Product, ProductPopularity, SearchSuggestion))
+# From `locked`; `WHERE true`: SQLite's parser needs a WHERE before an upsert's ON CONFLICT.
+_UPSERT = f"""INSERT INTO {_POPULARITY} AS p (product_id, orders, units, updated_at)
+SELECT id, 1, %s, %s FROM locked WHERE true ON CONFLICT (product_id) DO UPDATE
+SET orders = p.orders + 1, units = p.units + excluded.units, updated_at = excluded.updated_at"""
+# The product's lock (`locked`) is taken before the count it guards is written and copied.
+_COUNT = f"""WITH locked AS (SELECT id FROM {_PRODUCT} WHERE id = %s FOR UPDATE),
+counted AS ({_UPSERT} RETURNING p.product_id, p.orders)
+UPDATE {_SUGGESTION} AS s SET popularity = counted.orders FROM counted WHERE s.product_id = counted.product_id"""
+_COPY = f"""UPDATE {_SUGGESTION} SET popularity = (SELECT orders FROM {_POPULARITY} WHERE product_id = %s)
+WHERE product_id = %s"""

@@ -10,10 +10,10 @@ from .conftest import checkout_body, payment, reserved
 
 pytestmark = pytest.mark.django_db
 
-# Measured (orders' subscribers only): auth, key claim (one insert), cart, items with variants, rates,
-# order insert + number, lines (one bulk insert), timeline, two outbox rows, empty the cart, key response,
-# status re-read, and the savepoint pair of the test transaction.
-CHECKOUT_BUDGET = 20  # + the re-check of the cart's stock, + closing the cart; promotions and tax
+# Measured (orders' subscribers only): auth, key claim (one insert, drawing the order's id), cart, items
+# with variants, rates, order insert (numbered), lines (one bulk insert), timeline, two outbox rows, empty
+# the cart, key response, status re-read, and the savepoint pair of the test transaction.
+CHECKOUT_BUDGET = 19  # + the re-check of the cart's stock, + closing the cart; promotions and tax
 # add the SKUs' sale offers, the cart's vouchers and the destination's tax rates (one query each).
 ORDER_READ_BUDGET = 7  # auth, order, lines, shipments, their tracking events, timeline, returns
 
@@ -72,7 +72,7 @@ def test_order_read_does_not_grow_with_lines_or_shipments(customer, five_skus, p
 BENCH_REQUEST_QUERIES = {
     "open cart": 5,  # auth, is one open, insert (a new cart has no lines or vouchers to read)
     "add item": 11,  # auth, lock the cart, the SKU, lines, stock, touch the cart, insert; sale offers, stock
-    "checkout": 20,  # CHECKOUT_BUDGET's, for one line
+    "checkout": 19,  # CHECKOUT_BUDGET's, for one line
     "order poll": 7,  # ORDER_READ_BUDGET's, the order having one parcel
 }
 

@@ -61,7 +61,7 @@ def checkout(
             if claim.request_hash != body_hash:
                 raise IdempotencyKeyReused()
             return claim.response_status, _current(claim.response_body)
-        order = _order_from_cart(customer, owner, data, client_ip)
+        order = _order_from_cart(customer, owner, data, client_ip, getattr(claim, "order_id_drawn", None))
         claim.response_status, claim.order = 201, order
         claim.response_body = {"order_id": order.pk, "status": order.status}
         if order.customer_id is None:
@@ -83,7 +83,9 @@ def _claim(customer_id: int, key: str, body_hash: str) -> IdempotencyKey:
 
 
 def _insert_new(claim: IdempotencyKey) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id; False when the key was there already."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id; False when the key was there already.
+    On PostgreSQL the same statement draws the new order's id from the orders' sequence
+    (`claim.order_id_drawn`): the order is then inserted with its number in one statement."""
     connection = transaction.get_connection()
     if not connection.features.can_return_columns_from_insert:  # an old SQLite
         IdempotencyKey.objects.bulk_create([claim], ignore_conflicts=True)
@@ -91,16 +93,21 @@ def _insert_new(claim: IdempotencyKey) -> bool:
     quote, field = connection.ops.quote_name, IdempotencyKey._meta.get_field
     columns = ("customer_id", "key", "request_hash", "created_at")
     values = [field(name).get_db_prep_value(getattr(claim, name), connection) for name in columns]
+    returning = quote(IdempotencyKey._meta.pk.column)
+    if connection.vendor == "postgresql":  # RETURNING runs for a new key only: no id drawn for a replay
+        returning += ", nextval(pg_get_serial_sequence(%s, %s))"
+        values += [Order._meta.db_table, Order._meta.pk.column]
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(IdempotencyKey._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING {quote(IdempotencyKey._meta.pk.column)}",
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING {returning}",
             values,
         )
         row = cursor.fetchone()
     if row is None:
         return False
     claim.pk, claim._state.adding = row[0], False
+    claim.order_id_drawn = row[1] if len(row) > 1 else None
     return True
 
 
@@ -130,7 +137,9 @@ def _address(customer_id: int | None, data: dict) -> dict:
     return {field: saved.address.get(field) or "" for field in ADDRESS_FIELDS}
 
 
-def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: str | None) -> Order:
+def _order_from_cart(
+    customer: Customer, owner: Owner, data: dict, client_ip: str | None, order_id: int | None = None
+) -> Order:
     cart = selectors.cart_of(owner, data["cart_id"], lock=True)
     if cart.status == Cart.Status.CLOSED:
         raise Conflict(
@@ -179,7 +188,14 @@ def _order_from_cart(customer: Customer, owner: Owner, data: dict, client_ip: st
     payment = Payment(data["payment"]["provider"], data["payment"]["payment_method"], client_ip)
     priced = vouchers.at_checkout(cart, items, method)
     order = place_order(
-        customer, lines, address, priced.method, payment, line_discounts=priced.line_discounts, channel=cart.channel
+        customer,
+        lines,
+        address,
+        priced.method,
+        payment,
+        line_discounts=priced.line_discounts,
+        channel=cart.channel,
+        order_id=order_id,
     )
     vouchers.redeem(order, customer, priced)
     promotions.claim_deals(order, items)  # 409 deal_sold_out rolls the whole order back

@@ -1,6 +1,7 @@
 """The order's status moves, driven by the saga's events.
 
-`move()` is the only place a status changes: it consults the transition table,
+`move()` is the only place a status changes (`move_at_once()`, its one-statement form for
+the saga's everyday moves, keeps its rules): it consults the transition table,
 writes the timeline, and publishes OrderStatusChanged (and OrderCancelled when the
 order is cancelled). Events that would need a move the table refuses are stale:
 logged and ignored, never an error.
@@ -8,7 +9,8 @@ logged and ignored, never an error.
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from flowmart.common.errors import Conflict
 from flowmart.common.money import Money
@@ -17,9 +19,15 @@ from flowmart.events import publish
 
 from .. import waiting
 from ..models import Order, OrderTimelineEntry
-from ..status import CHANGEABLE, CancellationReason, OrderStatus, PaymentStatus, can_move
+from ..status import CHANGEABLE, TRANSITIONS, CancellationReason, OrderStatus, PaymentStatus, can_move
 
 logger = logging.getLogger("flowmart.orders")
+
+# The saga's subscribers (stock_reserved ... reservation_expired below) run inside their delivery's
+# transaction or savepoint (events/relay.py), together with its claim and inbox row: a failure must
+# fail the whole delivery anyway, so a savepoint of their own would only add SAVEPOINT and RELEASE
+# to every event. Called with no transaction open (a shell, a test), this opens one.
+in_delivery = transaction.atomic(savepoint=False)
 
 
 def locked(order_id: int | None) -> Order | None:
@@ -36,6 +44,10 @@ def note(order: Order, text: str) -> None:
     OrderTimelineEntry.objects.create(order=order, event=text)
 
 
+# Before payment, a 3-D Secure challenge the customer is asked to answer stays asked.
+KEEPS_NEXT_ACTION = frozenset({OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT})
+
+
 def move(order: Order, target: str, cause: str, reason: str | None = None) -> bool:
     """Change the order's status if the table allows it; False (and a log line) if not."""
     if not can_move(order.status, target):
@@ -47,11 +59,18 @@ def move(order: Order, target: str, cause: str, reason: str | None = None) -> bo
     order.status = target
     if target == OrderStatus.CANCELLED:
         order.cancellation_reason = reason
-    if target not in (OrderStatus.PENDING, OrderStatus.AWAITING_PAYMENT):
+    if target not in KEEPS_NEXT_ACTION:
         order.next_action = None  # paid, held or cancelled: nothing is asked of the customer any more
     order.save(
         update_fields=["status", "cancellation_reason", "payment_status", "held_from", "next_action", "updated_at"]
     )
+    _moved(order, previous, cause, reason)
+    return True
+
+
+def _moved(order: Order, previous: str, cause: str, reason: str | None = None) -> None:
+    """What follows every saved move: the timeline, the waiting clients, the events."""
+    target = order.status
     note(order, f"{target}: {cause}")
     waiting.announce(order)  # after commit: clients waiting on GET /orders/{id}/?wait= answer now
     events = [
@@ -69,6 +88,33 @@ def move(order: Order, target: str, cause: str, reason: str | None = None) -> bo
     if target == OrderStatus.CANCELLED:
         events.append(OrderCancelled(order_id=order.pk, reason=reason))
     publish(*events)
+
+
+def move_at_once(order_id: int | None, target: str, cause: str, **columns) -> bool:
+    """move() in one statement, for the saga's everyday moves (not cancellations): on PostgreSQL,
+    UPDATE … RETURNING moves the order to `target` when the transition table allows it from the
+    status it has now and no dispute holds it (`columns`: more to set, e.g. payment_status).
+    Its sub-select locks the row before the rule is checked on it, so a concurrent event waits
+    and then sees this move, as under locked(); the old status comes back for the event.
+    False, with nothing written, when the rule refuses or on SQLite: the caller then decides
+    under locked(), as before (and logs a stale event there)."""
+    if order_id is None or connection.vendor != "postgresql":
+        return False
+    values = {"status": target, **columns, "updated_at": timezone.now()}
+    if target not in KEEPS_NEXT_ACTION:
+        values["next_action"] = None
+    sources = sorted(status for status, targets in TRANSITIONS.items() if target in targets)
+    table, quote = Order._meta.db_table, connection.ops.quote_name
+    sql = (
+        f"UPDATE {table} AS o SET {', '.join(f'{quote(name)} = %s' for name in values)} "
+        f"FROM (SELECT id, status, held_from FROM {table} WHERE id = %s FOR UPDATE) AS old "
+        f"WHERE o.id = old.id AND old.status IN ({', '.join(['%s'] * len(sources))}) AND old.held_from = '' "
+        "RETURNING o.*, old.status AS status_before"
+    )
+    moved = list(Order.objects.raw(sql, [*values.values(), order_id, *sources]))
+    if not moved:
+        return False
+    _moved(moved[0], moved[0].status_before, cause)
     return True
 
 
@@ -76,14 +122,16 @@ def cancel(order: Order, reason: str, cause: str) -> bool:
     return move(order, OrderStatus.CANCELLED, cause, reason)
 
 
-@transaction.atomic
+@in_delivery
 def stock_reserved(order_id: int) -> None:
+    if move_at_once(order_id, OrderStatus.AWAITING_PAYMENT, "stock reserved"):
+        return
     order = locked(order_id)
     if order is not None:
         move(order, OrderStatus.AWAITING_PAYMENT, "stock reserved")
 
 
-@transaction.atomic
+@in_delivery
 def stock_refused(order_id: int, skus: tuple[str, ...]) -> None:
     order = locked(order_id)
     if order is None:
@@ -95,8 +143,11 @@ def stock_refused(order_id: int, skus: tuple[str, ...]) -> None:
     cancel(order, CancellationReason.OUT_OF_STOCK, f"out of stock ({', '.join(skus)})")
 
 
-@transaction.atomic
+@in_delivery
 def payment_processed(order_id: int, payment_id: int, succeeded: bool, amount: Money, failure_code: str | None) -> None:
+    # Paid on its way (not cancelled nor held for a dispute): what _payment_succeeded does, at once.
+    if succeeded and move_at_once(order_id, OrderStatus.PAID, "payment succeeded", payment_status=PaymentStatus.PAID):
+        return
     order = locked(order_id)
     if order is None:
         return
@@ -134,7 +185,7 @@ def _payment_succeeded(order: Order, payment_id: int, amount: Money) -> None:
         order.save(update_fields=["payment_status", "next_action", "updated_at"])
 
 
-@transaction.atomic
+@in_delivery
 def amendment_payment(
     order_id: int, amendment_id: str, succeeded: bool, amount: Money, failure_code: str | None
 ) -> None:
@@ -149,7 +200,7 @@ def amendment_payment(
             order.save(update_fields=["payment_status", "updated_at"])
 
 
-@transaction.atomic
+@in_delivery
 def payment_held(order_id: int, score: int) -> None:
     order = locked(order_id)
     if order is not None:
@@ -168,7 +219,7 @@ def next_action(redirect_url: str | None, client_secret: str | None, provider: s
     return None
 
 
-@transaction.atomic
+@in_delivery
 def payment_needs_action(
     order_id: int, redirect_url: str | None = None, client_secret: str | None = None, provider: str = ""
 ) -> None:
@@ -181,7 +232,7 @@ def payment_needs_action(
         waiting.announce(order)  # a waiting client must learn that the customer is asked to act
 
 
-@transaction.atomic
+@in_delivery
 def payment_refunded(order_id: int, amount: Money, reason: str, fully_refunded: bool = False) -> None:
     order = locked(order_id)
     if order is None:
@@ -229,7 +280,7 @@ def _stop_fulfilment(order: Order, reason: str) -> None:
 DISPUTABLE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
-@transaction.atomic
+@in_delivery
 def payment_disputed(order_id: int, amount: Money, reason: str) -> None:
     """The bank opened a dispute: the order goes on hold for operations, remembering where it
     was. Shipment events keep updating its shipments meanwhile but do not move it."""
@@ -264,7 +315,7 @@ def release_dispute_hold(order_id: int, staff: str) -> Order:
     return order
 
 
-@transaction.atomic
+@in_delivery
 def reservation_expired(order_id: int) -> None:
     order = locked(order_id)
     if order is not None:

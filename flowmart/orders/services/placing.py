@@ -99,12 +99,15 @@ def place_order(
     preceding: Callable[[Order], Iterable[Event]] | None = None,
     line_discounts: list[Money] | None = None,
     channel: str | None = None,
+    order_id: int | None = None,
 ) -> Order:
     """Write the order (status pending) and start the saga. Call inside a transaction.
     `preceding(order)` gives events published just before OrderConfirmed and PaymentInitiated:
     their deliveries come first, so their subscribers hear them before the saga's outcome.
     `line_discounts`: the vouchers' share of each line (services/vouchers.py).
-    `channel`: the cart's sales channel (None: the default one, e.g. a renewal's)."""
+    `channel`: the cart's sales channel (None: the default one, e.g. a renewal's).
+    `order_id`: drawn from the orders' id sequence beforehand (by the statement that claims
+    checkout's key): the order is then inserted with its number, not numbered by an UPDATE."""
     currency = lines[0].unit_price.currency
     chan = sales_channel(channel)
     priced = [
@@ -122,6 +125,8 @@ def place_order(
     )
     rate = tax.headline_rate(totals)
     order = Order.objects.create(
+        id=order_id,
+        number=order_number(order_id) if order_id is not None else None,
         customer_id=customer.id,
         customer_email=customer.email,
         currency=currency,
@@ -142,9 +147,10 @@ def place_order(
         renewal_cycle=renewal_cycle,
         renewal_key=renewal_key,
     )
-    order.number = order_number(order.pk)
+    if order_id is None:  # the number is the id the INSERT drew
+        order.number = order_number(order.pk)
+        Order.objects.filter(pk=order.pk).update(number=order.number)
     order.tax_lines = totals.tax_lines  # the checkout answer shows them without reading the lines back
-    Order.objects.filter(pk=order.pk).update(number=order.number)
     OrderLineRow.objects.bulk_create(
         [
             OrderLineRow(

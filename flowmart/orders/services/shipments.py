@@ -6,21 +6,49 @@ The order is `shipped` once every live shipment has left, `delivered` once every
 has arrived.
 """
 
-from django.db import transaction
+from django.db import connection
 
 from ..models import Order, OrderShipment, OrderTrackingEvent
 from ..status import OrderStatus
-from .lifecycle import locked, move, note
+from .lifecycle import in_delivery, locked, move, note
 
 RANK = {"created": 0, "dispatched": 1, "in_transit": 2, "delivery_failed": 2, "delivered": 3, "voided": 9}
 
 
-def _record(order: Order, shipment_id: int, status: str, **details) -> OrderShipment:
-    shipment, created = OrderShipment.objects.get_or_create(
-        shipment_id=shipment_id, defaults={"order": order, "status": status, **details}
-    )
-    if created:
-        return shipment
+def _insert_new(order: Order, shipment_id: int, status: str, details: dict) -> OrderShipment | None:
+    """The shipment inserted unless shipping's id is known already (then None): one
+    INSERT … ON CONFLICT DO NOTHING RETURNING (PostgreSQL and SQLite) instead of
+    get_or_create's select, savepoint, insert and release."""
+    shipment = OrderShipment(order=order, shipment_id=shipment_id, status=status, **details)
+    fields = [f for f in OrderShipment._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(shipment, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(OrderShipment._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({quote('shipment_id')}) DO NOTHING RETURNING {quote('id')}",
+            values,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    shipment.pk = row[0]
+    shipment._state.adding, shipment._state.db = False, connection.alias
+    return shipment
+
+
+def _record(order: Order, shipment_id: int, status: str, **details) -> tuple[OrderShipment, bool]:
+    """The shipment as this event leaves it, and whether the event created it."""
+    # Created is nearly always a shipment's first event: insert first. Any other event nearly
+    # always finds the row: read first (and insert when it overtook the Created).
+    if status == "created" and (new := _insert_new(order, shipment_id, status, details)):
+        return new, True
+    shipment = OrderShipment.objects.filter(shipment_id=shipment_id).first()
+    if shipment is None:
+        if new := _insert_new(order, shipment_id, status, details):
+            return new, True
+        shipment = OrderShipment.objects.get(shipment_id=shipment_id)  # inserted meanwhile
     changed = [name for name, value in details.items() if value and getattr(shipment, name) != value]
     for name in changed:
         setattr(shipment, name, details[name])
@@ -29,7 +57,7 @@ def _record(order: Order, shipment_id: int, status: str, **details) -> OrderShip
         changed.append("status")
     if changed:
         shipment.save(update_fields=[*changed, "updated_at"])
-    return shipment
+    return shipment, False
 
 
 def _advance(order: Order) -> None:
@@ -45,7 +73,7 @@ def _advance(order: Order) -> None:
 TRACKED = frozenset({"dispatched", "in_transit", "delivered", "delivery_failed"})
 
 
-@transaction.atomic
+@in_delivery
 def shipment_changed(
     order_id: int, shipment_id: int, status: str, reason: str = "", place: str = "", at=None, **details
 ) -> None:
@@ -53,9 +81,10 @@ def shipment_changed(
     order = locked(order_id)
     if order is None:
         return
-    shipment = _record(order, shipment_id, status, **details)
+    shipment, new = _record(order, shipment_id, status, **details)
     if status in TRACKED and at is not None:
         OrderTrackingEvent.objects.create(shipment=shipment, status=status, place=place or "", at=at)
     if status == "delivery_failed":
         note(order, f"delivery of shipment {shipment_id} failed: {reason}")
-    _advance(order)
+    if not (new and status == "created"):  # a new parcel that has not left holds the order back
+        _advance(order)
