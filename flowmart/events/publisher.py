@@ -1,5 +1,6 @@
 """publish(): write events to the outbox in the caller's transaction."""
 
+import functools
 import json
 from datetime import timedelta
 
@@ -65,7 +66,68 @@ def publish(*events: Event) -> None:
     tracing.published(events)  # a no-op unless tracing is on
     if len(events) >= BULK_THRESHOLD:
         return _publish_many(events, due)
-    # One INSERT for all the events.
+    if transaction.get_connection().vendor == "postgresql":
+        return _publish_in_one_statement(events, due)
+    _publish_with_orm(events, due)
+
+
+def _publish_in_one_statement(events, due) -> None:
+    """The outbox rows and their deliveries in one INSERT ... RETURNING (the deliveries read
+    the outbox rows' ids from a CTE), each payload encoded to JSON once: one round trip per
+    publish() instead of two, and none of the ORM's per-object work. The deliveries are
+    inserted in publishing order (event, then subscriber), as bulk_create gave them their ids:
+    a task delivers in id order."""
+    now = timezone.now()
+    params = []
+    for ev in events:
+        params += [ev.event_id, ev.name, ev.version, ev.publisher, ev.correlation_id, ev.causation_id,
+                   ev.occurred_at, json.dumps(ev.to_dict()), now]  # fmt: skip
+    wanted = [(ev.event_id, sub.name) for ev in events for sub in subscribers_for(ev.name) if sub.wants(ev)]
+    outbox_sql, deliveries_sql = _statements()
+    outbox = outbox_sql + ", ".join([_OUTBOX_ROW] * len(events))
+    with transaction.get_connection().cursor() as cursor:
+        if not wanted:
+            cursor.execute(outbox, params)
+            return
+        params += [Delivery.Status.PENDING.value, due, now]
+        for position, (event_id, name) in enumerate(wanted):
+            params += [event_id, name, position]
+        cursor.execute(
+            f"WITH outbox AS ({outbox} RETURNING id, event_id) "
+            + deliveries_sql.format(wanted=", ".join([_WANTED_ROW] * len(wanted))),
+            params,
+        )
+        rows = cursor.fetchall()
+    ids, names = [row[0] for row in rows], [row[1] for row in rows]
+    transaction.on_commit(lambda: relay.enqueue(ids, names))
+
+
+_OUTBOX_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"
+_WANTED_ROW = "(%s::uuid, %s::varchar, %s::integer)"
+
+
+@functools.cache
+def _statements() -> tuple[str, str]:
+    """The outbox INSERT (its VALUES rows to be appended) and the deliveries' INSERT reading the
+    CTE `outbox` (with a `{wanted}` slot for the (event_id, subscriber, n) rows)."""
+    outbox = OutboxEvent._meta.db_table
+    columns = ", ".join(
+        OutboxEvent._meta.get_field(name).column
+        for name in ("event_id", "name", "version", "publisher", "correlation_id", "causation_id", "occurred_at",
+                     "payload", "created_at")
+    )  # fmt: skip
+    deliveries = Delivery._meta.db_table
+    return (
+        f'INSERT INTO "{outbox}" ({columns}) VALUES ',
+        f'INSERT INTO "{deliveries}" (event_id, subscriber, status, attempts, next_attempt_at, last_error, created_at) '
+        "SELECT outbox.id, wanted.subscriber, %s, 0, %s, '', %s "
+        "FROM (VALUES {wanted}) AS wanted (event_id, subscriber, n) "
+        "JOIN outbox ON outbox.event_id = wanted.event_id ORDER BY wanted.n RETURNING id, subscriber",
+    )
+
+
+def _publish_with_orm(events, due) -> None:
+    """SQLite (the embedded default): the same rows, with bulk_create."""
     rows = OutboxEvent.objects.bulk_create(
         [
             OutboxEvent(

@@ -30,15 +30,16 @@ def statements(call) -> tuple[object, list[str]]:
 
 
 def assert_reservation_statements(sql: list[str]) -> None:
-    lock, write, outbox, deliveries = sql
+    lock, write, events = sql
     assert "FOR UPDATE OF" in lock
     # Stock rows, ledger lines and reservations in one statement, guarded by the first-time check.
     assert write.startswith("WITH done AS") and all(cte in write for cte in ("levels AS", "ledger AS", "held AS"))
-    assert OutboxEvent._meta.db_table in outbox and Delivery._meta.db_table in deliveries
+    # publish(): the outbox rows and their deliveries in one statement.
+    assert OutboxEvent._meta.db_table in events and Delivery._meta.db_table in events
 
 
 @pytest.mark.parametrize("line_count", [1, 3])
-def test_a_reservation_is_four_statements_however_many_lines(stock, line_count):
+def test_a_reservation_is_three_statements_however_many_lines(stock, line_count):
     for n in range(line_count):
         stock({"US-EAST": 5, "DE-CENTRAL": 5, "GB-NORTH": 5}, sku=f"L{n}")
     lines = [(f"L{n}", n + 1) for n in range(line_count)]
@@ -46,18 +47,18 @@ def test_a_reservation_is_four_statements_however_many_lines(stock, line_count):
     outcome, sql = statements(lambda: services.reserve_order(order_id=1, lines=lines, destination_country="US"))
 
     assert outcome.ok and len(outcome.allocations) == line_count
-    assert len(sql) == 4, sql
+    assert len(sql) == 3, sql
     assert_reservation_statements(sql)
     assert Reservation.objects.count() == StockMovement.objects.filter(kind="reserve").count() == line_count
 
 
-def test_a_split_reservation_with_alerts_is_still_four_statements(stock):
+def test_a_split_reservation_with_alerts_is_still_three_statements(stock):
     stock({"US-EAST": 2, "DE-CENTRAL": 2}, sku="S", threshold=1)
 
     outcome, sql = statements(lambda: services.reserve_order(order_id=1, lines=[("S", 4)], destination_country="US"))
 
     assert [(a.warehouse_code, a.quantity) for a in outcome.allocations] == [("US-EAST", 2), ("DE-CENTRAL", 2)]
-    assert len(sql) == 4
+    assert len(sql) == 3
     assert_reservation_statements(sql)
     assert len(published("LowStock")) == 2 and published("OutOfStock", order_id=None)  # in the same outbox INSERT
 
@@ -73,12 +74,12 @@ def test_a_duplicate_reservation_is_two_statements_and_writes_nothing(stock):
     assert len(published("InventoryAdjusted", reason="reserved")) == 1
 
 
-def test_a_short_reservation_is_four_statements(stock):
+def test_a_short_reservation_is_three_statements(stock):
     stock({"US-EAST": 1}, sku="S")
 
     outcome, sql = statements(lambda: services.reserve_order(order_id=1, lines=[("S", 2)], destination_country="US"))
 
-    assert not outcome.ok and len(sql) == 4  # lock, "reserved before?", outbox, deliveries
+    assert not outcome.ok and len(sql) == 3  # lock, "reserved before?", outbox rows with their deliveries
     assert published("OutOfStock", order_id=1)
 
 
@@ -90,8 +91,8 @@ def test_release_and_paid_cost_few_statements(stock):
     released, sql = statements(lambda: services.release_order(order_id=1, reason="customer_request"))
 
     assert released == 2
-    # closed-order row, lock reservations, lock stock, one write, outbox, deliveries
-    assert len(sql) == 6, sql
+    # closed-order row, lock reservations, lock stock, one write, outbox rows with their deliveries
+    assert len(sql) == 5, sql
     assert StockLevel.objects.get(sku="S").reserved == 0
 
 
@@ -112,7 +113,7 @@ def test_a_row_changed_under_the_lock_writes_nothing(stock):
 
 def test_the_saga_subscribers_add_no_savepoint_of_their_own(stock):
     """In a delivery's transaction (here the test's), reserving for OrderConfirmed is the same
-    4 statements and keeping paid reservations is 1: no SAVEPOINT / RELEASE around them."""
+    3 statements and keeping paid reservations is 1: no SAVEPOINT / RELEASE around them."""
     stock({"GB-NORTH": 5}, sku="S")
 
     _, reserving = statements(lambda: handlers.reserve_confirmed_order(confirmed(order_id=1, country="GB")))
@@ -121,6 +122,6 @@ def test_the_saga_subscribers_add_no_savepoint_of_their_own(stock):
     )
     _, paying = statements(lambda: handlers.keep_paid_reservations(paid))
 
-    assert len(reserving) == 4 and len(paying) == 1
+    assert len(reserving) == 3 and len(paying) == 1
     assert not [q for q in reserving + paying if "SAVEPOINT" in q]
     assert Reservation.objects.get().status == "paid"

@@ -1,0 +1,109 @@
+"""The dispatcher's own statements on PostgreSQL, fixed so a regression fails the suite:
+one statement per publish() (outbox rows and their deliveries), one per delivery for its claim
+and inbox row, a savepoint pair around each delivery that shares a transaction, and one
+`delivered_at` stamp per shared transaction. (The handlers' statements are counted per
+subscriber in tests/flows/test_delivery_queries.py.)"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from flowmart.events import publish, relay
+from flowmart.events.models import Delivery, InboxRecord, OutboxEvent
+from flowmart.events.registry import subscribers_for
+from tests.probe.handlers import ProbeHappened
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def quiet(monkeypatch):
+    """Nothing sent after commit, and every subscriber a handler that runs no SQL of its own."""
+    monkeypatch.setattr(relay, "enqueue", lambda ids, names=None: None)
+    monkeypatch.setattr(relay, "subscriber", lambda name: SimpleNamespace(handler=lambda ev: None))
+
+
+def sql_of(call) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def published(*notes: str) -> list[int]:
+    events = [ProbeHappened(note=note) for note in notes]
+    with transaction.atomic():
+        publish(*events)
+    ids = Delivery.objects.filter(event__event_id__in=[e.event_id for e in events]).order_by("pk")
+    return list(ids.values_list("pk", flat=True))
+
+
+def test_a_publish_is_one_statement_with_its_deliveries_in_publishing_order(quiet):
+    first, second = ProbeHappened(note="a"), ProbeHappened(note="b")
+    with transaction.atomic():
+        sql = sql_of(lambda: publish(first, second))
+
+    assert len(sql) == 1, sql
+    assert OutboxEvent._meta.db_table in sql[0] and Delivery._meta.db_table in sql[0]
+    names = [sub.name for sub in subscribers_for("ProbeHappened")]
+    rows = Delivery.objects.order_by("pk").values_list("event__event_id", "subscriber", "status", "attempts")
+    assert list(rows) == [(ev.event_id, name, "pending", 0) for ev in (first, second) for name in names]
+    assert [row.to_event() for row in OutboxEvent.objects.order_by("pk")] == [first, second]
+
+
+def test_a_publish_nobody_subscribes_to_is_one_statement(quiet, monkeypatch):
+    monkeypatch.setattr("flowmart.events.publisher.subscribers_for", lambda name: [])
+    with transaction.atomic():
+        sql = sql_of(lambda: publish(ProbeHappened(note="unheard")))
+    assert len(sql) == 1 and OutboxEvent.objects.count() == 1 and not Delivery.objects.exists()
+
+
+def test_a_delivery_alone_is_one_statement_in_its_transaction(quiet):
+    pk = published("alone")[0]
+
+    sql = sql_of(lambda: relay.deliver_many([pk]))
+
+    read, begin, claim, commit = sql
+    assert read.startswith("SELECT") and claim.startswith("WITH claimed AS")
+    assert (begin, commit) == ("BEGIN", "COMMIT")
+    assert Delivery.objects.get(pk=pk).status == "done" and InboxRecord.objects.count() == 1
+
+
+def test_deliveries_sharing_a_transaction_are_a_savepoint_pair_and_one_statement_each(quiet):
+    ids = published("together")  # three subscribers
+
+    sql = sql_of(lambda: relay.deliver_many(ids))
+
+    # batch read, BEGIN, 3 × (SAVEPOINT, claim + inbox, RELEASE), stamp, COMMIT
+    assert len(sql) == 1 + 1 + 3 * 3 + 1 + 1, sql
+    assert [s.split()[0] for s in sql[1:11]] == ["BEGIN", *["SAVEPOINT", "WITH", "RELEASE"] * 3]
+    assert sql[-2].startswith("UPDATE") and "delivered_at" in sql[-2] and sql[-1] == "COMMIT"
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_a_delivery_no_longer_pending_writes_no_inbox_row(quiet):
+    """The inbox INSERT reads the claim's RETURNING: no claim, no row (here the inbox row was
+    removed behind the dispatcher's back, so only the claim can stop it)."""
+    pk = published("twice")[0]
+    relay.deliver_many([pk])
+    InboxRecord.objects.all().delete()
+
+    assert relay.deliver_many([pk]) == {pk: "skipped"}
+    assert not InboxRecord.objects.exists()
+
+
+def test_a_claimed_delivery_whose_inbox_row_exists_is_done_without_its_handler(quiet, monkeypatch):
+    ran = []
+    monkeypatch.setattr(relay, "subscriber", lambda name: SimpleNamespace(handler=ran.append))
+    pk = published("again")[0]
+    relay.deliver_many([pk])
+    Delivery.objects.filter(pk=pk).update(status="pending")  # the delivery row lost its "done"
+
+    assert relay.deliver_many([pk]) == {pk: "done"}
+    assert len(ran) == 1 and InboxRecord.objects.count() == 1
+    assert Delivery.objects.filter(pk=pk).values_list("status", "attempts", "last_error").get() == (
+        "done",
+        2,
+        "already processed",
+    )
