@@ -2,15 +2,9 @@
 degrade to plain indexes), the demo catalogue loaded, then search, facets and auto-suggest
 through the API. The suite itself runs on PostgreSQL, so this runs in a child process."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.embedded import run_on_sqlite
 
 SCRIPT = """
 import json
@@ -45,20 +39,7 @@ print("RESULT " + json.dumps(out))
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     database = tmp_path_factory.mktemp("embedded") / "db.sqlite3"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "DJANGO_SETTINGS_MODULE": "flowmart.settings",
-        "LOG_LEVEL": "ERROR",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    return run_on_sqlite(SCRIPT, database)
 
 
 def test_it_really_ran_on_sqlite(embedded):

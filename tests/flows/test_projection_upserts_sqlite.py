@@ -2,13 +2,7 @@
 on real SQLite, the embedded default of `make run`: stale reports lose, repeats change nothing,
 the rows come back converted. The suite runs on PostgreSQL, so this runs in a child process."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.embedded import run_on_sqlite
 
 SCRIPT = """
 import json
@@ -76,19 +70,7 @@ print("RESULT " + json.dumps(out))
 
 
 def test_the_upserts_keep_their_promises_on_sqlite(tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": "",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "DJANGO_SETTINGS_MODULE": "flowmart.settings",
-        "LOG_LEVEL": "ERROR",
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    out = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
+    out = run_on_sqlite(SCRIPT, tmp_path / "db.sqlite3")
     assert out == {
         "vendor": "sqlite",
         "available": [["A"], [], ["A"]],  # a stale report changes nothing; the last of a SKU's reports wins
