@@ -6,13 +6,13 @@ these budgets move only when payments' own work does."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
 from flowmart.contracts.payments import PaymentProcessed
 from flowmart.events.models import OutboxEvent
 from flowmart.payments import handlers, settlement_handlers
 from flowmart.payments.models import LedgerEntry, Payment, SellerAccount
+from tests.support.statements import budget, own_statements
 
 from .helpers import initiated, reserved
 from .settlement_helpers import confirmed, line
@@ -25,17 +25,6 @@ HOLD_PAYMENT_REQUEST = 16
 NOTE_STOCK_RESERVED = 16
 SETTLE_CONFIRMED_LINES = 4
 SETTLE_CAPTURE = 4
-
-
-def own_statements(run) -> list[str]:
-    """The statements `run` sends, inside a transaction as a delivery, less the outbox's."""
-    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
-        run()
-    return [q["sql"] for q in captured.captured_queries if '"events_' not in q["sql"]]
-
-
-def budget(statements: list[str], expected: int) -> None:
-    assert len(statements) == expected, "\n".join(f"{i + 1}. {sql[:160]}" for i, sql in enumerate(statements))
 
 
 def processed(order_id: int) -> list[dict]:

@@ -4,11 +4,11 @@ dispatcher (counted by the events tests) and are left out, so these budgets move
 shipping's own work does. No label is drawn inside the saga (see test_labels.py)."""
 
 import pytest
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 
 from flowmart.shipping import handlers
 from flowmart.shipping.models import Shipment
+from tests.support.statements import budget, own_statements
 
 from .conftest import SPLIT, inventory_adjusted, order_confirmed, payment_processed, published
 
@@ -20,16 +20,6 @@ NOTE_ORDER_DESTINATION = 4  # the order's first event: its projection row is cre
 NOTE_ORDER_ALLOCATIONS = 3
 CREATE_SHIPMENTS_WHEN_PAID = 6
 CREATE_TWO_SHIPMENTS_WHEN_PAID = 8
-
-
-def own_statements(run) -> list[str]:
-    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
-        run()
-    return [q["sql"] for q in captured.captured_queries if '"events_' not in q["sql"]]
-
-
-def budget(statements: list[str], expected: int) -> None:
-    assert len(statements) == expected, "\n".join(f"{i + 1}. {sql[:160]}" for i, sql in enumerate(statements))
 
 
 def test_a_checkouts_shipping_deliveries_in_a_fixed_number_of_statements(rate_table):
