@@ -30,8 +30,8 @@ BASE = f"http://127.0.0.1:{PORT}"
 DB_NAME = os.environ.get("BENCH_DB_NAME", "flowmart_bench_waiters")
 REDIS_DB = os.environ.get("BENCH_REDIS_DB", "9")
 LEVELS = [int(x) for x in os.environ.get("BENCH_WAITERS", "24,200,500").split(",")]
-IDLE_SECONDS = 3.0
-ARRIVING = 8  # clients that start waiting at once  # how long the N clients wait idle while CPU is measured
+IDLE_SECONDS = 3.0  # how long the N clients wait idle while CPU is measured
+ARRIVING = 8  # clients that start waiting at once
 ENV = {
     **os.environ,
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
