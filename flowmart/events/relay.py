@@ -18,6 +18,7 @@ from django.utils import timezone
 from flowmart.common import tracing
 from flowmart.common.correlation import correlation
 
+from . import nudge
 from .models import Delivery, InboxRecord
 from .registry import subscriber
 
@@ -36,16 +37,7 @@ def enqueue(delivery_ids: list[int], subscribers: list[str] | None = None) -> No
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             try:
-                # The same message apply_async(args=[chunk]) sends, minus per-call work that buys
-                # nothing here: Celery's saferepr of the arguments (a list of ints: repr says the
-                # same) and the parent task's trail of child results (results are ignored).
-                deliver.apply_async(
-                    (chunk,),
-                    argsrepr=f"[{chunk!r}]",
-                    kwargsrepr="{}",
-                    add_to_parent=False,
-                    **({"queue": queue} if queue else {}),
-                )
+                nudge.send(deliver, chunk, queue)  # apply_async's message, built for this one task
             except Exception as exc:  # broker down: the rows stay pending and the sweep resends them
                 logger.warning("could not enqueue %d deliveries (%s); the sweep will resend", len(chunk), exc)
 
