@@ -24,6 +24,7 @@ from . import nudge
 from .base import Event
 from .models import Delivery, InboxRecord, OutboxEvent
 from .registry import subscriber
+from .savepoints import Savepoint
 
 logger = logging.getLogger("flowmart.events")
 
@@ -181,7 +182,7 @@ def _deliver_together(chunk: list[tuple[Pending, object]]) -> dict[int, str]:
 def _deliver_in_savepoint(delivery: Pending, event) -> str:
     with correlation(event.correlation_id, str(event.event_id)):
         try:
-            with transaction.atomic():
+            with Savepoint():  # atomic(), whose savepoint is released with the transaction
                 status = _run(delivery, event)
         except POISONING:
             raise
