@@ -27,6 +27,16 @@ one of the transport's `connection_errors`. Both callers above already handle th
 ignored and the worker reconnects; the late ack is logged ("Couldn't ack ...") and the message
 stays in Redis' unacked set, redelivered after the visibility timeout, where the inbox makes the
 second run a no-op. settings.py selects this transport for redis:// and rediss:// broker URLs.
+
+One client per connection pool. kombu's `Channel.conn_or_acquire()` builds a new `redis.Redis`
+for every command it sends (`_create_client()`): a message published costs a client whose
+`__init__` fills its response-callback table, about a fifth of a send's CPU. A redis-py client
+holds no connection of its own (each command borrows one from the pool and gives it back), so
+one client per pool serves every send. It is keyed on the pool it wraps: when kombu drops its
+pools (`_disconnect_pools()`: channel closed, after a fork, on a reconnect) the next send builds
+a new client over the new pool, so a forked worker child never talks through its parent's
+sockets (redis-py's pool also checks the pid). The asynchronous client (BRPOP, the consumer)
+is kombu's own `client` property, untouched.
 """
 
 from kombu.transport import redis as kombu_redis
@@ -34,6 +44,17 @@ from redis import exceptions
 
 
 class Channel(kombu_redis.Channel):
+    _sync_client = None
+
+    def _create_client(self, asynchronous=False):
+        if asynchronous:
+            return super()._create_client(asynchronous=True)
+        pool = self.pool
+        client = self._sync_client
+        if client is None or client.connection_pool is not pool:
+            client = self._sync_client = super()._create_client()
+        return client
+
     def _connparams(self, asynchronous=False):
         transport = self.connection
         if transport is None or transport.client is None:

@@ -68,8 +68,10 @@ class Event:
     traceparent: str | None = dataclasses.field(default_factory=current_traceparent)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        return {"name": self.name, "version": self.version, **data}
+        data = {"name": self.name, "version": self.version}
+        for name in _field_names(type(self)):
+            data[name] = _dump(getattr(self, name))
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
@@ -161,13 +163,25 @@ def all_events() -> list[type[Event]]:
 
 
 @functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names: `dataclasses.fields()` builds its tuple anew on every call, and
+    every publish() encodes every field of every event."""
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+@functools.cache
 def _type_hints(cls: type) -> dict[str, Any]:
     """Resolved field types of an event or value class. Resolving them is slow (it
     evaluates the annotations) and they never change, so each class pays once."""
     return typing.get_type_hints(cls)
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})  # JSON as they are: most fields, checked first
+
+
 def _dump(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Money):
         return value.to_dict()
     if isinstance(value, Decimal | uuid.UUID):
@@ -175,7 +189,7 @@ def _dump(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if dataclasses.is_dataclass(value):
-        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: _dump(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, list | tuple):
         return [_dump(v) for v in value]
     if isinstance(value, dict):

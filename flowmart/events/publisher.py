@@ -82,20 +82,21 @@ def _publish_in_one_statement(events, due) -> None:
     for ev in events:
         params += [ev.event_id, ev.name, ev.version, ev.publisher, ev.correlation_id, ev.causation_id,
                    ev.occurred_at, json.dumps(ev.to_dict()), now]  # fmt: skip
-    wanted = [(ev.event_id, sub.name) for ev in events for sub in subscribers_for(ev.name) if sub.wants(ev)]
+    wanted_events, wanted_subscribers = [], []
+    for ev in events:
+        for sub in subscribers_for(ev.name):
+            if sub.wants(ev):
+                wanted_events.append(ev.event_id)
+                wanted_subscribers.append(sub.name)
     outbox_sql, deliveries_sql = _statements()
     outbox = outbox_sql + ", ".join([_OUTBOX_ROW] * len(events))
     with transaction.get_connection().cursor() as cursor:
-        if not wanted:
+        if not wanted_events:
             cursor.execute(outbox, params)
             return
-        params += [Delivery.Status.PENDING.value, due, now]
-        for position, (event_id, name) in enumerate(wanted):
-            params += [event_id, name, position]
         cursor.execute(
-            f"WITH outbox AS ({outbox} RETURNING id, event_id) "
-            + deliveries_sql.format(wanted=", ".join([_WANTED_ROW] * len(wanted))),
-            params,
+            f"WITH outbox AS ({outbox} RETURNING id, event_id) {deliveries_sql}",
+            [*params, _PENDING, due, now, wanted_events, wanted_subscribers],
         )
         rows = cursor.fetchall()
     ids, names = [row[0] for row in rows], [row[1] for row in rows]
@@ -103,13 +104,15 @@ def _publish_in_one_statement(events, due) -> None:
 
 
 _OUTBOX_ROW = "(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s)"
-_WANTED_ROW = "(%s::uuid, %s::varchar, %s::integer)"
+_PENDING = Delivery.Status.PENDING.value
 
 
 @functools.cache
 def _statements() -> tuple[str, str]:
     """The outbox INSERT (its VALUES rows to be appended) and the deliveries' INSERT reading the
-    CTE `outbox` (with a `{wanted}` slot for the (event_id, subscriber, n) rows)."""
+    CTE `outbox`. The deliveries travel as two arrays (event ids, subscriber ids), numbered by
+    WITH ORDINALITY: two parameters instead of three per delivery, each of which psycopg
+    would quote on its own."""
     outbox = OutboxEvent._meta.db_table
     columns = ", ".join(
         OutboxEvent._meta.get_field(name).column
@@ -121,7 +124,7 @@ def _statements() -> tuple[str, str]:
         f'INSERT INTO "{outbox}" ({columns}) VALUES ',
         f'INSERT INTO "{deliveries}" (event_id, subscriber, status, attempts, next_attempt_at, last_error, created_at) '
         "SELECT outbox.id, wanted.subscriber, %s, 0, %s, '', %s "
-        "FROM (VALUES {wanted}) AS wanted (event_id, subscriber, n) "
+        "FROM unnest(%s::uuid[], %s::varchar[]) WITH ORDINALITY AS wanted (event_id, subscriber, n) "
         "JOIN outbox ON outbox.event_id = wanted.event_id ORDER BY wanted.n RETURNING id, subscriber",
     )
 
