@@ -48,9 +48,9 @@ DELIVERY_QUERIES = {
     "recommendations.keep_stock": 2,
     "recommendations.remember_order": 1,
     "reviews.keep_order": 2,
-    "shipping.create_shipments_when_paid": 7,
-    "shipping.note_order_allocations": 5,
-    "shipping.note_order_destination": 2,
+    "shipping.create_shipments_when_paid": 6,
+    "shipping.note_order_allocations": 3,
+    "shipping.note_order_destination": 1,
 }
 
 
