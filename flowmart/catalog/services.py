@@ -346,8 +346,10 @@ def _set_price_list(variant: Variant, prices: Iterable[Money]) -> None:
 
 
 def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
-    """Store inventory's reported availability per SKU, ignoring reports older than what we hold."""
-    with transaction.atomic():
+    """Store inventory's reported availability per SKU, ignoring reports older than what we hold.
+    No savepoint of its own: in the subscriber's transaction a failure fails the delivery anyway
+    (and get_or_create keeps its own for the race it handles)."""
+    with transaction.atomic(savepoint=False):
         cache.invalidate_on_commit()
         for level in levels:
             updated = VariantAvailability.objects.filter(sku=level.sku, as_of__lte=as_of).update(
