@@ -47,7 +47,7 @@ DELIVERY_QUERIES = {
     "recommendations.count_paid_order": 3,
     "recommendations.remember_order": 1,
     "reviews.keep_order": 1,
-    "shipping.create_shipments_when_paid": 6,
+    "shipping.create_shipments_when_paid": 5,
     "shipping.note_order_allocations": 3,
     "shipping.note_order_destination": 1,
 }

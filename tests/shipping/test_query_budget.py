@@ -20,8 +20,8 @@ pytestmark = pytest.mark.django_db
 # and an insert and a second read for the first event: 4, 3, 6 and 8).
 NOTE_ORDER_DESTINATION = 1  # destination, method and lines written in the same upsert
 NOTE_ORDER_ALLOCATIONS = 3
-CREATE_SHIPMENTS_WHEN_PAID = 5  # paid_at written in the same upsert
-CREATE_TWO_SHIPMENTS_WHEN_PAID = 7
+CREATE_SHIPMENTS_WHEN_PAID = 4  # paid_at written in the upsert, the method read with the allocations
+CREATE_TWO_SHIPMENTS_WHEN_PAID = 6
 
 
 def test_a_checkouts_shipping_deliveries_in_a_fixed_number_of_statements(rate_table):

@@ -167,17 +167,15 @@ def _fulfil(order: ShippingOrder, has_shipments: bool = True) -> None:
     destination is known. Parcels not yet dispatched follow later amendments."""
     if order.paid_at is None or order.confirmed_at is None or order.cancelled_at is not None:
         return
-    wanted = selectors.allocations_by_warehouse(order.order_id)
+    wanted, carrier = _allocations_and_carrier(order)
     existing = {}
     if has_shipments:
         existing = {s.warehouse_code: s for s in Shipment.objects.select_for_update().filter(order_id=order.order_id)}
-    method = None
     created = []
     for code, entry in wanted.items():
         shipment = existing.get(code)
         if shipment is None:
-            method = method or ShippingMethod.objects.filter(code=order.shipping_method).first()
-            created.append(_create_shipment(order, method, code, entry["country"], entry["lines"]))
+            created.append(_create_shipment(order, carrier, code, entry["country"], entry["lines"]))
         elif shipment.status == Shipment.Status.CREATED:
             _sync_lines(shipment, entry["lines"])
     if created:
@@ -189,8 +187,29 @@ def _fulfil(order: ShippingOrder, has_shipments: bool = True) -> None:
         logger.info("order %s is paid; its allocations have not arrived yet", order.order_id)
 
 
+def _allocations_and_carrier(order: ShippingOrder) -> tuple[dict[str, dict], str]:
+    """selectors.allocations_by_warehouse, and the carrier of the order's shipping method
+    (DEFAULT_CARRIER for a method no longer in the table) read in the same statement: a paid
+    order's parcels need both, and the method's row is one small indexed lookup."""
+    qn = connection.ops.quote_name
+    allocation, method = qn(OrderAllocation._meta.db_table), qn(ShippingMethod._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT m.carrier FROM {method} m WHERE m.code = %s), a.sku, a.quantity, a.warehouse_code, "
+            f"a.warehouse_country FROM {allocation} a WHERE a.order_id = %s ORDER BY a.id",
+            [order.shipping_method, order.order_id],
+        )
+        rows = cursor.fetchall()
+    carrier = rows[0][0] if rows and rows[0][0] else DEFAULT_CARRIER  # no rows: no parcel to make
+    allocations = [
+        OrderAllocation(sku=sku, quantity=quantity, warehouse_code=code, warehouse_country=country)
+        for _, sku, quantity, code, country in rows
+    ]
+    return selectors.by_warehouse(allocations), carrier
+
+
 def _create_shipment(
-    order: ShippingOrder, method: ShippingMethod | None, warehouse_code: str, country: str, lines: dict[str, int]
+    order: ShippingOrder, carrier_code: str, warehouse_code: str, country: str, lines: dict[str, int]
 ) -> ShipmentCreated:
     """Book the parcel and save it with its lines; returns the event to publish."""
     shipment = Shipment(
@@ -198,7 +217,7 @@ def _create_shipment(
         warehouse_code=warehouse_code,
         warehouse_country=country,
         method=order.shipping_method,
-        carrier=method.carrier if method else DEFAULT_CARRIER,
+        carrier=carrier_code,
         destination=order.shipping_address or {},
     )
     carrier = get_carrier(shipment.carrier)
