@@ -7,7 +7,8 @@ import pytest
 from django.db import transaction
 
 from flowmart.shipping import handlers
-from flowmart.shipping.models import Shipment
+from flowmart.shipping.models import Shipment, ShippingMethod
+from flowmart.shipping.services.fulfilment import DEFAULT_CARRIER
 from tests.support.statements import budget, own_statements
 
 from .conftest import SPLIT, inventory_adjusted, order_confirmed, payment_processed, published
@@ -42,3 +43,13 @@ def test_a_split_order_adds_only_its_second_parcels_rows(rate_table):
     sql = own_statements(lambda: handlers.create_shipments_when_paid(payment_processed(402)))
     budget(sql, CREATE_TWO_SHIPMENTS_WHEN_PAID)
     assert len(published("ShipmentCreated", order_id=402)) == 2
+
+
+def test_the_carrier_comes_with_the_allocations_and_defaults_for_a_method_no_longer_sold(rate_table):
+    for order_id, method in ((403, "express"), (404, "retired-method")):
+        with transaction.atomic():
+            handlers.note_order_destination(order_confirmed(order_id, method=method))
+            handlers.note_order_allocations(inventory_adjusted(order_id, SPLIT[:1]))
+            handlers.create_shipments_when_paid(payment_processed(order_id))
+    carriers = dict(Shipment.objects.filter(order_id__in=(403, 404)).values_list("order_id", "carrier"))
+    assert carriers == {403: ShippingMethod.objects.get(code="express").carrier, 404: DEFAULT_CARRIER}
