@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # {subscriber: statements in its most expensive delivery of either checkout}; 0: delivered, and it
 # returns at once (a subscription filter would spare the delivery itself).
 DELIVERY_QUERIES = {
-    "billing.invoice_paid_order": 7,
+    "billing.invoice_paid_order": 5,
     "billing.note_order": 1,
     "catalog.count_confirmed_order": 1,
     "catalog.update_availability": 1,
