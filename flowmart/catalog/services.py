@@ -346,8 +346,10 @@ def _set_price_list(variant: Variant, prices: Iterable[Money]) -> None:
 
 
 def record_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
-    """Store inventory's reported availability per SKU, ignoring reports older than what we hold."""
-    with transaction.atomic():
+    """Store inventory's reported availability per SKU, ignoring reports older than what we hold.
+    No savepoint of its own: in the subscriber's transaction a failure fails the delivery anyway
+    (and get_or_create keeps its own for the race it handles)."""
+    with transaction.atomic(savepoint=False):
         cache.invalidate_on_commit()
         for level in levels:
             updated = VariantAvailability.objects.filter(sku=level.sku, as_of__lte=as_of).update(
@@ -370,6 +372,12 @@ def record_order(lines: Iterable[tuple[str, int]]) -> None:
     quantities: Counter[str] = Counter()
     for sku, quantity in lines:
         quantities[sku] += quantity
+    if settings.IS_POSTGRES and len(quantities) == 1:  # most orders: the SKU's product found in the count
+        [(sku, quantity)] = quantities.items()
+        now = ProductPopularity._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection)
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+            cursor.execute(_COUNT_SKU, [sku, quantity, now])
+        return
     units: Counter[int] = Counter()
     for product_id, sku in Variant.objects.filter(sku__in=quantities).values_list("product_id", "sku"):
         units[product_id] += quantities[sku]
@@ -392,14 +400,21 @@ def _count_sale(product_id: int, units: int) -> None:
             cursor.execute(_COPY, [product_id, product_id])
 
 
-_PRODUCT, _POPULARITY, _SUGGESTION = (m._meta.db_table for m in (Product, ProductPopularity, SearchSuggestion))
+_PRODUCT, _POPULARITY, _SUGGESTION, _VARIANT = (
+    m._meta.db_table for m in (Product, ProductPopularity, SearchSuggestion, Variant)
+)
 # From `locked`; `WHERE true`: SQLite's parser needs a WHERE before an upsert's ON CONFLICT.
 _UPSERT = f"""INSERT INTO {_POPULARITY} AS p (product_id, orders, units, updated_at)
 SELECT id, 1, %s, %s FROM locked WHERE true ON CONFLICT (product_id) DO UPDATE
 SET orders = p.orders + 1, units = p.units + excluded.units, updated_at = excluded.updated_at"""
 # The product's lock (`locked`) is taken before the count it guards is written and copied.
-_COUNT = f"""WITH locked AS (SELECT id FROM {_PRODUCT} WHERE id = %s FOR UPDATE),
-counted AS ({_UPSERT} RETURNING p.product_id, p.orders)
+_COUNTED = f"""counted AS ({_UPSERT} RETURNING p.product_id, p.orders)
 UPDATE {_SUGGESTION} AS s SET popularity = counted.orders FROM counted WHERE s.product_id = counted.product_id"""
+_COUNT = f"WITH locked AS (SELECT id FROM {_PRODUCT} WHERE id = %s FOR UPDATE), {_COUNTED}"
+# The same for one SKU, whose product is looked up in the lock (none: a SKU we do not sell).
+_COUNT_SKU = (
+    f"WITH locked AS (SELECT p.id FROM {_PRODUCT} AS p JOIN {_VARIANT} AS v ON v.product_id = p.id "
+    f"WHERE v.sku = %s FOR UPDATE OF p), {_COUNTED}"
+)
 _COPY = f"""UPDATE {_SUGGESTION} SET popularity = (SELECT orders FROM {_POPULARITY} WHERE product_id = %s)
 WHERE product_id = %s"""

@@ -7,7 +7,7 @@ Orders' events feed the counts (OrderConfirmed lines, OrderAmended lines, OrderS
 from collections import Counter
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired
-from flowmart.contracts.inventory import InventoryAdjusted
+from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
 from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderStatusChanged
 from flowmart.events.registry import subscriber_id
 
@@ -31,9 +31,24 @@ def retire_product(ev: ProductRetired) -> None:
     availability.apply_product_retired(ev.product_id, ev.occurred_at)
 
 
+# What may be recommended needs only whether a SKU is in stock. A reservation never raises a
+# level (an amendment's that frees units publishes a "released" event too, with the same
+# levels), and when it takes a SKU's last unit inventory also says so with OutOfStock (no
+# order): so a checkout's "reserved" report would change nothing here and is not delivered.
+# Every other reason inventory publishes InventoryAdjusted with (tests/recommendations check
+# the list against inventory's code).
+STOCK_REASONS = ("received", "adjusted", "released", "expired", "shipped", "returned")
+
+
 @subscriber_id("recommendations.keep_stock")
 def keep_stock(ev: InventoryAdjusted) -> None:
     availability.apply_stock_levels(ev.levels, ev.occurred_at)
+
+
+@subscriber_id("recommendations.keep_sold_out")
+def keep_sold_out(ev: OutOfStock) -> None:
+    """A SKU's last unit was taken (by a reservation, most often)."""
+    availability.apply_sold_out(ev.skus, ev.occurred_at)
 
 
 @subscriber_id("recommendations.remember_order")
@@ -54,7 +69,8 @@ def count_paid_order(ev: OrderStatusChanged) -> None:
 SUBSCRIBERS: dict = {
     ProductPublished: [keep_product],
     ProductRetired: [retire_product],
-    InventoryAdjusted: [keep_stock],
+    InventoryAdjusted.where(reason=STOCK_REASONS): [keep_stock],
+    OutOfStock.where(order_id=None): [keep_sold_out],  # a SKU reached zero
     OrderConfirmed: [remember_order],
     OrderAmended: [remember_amendment],
     OrderStatusChanged.where(status="paid"): [count_paid_order],

@@ -4,6 +4,7 @@ order facts (allocations, shipped lines) that shipments and returns are built fr
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, Prefetch, QuerySet, Value, When
@@ -119,8 +120,13 @@ def rate_table_snapshot() -> tuple[MethodContract, ...]:
 
 def allocations_by_warehouse(order_id: int) -> dict[str, dict]:
     """{warehouse_code: {"country": ..., "lines": {sku: quantity}}} from the allocation projection."""
+    return by_warehouse(OrderAllocation.objects.filter(order_id=order_id).order_by("id"))
+
+
+def by_warehouse(allocations: Iterable[OrderAllocation]) -> dict[str, dict]:
+    """Allocations (in the order they were made) grouped as allocations_by_warehouse returns them."""
     result: dict[str, dict] = {}
-    for alloc in OrderAllocation.objects.filter(order_id=order_id).order_by("id"):
+    for alloc in allocations:
         entry = result.setdefault(alloc.warehouse_code, {"country": alloc.warehouse_country, "lines": {}})
         entry["lines"][alloc.sku] = entry["lines"].get(alloc.sku, 0) + alloc.quantity
     return {code: entry for code, entry in result.items() if any(entry["lines"].values())}

@@ -204,3 +204,16 @@ def test_concurrent_orders_of_a_new_product_both_count():
     assert errors == []
     popularity = ProductPopularity.objects.get(product__name="Hot Item")
     assert (popularity.orders, popularity.units) == (8, 8 + sum(range(1, 9)))
+
+
+def test_a_one_sku_order_is_counted_in_one_statement(headphones):
+    """The plain checkout's line: its product is found in the counting statement itself; a SKU
+    this catalogue does not sell counts nothing."""
+    with CaptureQueriesContext(connection) as captured:
+        services.record_order([("RUG-1", 2), ("RUG-1", 1)])
+    services.record_order([("UNKNOWN-SKU", 4)])
+
+    assert len(captured) == 1, [q["sql"] for q in captured.captured_queries]
+    assert ProductPopularity.objects.count() == 1
+    popularity = ProductPopularity.objects.get()
+    assert (popularity.product.name, popularity.orders, popularity.units) == ("Hearth Rug", 1, 3)

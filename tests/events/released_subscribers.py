@@ -85,6 +85,7 @@ RELEASED = {
         "orders.keep_sold_out",
         "orders.on_out_of_stock",
         "payments.note_out_of_stock",
+        "recommendations.keep_sold_out",
     ),
     "ReservationExpired": ("orders.on_reservation_expired",),
     "DealUnitsClaimed": (

@@ -35,6 +35,7 @@ with transaction.atomic():
         notifications.keep_levels([level("A", 3), level("B", 0)], now),
         notifications.keep_levels([level("A", 0)], old),
         notifications.keep_levels([level("A", 5), level("A", 6)], now),
+        notifications.keep_levels([level("A", 6)], now, waited_for=True),  # nobody waits for A
     ]
     out["sku_copies"] = list(SkuCopy.objects.order_by("sku").values_list("sku", "available"))
     status = dict(order_id=1, customer_id=None, status="paid", cancellation_reason=None)
@@ -73,7 +74,7 @@ def test_the_upserts_keep_their_promises_on_sqlite(tmp_path):
     out = run_on_sqlite(SCRIPT, tmp_path / "db.sqlite3")
     assert out == {
         "vendor": "sqlite",
-        "available": [["A"], [], ["A"]],  # a stale report changes nothing; the last of a SKU's reports wins
+        "available": [["A"], [], ["A"], []],  # a stale report changes nothing; the last of a SKU's reports wins
         "sku_copies": [["A", 6], ["B", 0]],
         "order_copy": ["FM-1", "a@example.com", "paid"],  # what an event leaves empty keeps its value
         "stock": 2,

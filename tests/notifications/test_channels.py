@@ -5,6 +5,8 @@ provider errors are retried with backoff kept in the database, then `failed`."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from flowmart.contracts.common import SkuQuantity
@@ -270,3 +272,17 @@ def test_the_environment_selects_the_email_transport():
         "True",
     ]
     assert settings_under()[0] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_sending_writes_the_message_row_twice_and_never_reads_it_again(emit, shopper, providers):
+    """The claim's UPDATE … RETURNING brings the row the provider needs (issue 15): a receipt
+    costs the claim and the outcome, no SELECT of the message between them."""
+    dispatch(emit, shopper)
+    row = rows(shopper)["email"]
+    Message.objects.filter(pk=row.pk).update(status="pending")
+    with CaptureQueriesContext(connection) as captured:
+        assert sending.send(row.pk) == "sent"
+    touching = [q["sql"] for q in captured.captured_queries if '"notifications_message"' in q["sql"]]
+    assert len(touching) == 2 and all(sql.startswith("UPDATE") for sql in touching), touching
+    row.refresh_from_db()
+    assert row.attempts == 2 and row.claimed_at is not None and row.subject

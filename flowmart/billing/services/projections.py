@@ -14,22 +14,30 @@ from flowmart.contracts.payments import PaymentProcessed, PaymentRefunded
 from ..models import AmendmentCharge, BilledOrder, BilledRefund, RefundBasis, Seller
 
 
-def locked_order(order_id: int) -> BilledOrder:
+def locked_order(order_id: int, fresh: BilledOrder | None = None, assignments: str = "") -> BilledOrder:
     """The order's row, created if unheard of, locked for the rest of the transaction (every
     writer of one order queues here, so issuing sees one consistent state). One statement,
     PostgreSQL and SQLite alike: INSERT … ON CONFLICT DO UPDATE (a no-op that takes the row
-    lock) … RETURNING the row, new or stored (its latest version, also after waiting for a lock)."""
-    fresh = BilledOrder(order_id=order_id)
+    lock, or `assignments`: SQL over `b`, the stored row, and `excluded`, `fresh`) … RETURNING
+    the row, new or stored (its latest version, also after waiting for a lock). A caller that
+    writes what its event brings in `assignments` spares a second statement saving it."""
+    fresh = fresh or BilledOrder(order_id=order_id)
     fields = [f for f in BilledOrder._meta.concrete_fields if not f.primary_key]
     qn = connection.ops.quote_name
     table = qn(BilledOrder._meta.db_table)
     key = qn(BilledOrder._meta.get_field("order_id").column)
     rows = BilledOrder.objects.raw(
-        f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {key} = excluded.{key} RETURNING *",
+        f"INSERT INTO {table} AS b ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {assignments or f'{key} = excluded.{key}'} RETURNING *",
         [f.get_db_prep_save(f.pre_save(fresh, True), connection) for f in fields],
     )
     return next(iter(rows))
+
+
+def _kept_unless_empty(*columns: str) -> list[str]:
+    """Assignments that fill these text columns from the event only while they are empty."""
+    return [f'"{c}" = CASE WHEN b."{c}" = \'\' THEN excluded."{c}" ELSE b."{c}" END' for c in columns]
 
 
 def _money(value) -> str | None:
@@ -59,19 +67,35 @@ def _take_lines(order: BilledOrder, lines, as_of: datetime) -> bool:
 
 
 def record_confirmed(ev: OrderConfirmed) -> BilledOrder:
-    order = locked_order(ev.order_id)
-    order.order_number = ev.order_number
-    order.customer_email = ev.customer_email
-    if ev.customer_id is not None:  # a guest's order may have been claimed already (OrderClaimed first)
-        order.customer_id = ev.customer_id
-    order.shipping_address = dataclasses.asdict(ev.shipping_address)
-    order.shipping_method = ev.shipping_method
-    order.currency = ev.total.currency
-    if _take_lines(order, ev.lines, ev.occurred_at):
-        order.shipping, order.discount, order.tax = (_amount(ev.shipping), _amount(ev.discount), _amount(ev.tax))
-        order.total = ev.total.amount
-    order.save()
-    return order
+    """The order's buyer, destination and currency; its lines and totals unless what is stored
+    is as new or newer (an amendment's). One statement (see locked_order)."""
+    fresh = BilledOrder(
+        order_id=ev.order_id,
+        order_number=ev.order_number,
+        customer_email=ev.customer_email,
+        customer_id=ev.customer_id,
+        shipping_address=dataclasses.asdict(ev.shipping_address),
+        shipping_method=ev.shipping_method,
+        currency=ev.total.currency,
+        lines=[line_dict(line) for line in ev.lines],
+        lines_as_of=ev.occurred_at,
+        shipping=_amount(ev.shipping),
+        discount=_amount(ev.discount),
+        tax=_amount(ev.tax),
+        total=ev.total.amount,
+    )
+    newer = "b.lines_as_of IS NULL OR b.lines_as_of < excluded.lines_as_of"
+    assignments = [
+        *(f'"{c}" = excluded."{c}"' for c in ("order_number", "customer_email", "shipping_address", "shipping_method")),
+        "currency = excluded.currency",
+        # a guest's order may have been claimed already (OrderClaimed first)
+        "customer_id = COALESCE(excluded.customer_id, b.customer_id)",
+        *(
+            f'"{c}" = CASE WHEN {newer} THEN excluded."{c}" ELSE b."{c}" END'
+            for c in ("lines", "shipping", "discount", "tax", "total", "lines_as_of")
+        ),
+    ]
+    return locked_order(ev.order_id, fresh, ", ".join(assignments))
 
 
 def _amount(money):
@@ -125,14 +149,16 @@ def record_claimed(order_id: int, customer_id: int) -> None:
 
 
 def record_paid(order_id: int, number: str, customer_id: int | None, email: str, at: datetime) -> BilledOrder:
-    order = locked_order(order_id)
-    order.paid_at = order.paid_at or at
-    order.order_number = order.order_number or number
-    order.customer_email = order.customer_email or email
-    if order.customer_id is None:
-        order.customer_id = customer_id
-    order.save()
-    return order
+    """The first payment's time; number, email and owner only where no event brought them yet."""
+    fresh = BilledOrder(
+        order_id=order_id, order_number=number, customer_id=customer_id, customer_email=email, paid_at=at
+    )
+    assignments = [
+        "paid_at = COALESCE(b.paid_at, excluded.paid_at)",
+        "customer_id = COALESCE(b.customer_id, excluded.customer_id)",
+        *_kept_unless_empty("order_number", "customer_email"),
+    ]
+    return locked_order(order_id, fresh, ", ".join(assignments))
 
 
 def record_refund(ev: PaymentRefunded) -> None:

@@ -42,9 +42,10 @@ def request(customer_id: int, product_id: int, sku: str) -> tuple[BackInStockReq
 
 def stock_changed(ev) -> None:
     """InventoryAdjusted: keep the availability copy, then tell everyone waiting for a SKU
-    this report shows available. Requests (of all those SKUs, one query) are locked and marked
-    in this transaction, so a second event (or a second worker) finds nobody left to tell."""
-    available = projections.keep_levels(ev.levels, ev.occurred_at)
+    this report shows available (the copy's upsert says which SKUs anyone waits for).
+    Requests (of all those SKUs, one query) are locked and marked in this transaction,
+    so a second event (or a second worker) finds nobody left to tell."""
+    available = projections.keep_levels(ev.levels, ev.occurred_at, waited_for=True)
     if not available:
         return
     waiting_by_sku: dict[str, list[BackInStockRequest]] = {}

@@ -11,7 +11,16 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Q
 
-from ..models import CustomerContact, OrderCopy, ProductCopy, SellerContact, ShipmentCopy, SkuCopy, SubscriptionCopy
+from ..models import (
+    BackInStockRequest,
+    CustomerContact,
+    OrderCopy,
+    ProductCopy,
+    SellerContact,
+    ShipmentCopy,
+    SkuCopy,
+    SubscriptionCopy,
+)
 
 
 def keep_customer(customer_id: int, as_of: datetime, **fields) -> bool:
@@ -122,11 +131,12 @@ def keep_subscription(ev) -> None:
     copy.save()
 
 
-def keep_levels(levels, as_of: datetime) -> list[str]:
+def keep_levels(levels, as_of: datetime, *, waited_for: bool = False) -> list[str]:
     """Store each SKU's reported availability unless we hold a newer report, all SKUs in one
     INSERT … ON CONFLICT DO UPDATE … WHERE (PostgreSQL and SQLite alike): a SKU whose stored
     report is newer is neither changed nor returned. Returns the SKUs now available (> 0) by
-    this report."""
+    this report; `waited_for`: only those a customer waits for (asked in the same statement,
+    so a report nobody waits on, such as a checkout's reservation, costs no second one)."""
     # One row per SKU (the last report of it, as row by row did), locked in key order: no deadlock.
     levels = sorted({level.sku: level for level in levels}.values(), key=lambda level: level.sku)
     if not levels:
@@ -134,14 +144,19 @@ def keep_levels(levels, as_of: datetime) -> list[str]:
     table = connection.ops.quote_name(SkuCopy._meta.db_table)
     when = connection.ops.adapt_datetimefield_value(as_of)
     values = ", ".join(["(%s, '', %s, %s, %s)"] * len(levels))
+    waiting = "1"
+    if waited_for:
+        requests = connection.ops.quote_name(BackInStockRequest._meta.db_table)
+        waiting = f"EXISTS (SELECT 1 FROM {requests} r WHERE r.sku = {table}.sku AND r.status = %s)"
     stored = SkuCopy.objects.raw(
         f"INSERT INTO {table} (sku, name, active, available, available_as_of) VALUES {values} "
         "ON CONFLICT (sku) DO UPDATE SET available = excluded.available, available_as_of = excluded.available_as_of "
         f"WHERE {table}.available_as_of IS NULL OR {table}.available_as_of <= excluded.available_as_of "
-        "RETURNING *",
-        [x for level in levels for x in (level.sku, True, level.available, when)],
+        f"RETURNING *, {waiting} AS waited_for",
+        [x for level in levels for x in (level.sku, True, level.available, when)]
+        + ([BackInStockRequest.Status.WAITING] if waited_for else []),
     )
-    return [copy.sku for copy in stored if copy.available > 0]
+    return [copy.sku for copy in stored if copy.available > 0 and copy.waited_for]
 
 
 def mark_sold_out(skus, as_of: datetime) -> None:

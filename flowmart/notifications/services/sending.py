@@ -17,7 +17,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from flowmart.common.correlation import correlation
@@ -53,9 +52,9 @@ def send_many(ids: list[int]) -> dict[int, str]:
 
 def send(message_id: int) -> str:
     """Send one pending message; returns its new status ("skipped" if someone else has it)."""
-    if not _claim(message_id):
+    message = _claim(message_id)
+    if message is None:
         return "skipped"
-    message = Message.objects.select_related("push_subscription").get(pk=message_id)
     with correlation(message.correlation_id or f"message-{message.pk}", f"message-{message.pk}"):
         channel = get_channel(message.channel)
         reason = channel.unavailable_reason() or ("" if message.to else "no address to send to")
@@ -79,17 +78,21 @@ def send(message_id: int) -> str:
         )
 
 
-def _claim(message_id: int) -> bool:
-    """pending → sending, committed durably before the provider is called."""
+def _claim(message_id: int) -> Message | None:
+    """pending → sending, committed durably before the provider is called; the claimed row
+    (None: not pending, someone else has it). One UPDATE … RETURNING, PostgreSQL and SQLite
+    alike, so the row is not read again (a push message's subscription is read when sent)."""
+    qn = connection.ops.quote_name
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # workers commit asynchronously; a claim must not be lost
                 cursor.execute("SET LOCAL synchronous_commit TO ON")
-        return bool(
-            Message.objects.filter(pk=message_id, status=S.PENDING).update(
-                status=S.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
-            )
+        claimed = Message.objects.raw(
+            f"UPDATE {qn(Message._meta.db_table)} SET status = %s, attempts = attempts + 1, claimed_at = %s "
+            "WHERE id = %s AND status = %s RETURNING *",
+            [S.SENDING, connection.ops.adapt_datetimefield_value(timezone.now()), message_id, S.PENDING],
         )
+        return next(iter(claimed), None)
 
 
 def _record(message: Message, status: str, **fields) -> str:

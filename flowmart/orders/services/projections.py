@@ -87,7 +87,8 @@ def apply_product_retired(ev: ProductRetired) -> None:
     )
 
 
-@transaction.atomic
+# One statement each: no savepoint (it would double the statements of a checkout's delivery).
+@transaction.atomic(savepoint=False)
 def apply_stock_levels(ev: InventoryAdjusted) -> None:
     _upsert_newer(
         SkuAvailability,
@@ -95,7 +96,7 @@ def apply_stock_levels(ev: InventoryAdjusted) -> None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def apply_sold_out(ev: OutOfStock) -> None:
     """OutOfStock without an order: those SKUs reached zero."""
     if ev.order_id is None:

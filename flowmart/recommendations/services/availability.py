@@ -40,6 +40,11 @@ def apply_product_retired(product_id: int, at: datetime) -> None:
     Product.objects.filter(product_id=product_id, as_of__lte=at).update(retired=True, available=False, as_of=at)
 
 
+def apply_sold_out(skus: Iterable[str], as_of: datetime) -> None:
+    """These SKUs have nothing left (OutOfStock): the same as a report of zero for each."""
+    apply_stock_levels((StockLevel(sku=sku, available=0) for sku in skus), as_of)
+
+
 def apply_stock_levels(levels: Iterable[StockLevel], as_of: datetime) -> None:
     """Newer reports win per SKU; a SKU heard of before its product is kept until it is published.
     All SKUs in one INSERT … ON CONFLICT DO UPDATE … WHERE (rows in key order: no deadlock),

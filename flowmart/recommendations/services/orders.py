@@ -105,7 +105,7 @@ def _count_pairs(product_ids: list[int]) -> None:
 def _add_trend(units: dict[int, int], at: datetime) -> None:
     """trend ← log(exp(trend) + quantity · 2^(t/half-life)), computed stably as a log-sum-exp
     (the exponent is clamped: PostgreSQL's exp() raises on underflow, and e^-700 adds nothing).
-    The rows are locked in key order first; then one UPDATE for all of them."""
+    Several rows are locked in key order first (no deadlock between orders); then one UPDATE for all of them."""
     if not units:
         return
     base = log_weight(at)
@@ -115,7 +115,8 @@ def _add_trend(units: dict[int, int], at: datetime) -> None:
     table = Product._meta.db_table
     values = ", ".join(["(%s::bigint, %s::float8)"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE product_id = ANY(%s) ORDER BY product_id FOR UPDATE", [ids])
+        if len(ids) > 1:  # one row needs no order: the UPDATE locks it
+            cursor.execute(f"SELECT 1 FROM {table} WHERE product_id = ANY(%s) ORDER BY product_id FOR UPDATE", [ids])
         cursor.execute(
             f"UPDATE {table} AS p SET trend = CASE WHEN p.trend IS NULL THEN v.w "
             f"ELSE GREATEST(p.trend, v.w) + LN(1 + EXP(-LEAST(ABS(p.trend - v.w), 700))) END "

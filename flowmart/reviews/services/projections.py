@@ -37,16 +37,28 @@ def _purchase(order_id: int) -> Purchase:
 def order_placed(order_id: int, customer_id: int | None, skus: Iterable[str]) -> None:
     """OrderConfirmed: the order's SKUs and its customer (None for a guest, until claimed; a
     customer already known, from OrderClaimed, stays). One upsert for the purchase (the row
-    locked until commit) and one insert for its lines."""
+    locked until commit) and one insert for its lines: one statement on PostgreSQL (the lines'
+    insert reads the purchase's RETURNING), two on SQLite."""
     table = connection.ops.quote_name(Purchase._meta.db_table)
+    upsert = (
+        f"INSERT INTO {table} (order_id, customer_id) VALUES (%s, %s) "
+        f"ON CONFLICT (order_id) DO UPDATE SET customer_id = COALESCE({table}.customer_id, excluded.customer_id)"
+    )
+    skus = sorted(set(skus))
+    if connection.vendor == "postgresql" and skus:
+        lines = connection.ops.quote_name(PurchaseLine._meta.db_table)
+        values = ", ".join(["(%s)"] * len(skus))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH purchase AS ({upsert} RETURNING order_id) INSERT INTO {lines} (purchase_id, sku) "
+                f"SELECT purchase.order_id, v.sku FROM purchase, (VALUES {values}) AS v(sku) ON CONFLICT DO NOTHING",
+                [order_id, customer_id, *skus],
+            )
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (order_id, customer_id) VALUES (%s, %s) "
-            f"ON CONFLICT (order_id) DO UPDATE SET customer_id = COALESCE({table}.customer_id, excluded.customer_id)",
-            [order_id, customer_id],
-        )
+        cursor.execute(upsert, [order_id, customer_id])
     PurchaseLine.objects.bulk_create(
-        [PurchaseLine(purchase_id=order_id, sku=sku) for sku in sorted(set(skus))], ignore_conflicts=True
+        [PurchaseLine(purchase_id=order_id, sku=sku) for sku in skus], ignore_conflicts=True
     )
 
 

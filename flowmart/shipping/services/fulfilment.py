@@ -10,7 +10,7 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from flowmart.contracts.common import SkuQuantity
@@ -30,30 +30,53 @@ DEFAULT_CARRIER = "postal"  # for an order whose method is no longer in the tabl
 
 
 def locked_order(order_id: int) -> ShippingOrder:
-    """The order's projection row, created if no event brought it yet, locked until commit.
-    Only the first event of an order creates it: the others find it with one statement."""
-    order = ShippingOrder.objects.select_for_update().filter(order_id=order_id).first()
-    if order is not None:
-        return order
-    ShippingOrder.objects.bulk_create([ShippingOrder(order_id=order_id)], ignore_conflicts=True)
-    return ShippingOrder.objects.select_for_update().get(order_id=order_id)
+    """The order's projection row, created if no event brought it yet, locked until commit."""
+    return _upserted(ShippingOrder(order_id=order_id))
+
+
+def _upserted(fresh: ShippingOrder, assignments: str = "", where: str = "") -> ShippingOrder | None:
+    """`fresh` inserted, or the stored row updated with `assignments` (SQL over `s`, the stored
+    row, and `excluded`, fresh) where `where` holds; the row as it now is, locked until commit.
+    One statement whether or not an event brought the row before, PostgreSQL and SQLite alike
+    (INSERT … ON CONFLICT DO UPDATE … RETURNING). None: the row is stored and `where` was false."""
+    fields = [f for f in ShippingOrder._meta.concrete_fields if not f.primary_key]
+    qn = connection.ops.quote_name
+    key = qn(ShippingOrder._meta.get_field("order_id").column)
+    rows = list(
+        ShippingOrder.objects.raw(
+            f"INSERT INTO {qn(ShippingOrder._meta.db_table)} AS s ({', '.join(qn(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {assignments or f'{key} = excluded.{key}'}"
+            f"{f' WHERE {where}' if where else ''} RETURNING *",
+            [f.get_db_prep_save(f.pre_save(fresh, True), connection) for f in fields],
+        )
+    )
+    return rows[0] if rows else None
 
 
 def record_order(event: OrderConfirmed) -> None:
+    """The destination, method and lines, once (a redelivered OrderConfirmed changes nothing);
+    the customer a claim may have brought first is kept. One statement, then fulfilment."""
+    fresh = ShippingOrder(
+        order_id=event.order_id,
+        order_number=event.order_number,
+        customer_id=event.customer_id,
+        customer_email=event.customer_email,
+        shipping_address=dataclasses.asdict(event.shipping_address),
+        shipping_method=event.shipping_method,
+        lines=[{"sku": line.sku, "quantity": line.quantity} for line in event.lines],
+        confirmed_at=event.occurred_at,
+    )
+    taken = ("order_number", "customer_email", "shipping_address", "shipping_method", "lines", "confirmed_at")
+    assignments = ", ".join(
+        [f'"{name}" = excluded."{name}"' for name in taken]
+        + ['"customer_id" = COALESCE(s."customer_id", excluded."customer_id")']
+    )
     # savepoint=False here and below: the subscriber's transaction is the unit, an error fails it whole.
     with transaction.atomic(savepoint=False):
-        order = locked_order(event.order_id)
-        if order.confirmed_at is not None:
-            return
-        order.order_number = event.order_number
-        order.customer_id = order.customer_id or event.customer_id  # a claim may have come first
-        order.customer_email = event.customer_email
-        order.shipping_address = dataclasses.asdict(event.shipping_address)
-        order.shipping_method = event.shipping_method
-        order.lines = [{"sku": line.sku, "quantity": line.quantity} for line in event.lines]
-        order.confirmed_at = event.occurred_at
-        order.save()
-        _fulfil(order)
+        order = _upserted(fresh, assignments, where='s."confirmed_at" IS NULL')
+        if order is not None:
+            _fulfil(order)
 
 
 def record_amended_lines(order_id: int, lines: Iterable) -> None:
@@ -116,14 +139,14 @@ def _take_off(order_id: int, released: Allocation) -> None:
 
 
 def mark_paid(order_id: int) -> None:
+    now = timezone.now()
     with transaction.atomic(savepoint=False):
-        order = locked_order(order_id)
-        first_payment = order.paid_at is None
-        if first_payment:
-            order.paid_at = timezone.now()
-            order.save(update_fields=["paid_at"])
-        # Only a paid order has shipments: on its first payment there are none to read yet.
-        _fulfil(order, has_shipments=not first_payment)
+        order = _upserted(
+            ShippingOrder(order_id=order_id, paid_at=now), '"paid_at" = COALESCE(s."paid_at", excluded."paid_at")'
+        )
+        # Only a paid order has shipments: on its first payment (the time stored is ours) there
+        # are none to read yet.
+        _fulfil(order, has_shipments=order.paid_at != now)
 
 
 def cancel_order(order_id: int) -> list[Shipment]:
@@ -144,17 +167,15 @@ def _fulfil(order: ShippingOrder, has_shipments: bool = True) -> None:
     destination is known. Parcels not yet dispatched follow later amendments."""
     if order.paid_at is None or order.confirmed_at is None or order.cancelled_at is not None:
         return
-    wanted = selectors.allocations_by_warehouse(order.order_id)
+    wanted, carrier = _allocations_and_carrier(order)
     existing = {}
     if has_shipments:
         existing = {s.warehouse_code: s for s in Shipment.objects.select_for_update().filter(order_id=order.order_id)}
-    method = None
     created = []
     for code, entry in wanted.items():
         shipment = existing.get(code)
         if shipment is None:
-            method = method or ShippingMethod.objects.filter(code=order.shipping_method).first()
-            created.append(_create_shipment(order, method, code, entry["country"], entry["lines"]))
+            created.append(_create_shipment(order, carrier, code, entry["country"], entry["lines"]))
         elif shipment.status == Shipment.Status.CREATED:
             _sync_lines(shipment, entry["lines"])
     if created:
@@ -166,8 +187,29 @@ def _fulfil(order: ShippingOrder, has_shipments: bool = True) -> None:
         logger.info("order %s is paid; its allocations have not arrived yet", order.order_id)
 
 
+def _allocations_and_carrier(order: ShippingOrder) -> tuple[dict[str, dict], str]:
+    """selectors.allocations_by_warehouse, and the carrier of the order's shipping method
+    (DEFAULT_CARRIER for a method no longer in the table) read in the same statement: a paid
+    order's parcels need both, and the method's row is one small indexed lookup."""
+    qn = connection.ops.quote_name
+    allocation, method = qn(OrderAllocation._meta.db_table), qn(ShippingMethod._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT m.carrier FROM {method} m WHERE m.code = %s), a.sku, a.quantity, a.warehouse_code, "
+            f"a.warehouse_country FROM {allocation} a WHERE a.order_id = %s ORDER BY a.id",
+            [order.shipping_method, order.order_id],
+        )
+        rows = cursor.fetchall()
+    carrier = rows[0][0] if rows and rows[0][0] else DEFAULT_CARRIER  # no rows: no parcel to make
+    allocations = [
+        OrderAllocation(sku=sku, quantity=quantity, warehouse_code=code, warehouse_country=country)
+        for _, sku, quantity, code, country in rows
+    ]
+    return selectors.by_warehouse(allocations), carrier
+
+
 def _create_shipment(
-    order: ShippingOrder, method: ShippingMethod | None, warehouse_code: str, country: str, lines: dict[str, int]
+    order: ShippingOrder, carrier_code: str, warehouse_code: str, country: str, lines: dict[str, int]
 ) -> ShipmentCreated:
     """Book the parcel and save it with its lines; returns the event to publish."""
     shipment = Shipment(
@@ -175,7 +217,7 @@ def _create_shipment(
         warehouse_code=warehouse_code,
         warehouse_country=country,
         method=order.shipping_method,
-        carrier=method.carrier if method else DEFAULT_CARRIER,
+        carrier=carrier_code,
         destination=order.shipping_address or {},
     )
     carrier = get_carrier(shipment.carrier)
