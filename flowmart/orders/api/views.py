@@ -259,8 +259,8 @@ class OrderView(APIView):
         "customer), or after `timeout` seconds with the order as it stands: wait instead of polling.",
     )
     def get(self, request, order_id):
-        order = selectors.order_of(request.user.id, order_id)  # another customer's order: 404 at once, no wait
-        return Response(waiting.order_body(request.user.id, order, request.query_params, s.OrderSerializer))
+        # Another customer's order: 404 at once, before any 400 about the parameters and without waiting.
+        return Response(waiting.order_body(request.user.id, order_id, request.query_params, s.OrderSerializer))
 
 
 class OrderCancelView(APIView):
