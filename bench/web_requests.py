@@ -240,12 +240,15 @@ def report(meter: Meter, statuses: list[str]) -> None:
         print(f"{name:<12} {median:>14.2f} {mean:>7.2f} {p90:>7.2f} {'/'.join(map(str, counts)):>11}")
     print(f"{'per checkout':<12} {total_median:>14.2f} {total_mean:>7.2f}")
     for name, profile in meter.profiles.items():
+        profile.dump_stats(f"/tmp/web_requests-{name.replace(' ', '_')}.prof")  # for pstats' callers/callees
         out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out).strip_dirs()
+        stats = pstats.Stats(profile, stream=out)
         out.write(f"\n===== {name}: by own time =====\n")
         stats.sort_stats("tottime").print_stats(25)
         out.write(f"\n===== {name}: by cumulative time =====\n")
         stats.sort_stats("cumulative").print_stats(45)
+        out.write(f"\n===== {name}: FlowMart's own functions, by cumulative time =====\n")
+        stats.sort_stats("cumulative").print_stats("flowmart/", 40)
         print(out.getvalue())
 
 
