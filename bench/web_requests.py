@@ -228,8 +228,10 @@ def checkout_once(call: Call, meter: Meter, sku: str, record: bool) -> str:
 
 
 def report(meter: Meter, statuses: list[str]) -> None:
-    print(f"{len(meter.cpu['checkout'])} checkouts measured ({WARM_UP} before them not counted); order states: ", end="")
-    print({s: statuses.count(s) for s in sorted(set(statuses))})
+    states = {s: statuses.count(s) for s in sorted(set(statuses))}
+    print(
+        f"{len(meter.cpu['checkout'])} checkouts measured ({WARM_UP} before them not counted), order states: ", states
+    )
     print(f"{'request':<12} {'CPU ms median':>14} {'mean':>7} {'p90':>7} {'statements':>11}")
     total_median = total_mean = 0.0
     for name in REQUESTS:

@@ -48,8 +48,11 @@ def cart_body(cart, *, new: bool = False) -> dict:
 
 def _item_body(item) -> dict:
     """One line as answered after a change: its SKU's availability read once (for both `available`
-    and `warning`), after the change committed."""
-    available = selectors.availability([item.variant_id])
+    and `warning`): as the change checked it, else after the change committed."""
+    if hasattr(item, "available"):
+        available = {item.variant_id: item.available}
+    else:
+        available = selectors.availability([item.variant_id])
     return s.CartItemSerializer(item, context={"available": available}).data
 
 
