@@ -104,8 +104,17 @@ def _count_shared(key: str, period: int) -> int:
     if not isinstance(store, RedisCache):  # the embedded default's local memory
         return _add_and_incr(store, key, period)
     full_key = store.make_and_validate_key(key)  # the key Django's decr (refund) uses
-    client = store._cache.get_client(full_key, write=True)
-    return int(client.eval(_INCR_IN_WINDOW, 1, full_key, period + 1))
+    return int(_write_client(store).eval(_INCR_IN_WINDOW, 1, full_key, period + 1))
+
+
+def _write_client(store: RedisCache):
+    """A Redis client on the store's write pool, made once per store (Django's caches are per
+    thread): Django's get_client() builds a new client, ~170 response callbacks, for every call."""
+    cache_client = store._cache
+    client = getattr(cache_client, "_flowmart_write_client", None)
+    if client is None:
+        client = cache_client._flowmart_write_client = cache_client.get_client(write=True)
+    return client
 
 
 def _add_and_incr(store, key: str, period: int) -> int:

@@ -57,26 +57,27 @@ def release_connection() -> None:
         connection.close()
 
 
-def wait_for(order: Order, wanted: str, timeout: float) -> bool:
-    """Block until `order` is no longer on its way to `wanted`, or `timeout` seconds passed.
+def wait_for(order_id: int, state: tuple[str, str], wanted: str, timeout: float) -> bool:
+    """Block until the order (its `state`: status and payment status, as read) is no longer on
+    its way to `wanted`, or `timeout` seconds passed.
 
-    True when the caller must read the order again (it waited; the state may have moved), False
-    when the order it holds is already the answer. No database connection is held while asleep.
+    True when it waited (the state may have moved), False when it did not wait at all (the state
+    read is the answer). No database connection is held while asleep.
     """
-    if not on_the_way(order.status, order.payment_status, wanted) or timeout <= 0:
+    if not on_the_way(*state, wanted) or timeout <= 0:
         return False
-    listener = wakeups.listen(channel(order.pk))
+    listener = wakeups.listen(channel(order_id))
     if listener is None:  # this process holds all the waiters it may: answer as a poll would
         return False
     deadline = time.monotonic() + timeout
     with listener:
-        state = _state(order.pk)  # subscribed first: nothing committed after this read goes unheard
+        state = _state(order_id)  # subscribed first: nothing committed after this read goes unheard
         release_connection()
         while on_the_way(*state, wanted) and (left := deadline - time.monotonic()) > 0:
             message = listener.next(left)
             if message is not None:
                 state = (message["status"], message["payment_status"])
             elif not listener.live:  # Redis is down: look for ourselves, then let go again
-                state = _state(order.pk)
+                state = _state(order_id)
                 release_connection()
     return True

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from flowmart.events.models import OutboxEvent
 from flowmart.orders.models import CartItem, IdempotencyKey, Order
@@ -17,6 +18,20 @@ pytestmark = pytest.mark.django_db
 def post_checkout(client, body, key="key-1"):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
     return client.post("/api/v1/checkout/", body, format="json", **headers)
+
+
+def test_with_workers_the_answer_is_the_order_as_committed_without_reading_it_back(customer, shop, fill_cart, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # the saga moves the order later, in a worker
+    cart_id = fill_cart(customer, {"MUG-1": 1})
+    with CaptureQueriesContext(connection) as queries:
+        response = post_checkout(customer, checkout_body(cart_id))
+
+    assert response.status_code == 201
+    assert {k: response.json()[k] for k in ("status", "next_action")} == {"status": "pending", "next_action": None}
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "next_action" in q["sql"]]
+    assert reads == []
+    replay = post_checkout(customer, checkout_body(cart_id))  # a replay still reads where the order stands
+    assert replay.status_code == 201 and replay.json()["order_id"] == response.json()["order_id"]
 
 
 def test_checkout_snapshots_the_cart_into_a_pending_order_and_starts_the_saga(customer, shop, fill_cart):

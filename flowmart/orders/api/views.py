@@ -48,8 +48,11 @@ def cart_body(cart, *, new: bool = False) -> dict:
 
 def _item_body(item) -> dict:
     """One line as answered after a change: its SKU's availability read once (for both `available`
-    and `warning`), after the change committed."""
-    available = selectors.availability([item.variant_id])
+    and `warning`): as the change checked it, else after the change committed."""
+    if hasattr(item, "available"):
+        available = {item.variant_id: item.available}
+    else:
+        available = selectors.availability([item.variant_id])
     return s.CartItemSerializer(item, context={"available": available}).data
 
 
@@ -259,8 +262,8 @@ class OrderView(APIView):
         "customer), or after `timeout` seconds with the order as it stands: wait instead of polling.",
     )
     def get(self, request, order_id):
-        order = selectors.order_of(request.user.id, order_id)  # another customer's order: 404 at once, no wait
-        return Response(waiting.order_body(request.user.id, order, request.query_params, s.OrderSerializer))
+        # Another customer's order: 404 at once, before any 400 about the parameters and without waiting.
+        return Response(waiting.order_body(request.user.id, order_id, request.query_params, s.OrderSerializer))
 
 
 class OrderCancelView(APIView):

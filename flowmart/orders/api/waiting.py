@@ -37,19 +37,23 @@ class OrderWaitQuerySerializer(serializers.Serializer):
         return value
 
 
-def order_body(customer_id: int, order, query_params, serializer_class) -> dict:
-    """The order detail to answer: at once, or after waiting as `?wait=` asks."""
+def order_body(customer_id: int, order_id, query_params, serializer_class) -> dict:
+    """The order detail to answer: at once, or after waiting as `?wait=` asks.
+
+    A waiting request first reads only the order's state (the ownership check: 404 at once), and
+    the whole order once, for the answer: reading it in full before a wait would be thrown away."""
     if WAIT not in query_params:
-        return serializer_class(order).data
+        return serializer_class(selectors.order_of(customer_id, order_id)).data
+    pk, *state = selectors.order_state_of(customer_id, order_id)
     # A plain dict, not the QueryDict: DRF reads a blank form value of an optional field as absent,
     # and `?wait=` must be a 400, not a wait for nothing.
     query = OrderWaitQuerySerializer(
         data={name: query_params[name] for name in (WAIT, "timeout") if name in query_params}
     )
     query.is_valid(raise_exception=True)
-    if not waiting.wait_for(order, query.validated_data["wait"], query.validated_data["timeout"]):
-        return serializer_class(order).data
-    body = serializer_class(selectors.order_of(customer_id, order.pk)).data
+    if not waiting.wait_for(pk, tuple(state), query.validated_data["wait"], query.validated_data["timeout"]):
+        return serializer_class(selectors.order_of(customer_id, pk)).data
+    body = serializer_class(selectors.order_of(customer_id, pk)).data
     # Hundreds of waiters answered in a burst would otherwise each park a fresh PostgreSQL
     # connection in their thread (DB_CONN_MAX_AGE): let it go with the answer.
     waiting.release_connection()

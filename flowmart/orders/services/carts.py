@@ -62,8 +62,9 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def check_stock(sku: str, quantity: int) -> None:
-    """A line may not hold more than can be sold now (409 insufficient_stock, with how many can)."""
+def check_stock(sku: str, quantity: int) -> int:
+    """A line may not hold more than can be sold now (409 insufficient_stock, with how many can).
+    Returns the units that can be sold."""
     available = selectors.availability([sku])[sku]
     if quantity > available:
         raise InsufficientStock(
@@ -71,11 +72,14 @@ def check_stock(sku: str, quantity: int) -> None:
             sku=sku,
             available=available,
         )
+    return available
 
 
 @transaction.atomic
 def add_item(owner: Owner, cart_id, sku: str, quantity: int) -> CartItem:
-    """Add units of a SKU; an existing line of that SKU grows instead of a second line."""
+    """Add units of a SKU; an existing line of that SKU grows instead of a second line. The line
+    returned carries `available`, the units of its SKU that could be sold when it was checked
+    (the answer shows it: orders' projection of stock is not moved by a cart, so no second read)."""
     cart = _writable(owner, cart_id)
     variant = _sellable(sku)
     items = selectors.cart_items(cart)
@@ -83,15 +87,17 @@ def add_item(owner: Owner, cart_id, sku: str, quantity: int) -> CartItem:
     existing = next((item for item in items if item.variant_id == variant.sku), None)
     if existing is not None:
         _check_quantity(existing.quantity + quantity)
-        check_stock(variant.sku, existing.quantity + quantity)
+        available = check_stock(variant.sku, existing.quantity + quantity)
         existing.quantity += quantity
         existing.save(update_fields=["quantity"])
-        existing.variant = variant
+        existing.variant, existing.available = variant, available
         return existing
     _check_quantity(quantity)
-    check_stock(variant.sku, quantity)
+    available = check_stock(variant.sku, quantity)
     cart.save(update_fields=["updated_at"])
-    return CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
+    item = CartItem.objects.create(cart=cart, variant=variant, quantity=quantity)
+    item.available = available
+    return item
 
 
 @transaction.atomic

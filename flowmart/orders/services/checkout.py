@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -68,8 +69,11 @@ def checkout(
             claim.response_body["guest_order_url"] = guest_order_url(order)
         claim.response_body.update(tax.checkout_fields(order))
         claim.save(update_fields=["response_status", "response_body", "order"])
-    # Committed: in eager mode the saga has already moved the order on.
-    return 201, _current(claim.response_body)
+    if settings.CELERY_TASK_ALWAYS_EAGER:  # committed: the saga has already moved the order on, read it
+        return 201, _current(claim.response_body)
+    # With workers the order stands as this transaction left it: its first move is several
+    # deliveries away (stock reserved, then the payment), so there is nothing newer to read.
+    return 201, {**claim.response_body, "next_action": None}
 
 
 def _claim(customer_id: int, key: str, body_hash: str) -> IdempotencyKey:
