@@ -12,6 +12,10 @@ bind = [
     for address in (os.environ.get("GUNICORN_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}").split(",")
     if address.strip()
 ]
+# One PostgreSQL connection pool per process, shared by its threads (flowmart/settings.py, DB_POOL): a
+# thread that waits for an order's status holds no connection, and takes a pooled one back after.
+os.environ.setdefault("DB_POOL", "1")
+
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads, not sync workers: a client waiting on GET /api/v1/orders/{id}/?wait=paid sleeps in one thread
 # (on Redis, holding no database connection) while the others serve. settings.WAIT_MAX_WAITERS keeps a

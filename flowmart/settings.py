@@ -105,6 +105,17 @@ if IS_POSTGRES:
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     if "timezone" not in _pg_options.get("options", "").lower():
         _pg_options["options"] = f"{_pg_options.get('options', '')} -c TimeZone=UTC".strip()
+    if env.bool("DB_POOL", default=False):
+        # A pool per process, shared by its threads (docker/gunicorn.conf.py turns it on for the web):
+        # a request takes a connection and gives it back at its end, so a thread that waits for an
+        # order's status (flowmart/orders/waiting.py) holds none, and the next request on that thread
+        # does not open a new PostgreSQL connection. Pooled connections are not also kept per thread.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        _pg_options["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=16),
+            "timeout": env.float("DB_POOL_TIMEOUT_SECONDS", default=10.0),
+        }
 else:
     # SQLite waits for the writer lock instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

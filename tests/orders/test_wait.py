@@ -7,6 +7,9 @@ PUBLISH → waiter path as in production.
 """
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -269,3 +272,44 @@ def test_a_waited_answer_leaves_no_connection_parked_in_its_thread(customer, ord
 
     assert response.status_code == 200 and response.json()["status"] == "pending"
     assert connection.connection is None  # a burst of answered waiters parks no backends
+
+
+POOLED_WAIT = """
+import json, django
+django.setup()
+from django.db import connection
+from flowmart.orders import waiting
+
+def backend_pid():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+before = backend_pid()
+pool = connection.pool
+waiting.release_connection()  # what a waiting request does before it sleeps
+stats = pool.get_stats()
+held = stats["pool_size"] - stats["pool_available"]
+after = backend_pid()  # the request's answer, after the wake-up
+print("RESULT " + json.dumps({"held_while_waiting": held, "same_backend": before == after,
+                              "opened": pool.get_stats().get("connections_num"),
+                              "conn_max_age": connection.settings_dict["CONN_MAX_AGE"]}))
+"""
+
+
+def test_with_a_pool_a_waiting_request_gives_its_connection_to_the_pool_not_to_the_server():
+    """gunicorn runs with DB_POOL=1 (docker/gunicorn.conf.py): the release hands the connection back to
+    the process's pool, and the answer takes it again without opening a new PostgreSQL backend."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DB_POOL": "1",
+        "DB_POOL_MIN_SIZE": "1",
+        "DB_POOL_MAX_SIZE": "1",
+        "DJANGO_SETTINGS_MODULE": "flowmart.settings",
+    }
+    done = subprocess.run([sys.executable, "-c", POOLED_WAIT], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))[7:])
+    assert result == {"held_while_waiting": 0, "same_backend": True, "opened": 1, "conn_max_age": 0}
