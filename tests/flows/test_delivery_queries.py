@@ -39,7 +39,7 @@ DELIVERY_QUERIES = {
     "orders.on_payment_processed": 3,
     "orders.on_shipment_created": 2,
     "orders.on_stock_reserved": 3,
-    "payments.hold_payment_request": 17,
+    "payments.hold_payment_request": 12,
     "payments.note_stock_reserved": 3,
     "payments.record_order_discount": 0,
     "payments.settle_capture": 4,

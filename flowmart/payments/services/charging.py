@@ -23,6 +23,7 @@ from flowmart.events import publish
 from .. import fraud, ledger, selectors
 from ..gateways import ChargeOutcome, ChargeRequest, Gateway, ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, FraudAssessment, Payment, PaymentAttempt, SavedPaymentMethod
+from ..models.rows import insert_new
 
 logger = logging.getLogger("flowmart.payments")
 S = Payment.Status
@@ -143,9 +144,7 @@ def charge(payment: Payment, gateway: Gateway) -> None:
     payment.provider_customer_id = customer_ref
     payment.status = S.PROCESSING
     key = charge_key(payment)
-    # No savepoint needed: under the payment's lock nobody else creates this key meanwhile; a
-    # renewal's key met concurrently fails on its unique index and the delivery is retried.
-    attempt = PaymentAttempt.objects.filter(idempotency_key=key).first() or PaymentAttempt.objects.create(
+    attempt = PaymentAttempt(
         idempotency_key=key,
         payment=payment,
         purpose="charge",
@@ -153,6 +152,10 @@ def charge(payment: Payment, gateway: Gateway) -> None:
         currency=payment.currency,
         off_session=off_session,
     )
+    # Nearly always a new key: insert first (ON CONFLICT DO NOTHING, no savepoint); a key that is
+    # there already (a redelivery, or a renewal's key met by another payment) is read and reused.
+    if not insert_new(attempt, "idempotency_key"):
+        attempt = PaymentAttempt.objects.get(idempotency_key=key)
     if not run_attempt(payment, attempt, gateway, method, customer_ref):
         payment.save(update_fields=["provider_customer_id", "status", *CARD_FIELDS, "updated_at"])
 

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from .. import selectors
 from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
+from ..models.rows import insert_new
 from . import charging, refunds
 
 logger = logging.getLogger("flowmart.payments")
@@ -52,10 +53,7 @@ def payment_initiated(event) -> None:
     # savepoint=False here and in stock_reserved: the delivery's transaction is the unit of work.
     with transaction.atomic(savepoint=False):
         lock_order(event.order_id)
-        # Under the order's lock nobody else creates this payment, so no get_or_create savepoint.
-        if Payment.objects.filter(order_id=event.order_id).exists():
-            return  # a redelivery: the payment was held before
-        payment = Payment.objects.create(
+        payment = Payment(
             order_id=event.order_id,
             order_number=event.order_number,
             customer_id=event.customer_id,
@@ -74,6 +72,10 @@ def payment_initiated(event) -> None:
             item_count=event.item_count,
             correlation_id=event.correlation_id,
         )
+        # One INSERT … ON CONFLICT (order_id) DO NOTHING: nothing inserted is a redelivery (the
+        # payment was held before), with no read first and no savepoint.
+        if not insert_new(payment, "order_id"):
+            return
         if not method:
             logger.warning("order %s: payment method is not a provider id; refused", event.order_id)
             charging.fail_payment(payment, FailureCode.PROCESSING_ERROR)
