@@ -6,14 +6,12 @@ settings.PAYMENTS_FRAUD sets the thresholds: score ≥ BLOCK_SCORE blocks (no ch
 and reasons are stored with the assessment so a reviewer sees why.
 """
 
-import operator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import reduce
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils import timezone
 
 from .gateways import PaymentMethodInfo
@@ -58,28 +56,36 @@ class Verdict:
 
 
 def velocity_counts(payment: Payment, fingerprint: str, cfg: dict) -> dict[str, int]:
-    """The four velocity counts over the window in one statement (COUNT … FILTER on
-    PostgreSQL, CASE on SQLite): only rows matching one of the rules are read, and a
-    rule without its key (no card fingerprint, no client IP) counts nothing."""
+    """The four velocity counts over the window in one statement, COUNT(CASE …) per rule
+    (PostgreSQL and SQLite alike): only rows matching one of the rules are read, and a rule
+    without its key (no card fingerprint, no client IP) counts nothing. Plain SQL because
+    the ORM spent more CPU building this statement than the database spends running it."""
+    ops = connection.ops
     since = timezone.now() - timedelta(minutes=cfg["WINDOW_MINUTES"])
     # A guest has no account: their email stands for the customer in the velocity rules.
-    same_customer = (
-        Q(customer_id=payment.customer_id)
-        if payment.customer_id is not None
-        else Q(customer_id__isnull=True, customer_email__iexact=payment.customer_email)
-    )
+    if payment.customer_id is not None:
+        customer, params = "customer_id = %s", [payment.customer_id]
+    else:
+        customer, params = "customer_id IS NULL AND UPPER(customer_email) = UPPER(%s)", [payment.customer_email]
     rules = {
-        "customer_orders_in_window": same_customer,
-        "customer_failed_in_window": same_customer & Q(status=Payment.Status.FAILED),
+        "customer_orders_in_window": (customer, params),
+        "customer_failed_in_window": (f"{customer} AND status = %s", [*params, Payment.Status.FAILED.value]),
     }
     if fingerprint:
-        rules["card_orders_in_window"] = Q(card_fingerprint=fingerprint)
+        rules["card_orders_in_window"] = ("card_fingerprint = %s", [fingerprint])
     if payment.client_ip:
-        rules["ip_orders_in_window"] = Q(client_ip=payment.client_ip)
-    recent = Payment.objects.filter(created_at__gte=since).exclude(pk=payment.pk)
-    any_rule = reduce(operator.or_, rules.values())
-    counts = recent.filter(any_rule).aggregate(**{name: Count("pk", filter=q) for name, q in rules.items()})
-    return {"card_orders_in_window": 0, "ip_orders_in_window": 0} | counts
+        rules["ip_orders_in_window"] = ("client_ip = %s", [ops.adapt_ipaddressfield_value(payment.client_ip)])
+    counts = ", ".join(f"COUNT(CASE WHEN {condition} THEN 1 END)" for condition, _ in rules.values())
+    any_rule = " OR ".join(f"({condition})" for condition, _ in rules.values())
+    rule_params = [p for _, ps in rules.values() for p in ps]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {counts} FROM {ops.quote_name(Payment._meta.db_table)} "
+            f"WHERE created_at >= %s AND id <> %s AND ({any_rule})",
+            [*rule_params, ops.adapt_datetimefield_value(since), payment.pk, *rule_params],
+        )
+        row = cursor.fetchone()
+    return {"card_orders_in_window": 0, "ip_orders_in_window": 0} | dict(zip(rules, row, strict=True))
 
 
 def gather_inputs(payment: Payment, method: PaymentMethodInfo, cfg: dict) -> dict:

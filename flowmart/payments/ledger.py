@@ -14,9 +14,11 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Q, Sum
 
 from .models import LedgerEntry, OrderDiscount, Payment
+from .models.rows import insert_new
 
 A = LedgerEntry.Account
 POSTINGS = {
@@ -51,15 +53,21 @@ def post(payment: Payment, kind: str, amount: Decimal, reference: str = "") -> u
 def post_discount(payment: Payment) -> bool:
     """Post the order's discount once its payment has captured money (call inside the
     transaction of the capture, or of OrderConfirmed's arrival if that comes later).
-    Returns whether it was posted now; the row lock makes it once only."""
+    Returns whether it was posted now. One conditional UPDATE … RETURNING marks it posted
+    and reads its amount: a concurrent caller waits on the row, then finds it posted."""
     if not payment.captured_amount:
         return False
-    known = OrderDiscount.objects.select_for_update().filter(order_id=payment.order_id, posted=False).first()
-    if known is None or known.amount <= 0:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(OrderDiscount._meta.db_table)} SET posted = %s "
+            "WHERE order_id = %s AND posted = %s AND amount > 0 RETURNING amount",
+            [True, payment.order_id, False],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return False
-    post(payment, LedgerEntry.Kind.DISCOUNT, known.amount, f"order {payment.order_id} discount")
-    known.posted = True
-    known.save(update_fields=["posted"])
+    amount = Decimal(str(row[0]))  # SQLite hands a NUMERIC back as a float; its repr is the stored amount
+    post(payment, LedgerEntry.Kind.DISCOUNT, amount, f"order {payment.order_id} discount")
     return True
 
 
@@ -70,7 +78,7 @@ def note_order_discount(order_id: int, amount: Decimal, currency: str) -> None:
         return
     # The payment's row first, as a capture takes it, so the two never wait on each other.
     payment = Payment.objects.select_for_update().filter(order_id=order_id).order_by("id").first()
-    OrderDiscount.objects.get_or_create(order_id=order_id, defaults={"amount": amount, "currency": currency})
+    insert_new(OrderDiscount(order_id=order_id, amount=amount, currency=currency), "order_id")  # once per order
     if payment is not None:
         post_discount(payment)
 

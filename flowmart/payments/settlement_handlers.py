@@ -18,7 +18,7 @@ logger = logging.getLogger("flowmart.payments")
 
 @subscriber_id("payments.settle_confirmed_lines")
 def settle_confirmed_lines(event: OrderConfirmed) -> None:
-    settlements.record_lines(event.order_id, event.lines, event.total, event.occurred_at)
+    settlements.record_lines(event.order_id, event.lines, event.total, event.occurred_at, first=True)
 
 
 @subscriber_id("payments.settle_amended_lines")

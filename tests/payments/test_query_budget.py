@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 # Before issue 15, counted the same way (the outbox's inserts left out): 34 for hold_payment_request
 # charging a reserved order, 15 for settle_confirmed_lines, 9 for settle_capture.
-HOLD_PAYMENT_REQUEST = 16
-NOTE_STOCK_RESERVED = 16
-SETTLE_CONFIRMED_LINES = 4
+HOLD_PAYMENT_REQUEST = 10
+NOTE_STOCK_RESERVED = 12
+SETTLE_CONFIRMED_LINES = 3
 SETTLE_CAPTURE = 4
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from flowmart.common.money import Money
 
 from ..models import DummyCustomer, DummyIntent, DummyRefund
+from ..models.rows import insert_new
 from .base import (
     ChargeOutcome,
     ChargeRequest,
@@ -77,14 +78,16 @@ class DummyGateway:
             risk_signal=card.risk_signal,
         )
 
-    @transaction.atomic
     def create_and_confirm(self, request: ChargeRequest) -> ChargeOutcome:
-        intent = DummyIntent.objects.filter(idempotency_key=request.idempotency_key).first()
-        if intent is None:
-            intent = self._charge(request)
+        """Idempotent per key: one INSERT … ON CONFLICT DO NOTHING (atomic on its own, so no
+        savepoint); a key seen before returns the intent it made, whatever this request says."""
+        intent = self._new_intent(request)
+        if not insert_new(intent, "idempotency_key"):
+            intent = DummyIntent.objects.get(idempotency_key=request.idempotency_key)
         return self._outcome(intent)
 
-    def _charge(self, request: ChargeRequest) -> DummyIntent:
+    def _new_intent(self, request: ChargeRequest) -> DummyIntent:
+        """The intent this request makes at its first sight (not saved)."""
         card = TEST_CARDS.get(request.payment_method, UNKNOWN_CARD)
         status, failure, received = "succeeded", "", request.amount.amount
         if request.capture_later:
@@ -95,7 +98,7 @@ class DummyGateway:
             # Off-session nobody can authenticate: Stripe fails it with authentication_required.
             status, received = ("requires_payment_method", 0) if request.off_session else ("requires_action", 0)
             failure = "authentication_required" if request.off_session else ""
-        return DummyIntent.objects.create(
+        return DummyIntent(
             intent_id=_id("dpi", request.idempotency_key),
             idempotency_key=request.idempotency_key,
             amount=request.amount.amount,

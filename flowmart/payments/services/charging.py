@@ -23,10 +23,15 @@ from flowmart.events import publish
 from .. import fraud, ledger, selectors
 from ..gateways import ChargeOutcome, ChargeRequest, Gateway, ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, FraudAssessment, Payment, PaymentAttempt, SavedPaymentMethod
+from ..models.rows import insert_new
 
 logger = logging.getLogger("flowmart.payments")
 S = Payment.Status
 CARD_FIELDS = ["card_brand", "card_last4", "card_country", "card_fingerprint"]
+# What charge() sets on the locked row in memory for the outcome's save to write (see above):
+# every transition saves these with its own fields, and only those (not all thirty columns).
+CHARGED_FIELDS = ["provider_customer_id", "status", *CARD_FIELDS, "updated_at"]
+ATTEMPT_OUTCOME_FIELDS = ["status", "provider_intent_id", "failure_code", "settled_at"]
 
 
 def publish_processed(payment: Payment, attempt: PaymentAttempt | None, status: str, failure_code: str = "") -> None:
@@ -143,9 +148,7 @@ def charge(payment: Payment, gateway: Gateway) -> None:
     payment.provider_customer_id = customer_ref
     payment.status = S.PROCESSING
     key = charge_key(payment)
-    # No savepoint needed: under the payment's lock nobody else creates this key meanwhile; a
-    # renewal's key met concurrently fails on its unique index and the delivery is retried.
-    attempt = PaymentAttempt.objects.filter(idempotency_key=key).first() or PaymentAttempt.objects.create(
+    attempt = PaymentAttempt(
         idempotency_key=key,
         payment=payment,
         purpose="charge",
@@ -153,8 +156,12 @@ def charge(payment: Payment, gateway: Gateway) -> None:
         currency=payment.currency,
         off_session=off_session,
     )
+    # Nearly always a new key: insert first (ON CONFLICT DO NOTHING, no savepoint); a key that is
+    # there already (a redelivery, or a renewal's key met by another payment) is read and reused.
+    if not insert_new(attempt, "idempotency_key"):
+        attempt = PaymentAttempt.objects.get(idempotency_key=key)
     if not run_attempt(payment, attempt, gateway, method, customer_ref):
-        payment.save(update_fields=["provider_customer_id", "status", *CARD_FIELDS, "updated_at"])
+        payment.save(update_fields=CHARGED_FIELDS)
 
 
 def run_attempt(payment: Payment, attempt: PaymentAttempt, gateway: Gateway, method: str, customer_ref: str) -> bool:
@@ -219,14 +226,14 @@ def _captured(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome)
     attempt.captured_amount = outcome.amount.amount
     attempt.provider_charge_id = outcome.charge_id or attempt.provider_charge_id
     attempt.failure_code = ""
-    attempt.save()
+    attempt.save(update_fields=[*ATTEMPT_OUTCOME_FIELDS, "captured_amount", "provider_charge_id"])
     payment.captured_amount += attempt.captured_amount
     if outcome.brand and not payment.card_brand:
         payment.card_brand, payment.card_last4 = outcome.brand, outcome.last4
     if attempt.purpose == "charge":
         payment.status = S.PARTIALLY_REFUNDED if payment.refunded_amount else S.SUCCEEDED
         payment.failure_code, payment.next_action_url = "", ""
-    payment.save()
+    payment.save(update_fields=["captured_amount", "failure_code", "next_action_url", *CHARGED_FIELDS])
     ledger.post(payment, "capture", attempt.captured_amount, attempt.idempotency_key)
     ledger.post_discount(payment)
     if attempt.amendment_id:
@@ -237,14 +244,14 @@ def _captured(payment: Payment, attempt: PaymentAttempt, outcome: ChargeOutcome)
 def _failed(payment: Payment, attempt: PaymentAttempt, failure_code: str, provider_status: str) -> None:
     attempt.status = PaymentAttempt.Status.CANCELLED if provider_status == "canceled" else PaymentAttempt.Status.FAILED
     attempt.failure_code, attempt.settled_at = failure_code, timezone.now()
-    attempt.save()
+    attempt.save(update_fields=ATTEMPT_OUTCOME_FIELDS)
     if attempt.amendment_id:
         Amendment.objects.filter(amendment_id=attempt.amendment_id).update(status=Amendment.Status.FAILED)
         publish_processed(payment, attempt, "failed", failure_code)
         return
     if payment.status in (S.PROCESSING, S.REQUIRES_ACTION):
         payment.status, payment.failure_code, payment.next_action_url = S.FAILED, failure_code, ""
-        payment.save()
+        payment.save(update_fields=["failure_code", "next_action_url", *CHARGED_FIELDS])
         publish_processed(payment, attempt, "failed", failure_code)
 
 
@@ -253,7 +260,7 @@ def _requires_action(payment: Payment, attempt: PaymentAttempt, outcome: ChargeO
     attempt.save(update_fields=["status", "provider_intent_id"])
     if attempt.purpose == "charge" and payment.status == S.PROCESSING:
         payment.status, payment.next_action_url = S.REQUIRES_ACTION, outcome.next_action_url or ""
-        payment.save()
+        payment.save(update_fields=["next_action_url", *CHARGED_FIELDS])
         publish(
             PaymentActionRequired(
                 order_id=payment.order_id,

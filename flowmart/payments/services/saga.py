@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from .. import selectors
 from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
 from ..models import Amendment, FailureCode, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
+from ..models.rows import insert_returning
 from . import charging, refunds
 
 logger = logging.getLogger("flowmart.payments")
@@ -52,10 +53,7 @@ def payment_initiated(event) -> None:
     # savepoint=False here and in stock_reserved: the delivery's transaction is the unit of work.
     with transaction.atomic(savepoint=False):
         lock_order(event.order_id)
-        # Under the order's lock nobody else creates this payment, so no get_or_create savepoint.
-        if Payment.objects.filter(order_id=event.order_id).exists():
-            return  # a redelivery: the payment was held before
-        payment = Payment.objects.create(
+        payment = Payment(
             order_id=event.order_id,
             order_number=event.order_number,
             customer_id=event.customer_id,
@@ -74,11 +72,24 @@ def payment_initiated(event) -> None:
             item_count=event.item_count,
             correlation_id=event.correlation_id,
         )
+        # One INSERT … ON CONFLICT (order_id) DO NOTHING RETURNING the order's signals: nothing
+        # inserted is a redelivery (the payment was held before), with no read first, no
+        # savepoint, and the signals read by the same statement, after the lock was taken.
+        heard = insert_returning(payment, "order_id", *_signals_heard(event.order_id))
+        if heard is None:
+            return
         if not method:
             logger.warning("order %s: payment method is not a provider id; refused", event.order_id)
             charging.fail_payment(payment, FailureCode.PROCESSING_ERROR)
         else:
-            try_to_charge(event.order_id, payment)
+            try_to_charge(event.order_id, payment, {kind for kind, yes in zip(K.values, heard, strict=True) if yes})
+
+
+def _signals_heard(order_id: int) -> tuple[str, list]:
+    """SQL of one EXISTS per signal kind (in K.values' order) of the order itself (not an amendment's)."""
+    table = connection.ops.quote_name(OrderSignal._meta.db_table)
+    exists = f"EXISTS (SELECT 1 FROM {table} WHERE order_id = %s AND amendment_id = '' AND kind = %s)"
+    return ", ".join([exists] * len(K.values)), [p for kind in K.values for p in (order_id, kind)]
 
 
 def stock_reserved(order_id: int, amendment_id: str | None) -> None:
@@ -103,14 +114,16 @@ def out_of_stock(order_id: int, amendment_id: str | None) -> None:
             _cancel_uncharged(order_id)
 
 
-def try_to_charge(order_id: int, payment: Payment | None = None) -> None:
+def try_to_charge(order_id: int, payment: Payment | None = None, kinds: set[str] | None = None) -> None:
     """Charge when both halves are held; whichever arrives second calls this. `payment`: the
-    row this transaction just inserted (and so holds locked), else it is read and locked."""
+    row this transaction just inserted (and so holds locked), else it is read and locked;
+    `kinds`: the order's signals as read under the order's lock, else they are read."""
     if payment is None:
         payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
     if payment is None or payment.status not in (S.PENDING, S.AWAITING_STOCK):
         return
-    kinds = set(OrderSignal.objects.filter(order_id=order_id, amendment_id="").values_list("kind", flat=True))
+    if kinds is None:
+        kinds = set(OrderSignal.objects.filter(order_id=order_id, amendment_id="").values_list("kind", flat=True))
     if kinds & {K.CANCELLED, K.OUT_OF_STOCK}:
         payment.status = S.CANCELLED
         payment.save(update_fields=["status", "updated_at"])

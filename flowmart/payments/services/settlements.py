@@ -33,6 +33,7 @@ from django.utils import timezone
 from flowmart.common.money import minor_units, quantize
 
 from ..models import Dispute, LedgerEntry, OrderSettlement, Payment, Refund, RefundLines, SellerAccount, seller_account
+from ..models.rows import insert_new
 
 A, K = LedgerEntry.Account, LedgerEntry.Kind
 SELLER, COMMISSION, TAX, SHIPPING = "seller", "commission", "tax", "shipping"
@@ -68,33 +69,24 @@ def known_seller(seller_id: int, name: str = "", slug: str = "") -> SellerAccoun
     return seller
 
 
-def record_lines(order_id: int, lines, total, as_of) -> None:
+def record_lines(order_id: int, lines, total, as_of, first: bool = False) -> None:
     """OrderConfirmed / OrderAmended: keep the order's lines (the newest event wins), then settle.
-    Part of the caller's transaction (no savepoint of its own): an error fails it whole."""
+    Part of the caller's transaction (no savepoint of its own): an error fails it whole.
+    `first`: the order's first event nearly always (OrderConfirmed), so its row is inserted
+    first (ON CONFLICT DO NOTHING: no read before, and two first events at once do not fail)."""
     with transaction.atomic(savepoint=False):
+        held = None
+        if first:
+            held = OrderSettlement(order_id=order_id, **_settled_fields(lines, total, as_of, {}))
+            if insert_new(held, "order_id"):
+                return sync_order(order_id, held)
         held = OrderSettlement.objects.select_for_update().filter(order_id=order_id).first()
         if held is not None and held.as_of >= as_of:
-            return
+            return None
         # The rate is fixed when the order is first heard of: a later change of a seller's rate
         # (or of the shop's) never re-prices an order already sold, even when it is amended.
         rates = {row["seller_id"]: row["commission_percent"] for row in (held.lines if held else [])}
-        sellers = _sellers({line.seller_id for line in lines})
-        rows = []
-        for line in lines:
-            rate = rates.setdefault(line.seller_id, str(_rate(sellers[line.seller_id].commission_percent)))
-            tax = line.tax.amount if line.tax else 0
-            net = line.paid.amount - tax  # goods after discount, without tax (inside the price or not)
-            rows.append(
-                {
-                    "seller_id": line.seller_id,
-                    "sku": line.sku,
-                    "quantity": line.quantity,
-                    "net": str(net),
-                    "tax": str(tax),
-                    "commission_percent": rate,
-                }
-            )
-        fields = {"currency": total.currency, "total": total.amount, "lines": rows, "as_of": as_of}
+        fields = _settled_fields(lines, total, as_of, rates)
         if held is None:
             # Two first events of one order at once: one insert fails on the unique order id and
             # its delivery is retried, then compared by as_of like any later event.
@@ -103,7 +95,28 @@ def record_lines(order_id: int, lines, total, as_of) -> None:
             for name, value in fields.items():
                 setattr(held, name, value)
             held.save(update_fields=list(fields))
-    sync_order(order_id, held)
+    return sync_order(order_id, held)
+
+
+def _settled_fields(lines, total, as_of, rates: dict) -> dict:
+    """The settlement row's fields for these lines; `rates`: the commission already fixed per seller."""
+    sellers = _sellers({line.seller_id for line in lines})
+    rows = []
+    for line in lines:
+        rate = rates.setdefault(line.seller_id, str(_rate(sellers[line.seller_id].commission_percent)))
+        tax = line.tax.amount if line.tax else 0
+        net = line.paid.amount - tax  # goods after discount, without tax (inside the price or not)
+        rows.append(
+            {
+                "seller_id": line.seller_id,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "net": str(net),
+                "tax": str(tax),
+                "commission_percent": rate,
+            }
+        )
+    return {"currency": total.currency, "total": total.amount, "lines": rows, "as_of": as_of}
 
 
 def components(settlement: OrderSettlement) -> dict[tuple[str, int | None], Decimal]:
