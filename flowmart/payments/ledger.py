@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import F, Q, Sum
 
+from .locks import lock_order
 from .models import LedgerEntry, OrderDiscount, Payment
 from .models.rows import insert_new
 
@@ -55,7 +56,7 @@ def post_discount(payment: Payment) -> bool:
     transaction of the capture, or of OrderConfirmed's arrival if that comes later).
     Returns whether it was posted now. One conditional UPDATE … RETURNING marks it posted
     and reads its amount: a concurrent caller waits on the row, then finds it posted."""
-    if not payment.captured_amount:
+    if not payment.captured_amount or payment.discount_waiting is False:  # see Payment.discount_waiting
         return False
     with connection.cursor() as cursor:
         cursor.execute(
@@ -76,7 +77,9 @@ def note_order_discount(order_id: int, amount: Decimal, currency: str) -> None:
     already captured (events may arrive in any order), else at its capture."""
     if amount <= 0:
         return
-    # The payment's row first, as a capture takes it, so the two never wait on each other.
+    # The order's lock first (as a charge takes it: it reads whether a discount waits, see
+    # saga._signals_heard), then the payment's row, as a capture takes it.
+    lock_order(order_id)
     payment = Payment.objects.select_for_update().filter(order_id=order_id).order_by("id").first()
     insert_new(OrderDiscount(order_id=order_id, amount=amount, currency=currency), "order_id")  # once per order
     if payment is not None:

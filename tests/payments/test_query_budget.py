@@ -10,7 +10,7 @@ from django.db import transaction
 
 from flowmart.contracts.payments import PaymentProcessed
 from flowmart.events.models import OutboxEvent
-from flowmart.payments import handlers, settlement_handlers
+from flowmart.payments import handlers, ledger, settlement_handlers
 from flowmart.payments.models import LedgerEntry, Payment, SellerAccount
 from tests.support.statements import budget, own_statements
 
@@ -21,10 +21,10 @@ pytestmark = pytest.mark.django_db
 
 # Before issue 15, counted the same way (the outbox's inserts left out): 34 for hold_payment_request
 # charging a reserved order, 15 for settle_confirmed_lines, 9 for settle_capture.
-HOLD_PAYMENT_REQUEST = 10
-NOTE_STOCK_RESERVED = 12
+HOLD_PAYMENT_REQUEST = 9
+NOTE_STOCK_RESERVED = 9
 SETTLE_CONFIRMED_LINES = 3
-SETTLE_CAPTURE = 4
+SETTLE_CAPTURE = 3
 
 
 def processed(order_id: int) -> list[dict]:
@@ -71,3 +71,24 @@ def test_settlement_of_a_checkout_in_a_fixed_number_of_statements():
     budget(own_statements(lambda: settlement_handlers.settle_capture(captured)), SETTLE_CAPTURE)
     sale = LedgerEntry.objects.filter(order_id=703, kind="sale")
     assert sum(e.credit for e in sale) == sum(e.debit for e in sale) == Decimal("50.00")
+
+
+@pytest.mark.parametrize("stock_first", [True, False])
+def test_a_discount_heard_before_the_charge_is_posted_by_its_capture(stock_first):
+    """The charge reads whether a discount waits with the order's signals (and skips the look
+    when none does, as above); one that waits costs its UPDATE and its posting, in either order."""
+    order_id = 704 if stock_first else 705
+    with transaction.atomic():
+        ledger.note_order_discount(order_id, Decimal("5.00"), "USD")
+        if stock_first:
+            handlers.note_stock_reserved(reserved(order_id))
+        else:
+            handlers.hold_payment_request(initiated(order_id))
+    if stock_first:
+        sql = own_statements(lambda: handlers.hold_payment_request(initiated(order_id)))
+        budget(sql, HOLD_PAYMENT_REQUEST + 2)
+    else:
+        budget(own_statements(lambda: handlers.note_stock_reserved(reserved(order_id))), NOTE_STOCK_RESERVED + 2)
+    discount = LedgerEntry.objects.filter(order_id=order_id, kind="discount")
+    assert sorted((e.debit, e.credit) for e in discount) == [(0, Decimal("5.00")), (Decimal("5.00"), 0)]
+    assert Payment.objects.get(order_id=order_id).status == "succeeded"

@@ -8,30 +8,19 @@ import re
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .. import selectors
 from ..gateways import ProviderRefused, ProviderUnavailable, get_gateway
-from ..models import Amendment, FailureCode, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
+from ..locks import lock_order
+from ..models import Amendment, FailureCode, OrderDiscount, OrderSignal, Payment, PaymentAttempt, SavedPaymentMethod
 from ..models.rows import insert_returning
 from . import charging, refunds
 
 logger = logging.getLogger("flowmart.payments")
 S = Payment.Status
 K = OrderSignal.Kind
-ADVISORY_NAMESPACE = 0x50617931  # "Pay1": payments' own advisory-lock space
 PROVIDER_ID = re.compile(r"[a-z]{2,8}_[A-Za-z0-9_]{3,100}")  # pm_card_visa, pm_1Nx..., card_...
-
-
-def lock_order(order_id: int) -> None:
-    """Serialise payments' handlers for one order until the transaction ends.
-
-    PaymentInitiated and InventoryAdjusted may be handled at the same moment by two
-    workers: each would insert its half uncommitted, not see the other's, and the
-    charge would never start. A transaction-scoped advisory lock per order makes the
-    second handler wait and then see the first one's rows (READ COMMITTED)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_NAMESPACE, order_id % 2**31])
 
 
 def record_signal(order_id: int, kind: str, amendment_id: str | None = None) -> None:
@@ -82,24 +71,69 @@ def payment_initiated(event) -> None:
             logger.warning("order %s: payment method is not a provider id; refused", event.order_id)
             charging.fail_payment(payment, FailureCode.PROCESSING_ERROR)
         else:
-            try_to_charge(event.order_id, payment, {kind for kind, yes in zip(K.values, heard, strict=True) if yes})
+            try_to_charge(event.order_id, payment, _heard(payment, heard))
 
 
 def _signals_heard(order_id: int) -> tuple[str, list]:
-    """SQL of one EXISTS per signal kind (in K.values' order) of the order itself (not an amendment's)."""
-    table = connection.ops.quote_name(OrderSignal._meta.db_table)
-    exists = f"EXISTS (SELECT 1 FROM {table} WHERE order_id = %s AND amendment_id = '' AND kind = %s)"
-    return ", ".join([exists] * len(K.values)), [p for kind in K.values for p in (order_id, kind)]
+    """SQL of one EXISTS per signal kind (in K.values' order) of the order itself (not an
+    amendment's), then one for a discount of the order still to be posted: read under the
+    order's lock, which the discount's writer takes too (ledger.note_order_discount), so a
+    capture in this transaction need not look for one again (ledger.post_discount)."""
+    ops = connection.ops
+    signal = (
+        f"EXISTS (SELECT 1 FROM {ops.quote_name(OrderSignal._meta.db_table)} "
+        "WHERE order_id = %s AND amendment_id = '' AND kind = %s)"
+    )
+    discount = (
+        f"EXISTS (SELECT 1 FROM {ops.quote_name(OrderDiscount._meta.db_table)} "
+        "WHERE order_id = %s AND posted = %s AND amount > 0)"
+    )
+    params = [p for kind in K.values for p in (order_id, kind)]
+    return ", ".join([signal] * len(K.values) + [discount]), [*params, order_id, False]
+
+
+def _heard(payment: Payment, flags) -> set[str]:
+    """The kinds _signals_heard's flags say were heard; the discount's flag goes on the payment."""
+    *kinds, payment.discount_waiting = (bool(flag) for flag in flags)
+    return {kind for kind, yes in zip(K.values, kinds, strict=True) if yes}
 
 
 def stock_reserved(order_id: int, amendment_id: str | None) -> None:
     with transaction.atomic(savepoint=False):
         lock_order(order_id)
-        record_signal(order_id, K.RESERVED, amendment_id)
         if amendment_id:
+            record_signal(order_id, K.RESERVED, amendment_id)
             charge_amendment(amendment_id)
+        elif connection.vendor == "postgresql":
+            payment, kinds = _reserved_then_payment(order_id)
+            if payment is not None:
+                try_to_charge(order_id, payment, kinds)
         else:
+            record_signal(order_id, K.RESERVED)
             try_to_charge(order_id)
+
+
+def _reserved_then_payment(order_id: int) -> tuple[Payment | None, set[str]]:
+    """PostgreSQL: the reservation's signal inserted (ON CONFLICT DO NOTHING) and the order's
+    payment read and locked with the signals heard, in one statement instead of three. The
+    order's lock is held already, so the statement's snapshot has every signal written before;
+    its own insert is not in that snapshot, and is added to the kinds here."""
+    ops, fields = connection.ops, Payment._meta.concrete_fields
+    heard, params = _signals_heard(order_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH reserved AS (INSERT INTO {ops.quote_name(OrderSignal._meta.db_table)} "
+            "(order_id, amendment_id, kind, received_at) VALUES (%s, '', %s, %s) ON CONFLICT DO NOTHING) "
+            f"SELECT {', '.join(ops.quote_name(f.column) for f in fields)}, {heard} "
+            f"FROM {ops.quote_name(Payment._meta.db_table)} WHERE order_id = %s FOR UPDATE",
+            [order_id, K.RESERVED.value, timezone.now(), *params, order_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None, {K.RESERVED}
+    # PostgreSQL hands every Payment column back as its field holds it (inet as text): no converters.
+    payment = Payment.from_db(connection.alias, [f.attname for f in fields], row[: len(fields)])
+    return payment, _heard(payment, row[len(fields) :]) | {K.RESERVED}
 
 
 def out_of_stock(order_id: int, amendment_id: str | None) -> None:

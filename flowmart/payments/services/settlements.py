@@ -34,6 +34,8 @@ from flowmart.common.money import minor_units, quantize
 
 from ..models import Dispute, LedgerEntry, OrderSettlement, Payment, Refund, RefundLines, SellerAccount, seller_account
 from ..models.rows import insert_new
+from . import settlement_reads
+from .settlement_reads import locked_payment, settlement_and_sales
 
 A, K = LedgerEntry.Account, LedgerEntry.Kind
 SELLER, COMMISSION, TAX, SHIPPING = "seller", "commission", "tax", "shipping"
@@ -156,23 +158,6 @@ def _account(key) -> str:
     )
 
 
-def _booked(order_id: int, kind: str) -> dict:
-    """Per component, what `kind` postings of the order hold (credit − debit)."""
-    out = defaultdict(Decimal)
-    rows = (
-        LedgerEntry.objects.filter(order_id=order_id, kind=kind)
-        .exclude(account__in=[A.CUSTOMER_RECEIVABLE, A.REFUNDS, A.DISPUTES])
-        .values("account", "seller_id")
-        .annotate(c=Sum("credit"), d=Sum("debit"))
-    )
-    names = {A.COMMISSION: COMMISSION, A.TAX: TAX, A.SHIPPING: SHIPPING}
-    for row in rows:
-        kind_name = names.get(row["account"], SELLER)
-        key = (kind_name, row["seller_id"] if kind_name in (SELLER, COMMISSION) else None)
-        out[key] += row["c"] - row["d"]
-    return out
-
-
 def post(kind: str, entries: list[tuple[str, int | None, Decimal]], currency: str, *, payment=None, reference=""):
     """One balanced transaction from signed amounts (positive: credit, negative: debit)."""
     entries = [(account, seller_id, amount) for account, seller_id, amount in entries if amount]
@@ -206,15 +191,17 @@ def sync_order(order_id: int, settlement: OrderSettlement | None = None) -> None
     `settlement`: the order's row as the caller just wrote it (else it is read). Part of the
     caller's transaction when there is one (no savepoint of its own)."""
     with transaction.atomic(savepoint=False):
-        payment = Payment.objects.select_for_update().filter(order_id=order_id).first()
+        payment = locked_payment(order_id)
         if payment is None:
             return
-        settlement = settlement or OrderSettlement.objects.filter(order_id=order_id).first()
+        if settlement is None:
+            settlement, booked = settlement_and_sales(order_id)
+        else:
+            booked = settlement_reads.booked(order_id, K.SALE)
         if settlement is None or payment.currency != settlement.currency:
             return
         currency = payment.currency
         sale = split(payment.captured_amount, components(settlement), currency)
-        booked = _booked(order_id, K.SALE)
         delta = {key: sale.get(key, Decimal(0)) - booked.get(key, Decimal(0)) for key in set(sale) | set(booked)}
         entries = [(_account(k), k[1], v) for k, v in delta.items()]
         entries.append((A.CUSTOMER_RECEIVABLE, None, -sum(delta.values(), Decimal(0))))
@@ -239,7 +226,7 @@ def _sync_reversals(payment: Payment, sale: dict) -> None:
     done_disputes = counter.filter(account=A.DISPUTES).aggregate(s=Sum("credit"))["s"] or Decimal(0)
     # Recomputed even when the amounts are as posted: a return's lines may arrive after its refund.
     target = reversal_target(payment, refunded + lost, sale, currency)
-    booked = _booked(order_id, K.REVERSAL)  # credit − debit: negative for what was taken back
+    booked = settlement_reads.booked(order_id, K.REVERSAL)  # credit − debit: negative for what was taken back
     entries = []
     for key, share in target.items():
         take = share + booked.get(key, Decimal(0))
