@@ -37,7 +37,7 @@ DELIVERY_QUERIES = {
     "notifications.on_stock_changed": 1,
     "orders.keep_availability": 1,
     "orders.on_payment_processed": 2,
-    "orders.on_shipment_created": 2,
+    "orders.on_shipment_created": 1,
     "orders.on_stock_reserved": 2,
     "payments.hold_payment_request": 11,
     "payments.note_stock_reserved": 3,
