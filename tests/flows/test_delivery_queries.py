@@ -33,7 +33,7 @@ DELIVERY_QUERIES = {
     "notifications.keep_order": 1,
     "notifications.keep_shipment": 1,
     "notifications.on_order_status_changed": 1,
-    "notifications.on_payment_processed": 3,
+    "notifications.on_payment_processed": 2,
     "notifications.on_stock_changed": 1,
     "orders.keep_availability": 1,
     "orders.on_payment_processed": 2,
