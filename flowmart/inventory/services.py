@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from flowmart.common.countries import is_country_code
@@ -261,10 +261,18 @@ def expire_reservations(*, now=None, limit: int = 500) -> int:
 def mark_paid(*, order_id: int) -> int:
     """The order is paid: its reservations no longer expire. A reservation that already
     expired stays expired (orders cancels the order and payments refunds). One UPDATE is
-    atomic on its own: no transaction (or savepoint) of its own around it."""
-    return Reservation.objects.filter(order_id=order_id, status=Reservation.Status.OPEN).update(
-        status=Reservation.Status.PAID, expires_at=None, updated_at=timezone.now()
-    )
+    atomic on its own: no transaction (or savepoint) of its own around it. Plain SQL (portable):
+    the same UPDATE as QuerySet.update() writes, without its compiling on every payment."""
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_MARK_PAID, [Reservation.Status.PAID, now, order_id, Reservation.Status.OPEN])
+        return cursor.rowcount
+
+
+_MARK_PAID = (
+    f"UPDATE {Reservation._meta.db_table} SET status = %s, expires_at = NULL, updated_at = %s "
+    "WHERE order_id = %s AND status = %s"
+)
 
 
 @retry_on_conflict

@@ -35,7 +35,12 @@ def channel(order_id: int) -> str:
 
 def announce(order: Order) -> None:
     """Wake the order's waiters once this transaction commits (called where status moves are saved)."""
-    wakeups.notify_on_commit(channel(order.pk), {"status": order.status, "payment_status": order.payment_status})
+    announce_state(order.pk, order.status, order.payment_status)
+
+
+def announce_state(order_id: int, status: str, payment_status: str) -> None:
+    """announce() for a move saved without loading the order (lifecycle.move_at_once)."""
+    wakeups.notify_on_commit(channel(order_id), {"status": status, "payment_status": payment_status})
 
 
 def on_the_way(status: str, payment_status: str, wanted: str) -> bool:

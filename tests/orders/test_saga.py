@@ -10,6 +10,7 @@ from flowmart.contracts.inventory import ReservationExpired
 from flowmart.contracts.payments import PaymentActionRequired, PaymentDisputed
 from flowmart.contracts.shipping import DeliveryFailed, ShipmentInTransit, ShipmentVoided
 from flowmart.events.models import OutboxEvent
+from flowmart.orders.models import OrderShipment
 from flowmart.orders.services import lifecycle
 from tests.support.contract_events import (
     out_of_stock,
@@ -230,3 +231,16 @@ def test_a_redelivered_event_has_no_second_effect(customer, order, emit):
         Delivery.objects.filter(pk=delivery.pk).update(status="pending")
         deliver(delivery.pk)
     assert len(published("OrderCancelled", order_id=order)) == 1
+
+
+def test_saga_moves_write_their_timeline_entries_in_order(customer, order, emit):
+    """move_at_once() writes move()'s timeline entry in its own statement: same text, same order."""
+    emit(reserved(order), payment(order))
+    timeline = [entry["event"] for entry in customer.get(f"/api/v1/orders/{order}/").json()["timeline"]]
+    assert timeline[-2:] == ["awaiting_payment: stock reserved", "paid: payment succeeded"]
+
+
+def test_a_parcel_of_an_unknown_order_is_ignored(customer, order, emit):
+    emit(created(order + 1000, 801))  # no such order: logged and ignored, nothing written
+    emit(created(order, 802), created(order, 802))  # a redelivered Created adds nothing
+    assert list(OrderShipment.objects.values_list("order_id", "shipment_id")) == [(order, 802)]

@@ -51,12 +51,14 @@ class Recipient:
     reach: selectors.Reach | None = None
 
 
-def customer(customer_id: int | None, *, email: str = "") -> Recipient | None:
+def customer(customer_id: int | None, *, email: str = "", reach: selectors.Reach | None = None) -> Recipient | None:
     """The customer as our contact copy knows them; `email` (from the event) if we know nothing
-    better; None for nobody to write to (no address at all, or an erased customer)."""
+    better; None for nobody to write to (no address at all, or an erased customer). `reach`:
+    read already with what the caller read (selectors.order_and_reach), else read here."""
     if customer_id is None and not email:
         return None
-    reach = selectors.reach_of(customer_id) if customer_id is not None else None
+    if reach is None and customer_id is not None:
+        reach = selectors.reach_of(customer_id)
     contact = reach.contact if reach is not None else None
     if privacy.is_erased_email(email) or (contact is not None and privacy.is_erased_email(contact.email)):
         return None  # an erased customer (docs/privacy.md) is written to no more, on any channel

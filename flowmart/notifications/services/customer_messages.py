@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from flowmart.contracts.orders import guest_order_path
 
-from .. import links
+from .. import links, selectors
 from ..models import OrderCopy, ShipmentCopy, SubscriptionCopy
 from . import composing
 from .composing import Source
@@ -37,7 +37,11 @@ class NotYetKnown(Exception):
 def _known(model, event, **key):
     """The local copy the message needs; NotYetKnown while the event is young enough that
     the copy may still be on its way, None (and a log line) after that."""
-    found = model.objects.filter(**key).first()
+    return _judged(model.objects.filter(**key).first(), model, event, key)
+
+
+def _judged(found, model, event, key: dict):
+    """_known() for a copy read already (None: not found)."""
     if found is not None and (getattr(found, "email", "") or getattr(found, "customer_id", None) is not None):
         return found
     age = timezone.now() - event.occurred_at
@@ -70,10 +74,12 @@ def _order_link(order: OrderCopy) -> str:
 
 
 def _to_order_customer(event, type_name: str, order_id: int, extra: dict | None = None) -> None:
-    order = _known(OrderCopy, event, order_id=order_id)
+    # The copy and its customer's contact in one read.
+    found, reach = selectors.order_and_reach(order_id)
+    order = _judged(found, OrderCopy, event, {"order_id": order_id})
     if order is None:
         return
-    recipient = composing.customer(order.customer_id, email=order.email)
+    recipient = composing.customer(order.customer_id, email=order.email, reach=reach)
     composing.queue(Source.of(event), type_name, [recipient], {**_order_context(order), **(extra or {})})
 
 

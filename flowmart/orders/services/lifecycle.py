@@ -7,6 +7,7 @@ order is cancelled). Events that would need a move the table refuses are stale:
 logged and ignored, never an error.
 """
 
+import functools
 import logging
 
 from django.db import connection, transaction
@@ -93,29 +94,58 @@ def _moved(order: Order, previous: str, cause: str, reason: str | None = None) -
 def move_at_once(order_id: int | None, target: str, cause: str, **columns) -> bool:
     """move() in one statement, for the saga's everyday moves (not cancellations): on PostgreSQL,
     UPDATE … RETURNING moves the order to `target` when the transition table allows it from the
-    status it has now and no dispute holds it (`columns`: more to set, e.g. payment_status).
+    status it has now and no dispute holds it (`columns`: more to set, e.g. payment_status), and
+    the same statement's data-modifying CTE writes move()'s timeline entry for the moved row
+    (none when nothing moved): one round trip instead of two.
     Its sub-select locks the row before the rule is checked on it, so a concurrent event waits
     and then sees this move, as under locked(); the old status comes back for the event.
     False, with nothing written, when the rule refuses or on SQLite: the caller then decides
     under locked(), as before (and logs a stale event there)."""
     if order_id is None or connection.vendor != "postgresql":
         return False
-    values = {"status": target, **columns, "updated_at": timezone.now()}
+    now = timezone.now()
+    values = {"status": target, **columns, "updated_at": now}
     if target not in KEEPS_NEXT_ACTION:
         values["next_action"] = None
     sources = sorted(status for status, targets in TRANSITIONS.items() if target in targets)
-    table, quote = Order._meta.db_table, connection.ops.quote_name
-    sql = (
-        f"UPDATE {table} AS o SET {', '.join(f'{quote(name)} = %s' for name in values)} "
-        f"FROM (SELECT id, status, held_from FROM {table} WHERE id = %s FOR UPDATE) AS old "
-        f"WHERE o.id = old.id AND old.status IN ({', '.join(['%s'] * len(sources))}) AND old.held_from = '' "
-        "RETURNING o.*, old.status AS status_before"
-    )
-    moved = list(Order.objects.raw(sql, [*values.values(), order_id, *sources]))
-    if not moved:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _move_sql(tuple(values), len(sources)), [*values.values(), order_id, *sources, now, f"{target}: {cause}"]
+        )
+        row = cursor.fetchone()
+    if row is None:
         return False
-    _moved(moved[0], moved[0].status_before, cause)
+    pk, number, customer_id, customer_email, status, payment_status, reason, renewal_key, previous = row
+    waiting.announce_state(pk, status, payment_status)
+    publish(
+        OrderStatusChanged(
+            order_id=pk,
+            order_number=number,
+            customer_id=customer_id,
+            customer_email=customer_email,
+            status=status,
+            previous_status=previous,
+            cancellation_reason=reason,
+            renewal_key=renewal_key,
+        )
+    )
     return True
+
+
+@functools.cache
+def _move_sql(names: tuple[str, ...], sources: int) -> str:
+    """move_at_once()'s statement for these columns (built once per shape): the move, its
+    timeline entry (INSERT … SELECT from the moved row), and what OrderStatusChanged needs."""
+    order, entry, quote = Order._meta.db_table, OrderTimelineEntry._meta.db_table, connection.ops.quote_name
+    return (
+        f"WITH moved AS (UPDATE {order} AS o SET {', '.join(f'{quote(name)} = %s' for name in names)} "
+        f"FROM (SELECT id, status, held_from FROM {order} WHERE id = %s FOR UPDATE) AS old "
+        f"WHERE o.id = old.id AND old.status IN ({', '.join(['%s'] * sources)}) AND old.held_from = '' "
+        "RETURNING o.id, o.number, o.customer_id, o.customer_email, o.status, o.payment_status, "
+        "o.cancellation_reason, o.renewal_key, old.status AS status_before), "
+        f"noted AS (INSERT INTO {entry} (order_id, at, event) SELECT id, %s, %s FROM moved) "
+        "SELECT * FROM moved"
+    )
 
 
 def cancel(order: Order, reason: str, cause: str) -> bool:

@@ -6,11 +6,15 @@ The order is `shipped` once every live shipment has left, `delivered` once every
 has arrived.
 """
 
+import logging
+
 from django.db import connection
 
 from ..models import Order, OrderShipment, OrderTrackingEvent
 from ..status import OrderStatus
 from .lifecycle import in_delivery, locked, move, note
+
+logger = logging.getLogger("flowmart.orders")
 
 RANK = {"created": 0, "dispatched": 1, "in_transit": 2, "delivery_failed": 2, "delivered": 3, "voided": 9}
 
@@ -36,6 +40,41 @@ def _insert_new(order: Order, shipment_id: int, status: str, details: dict) -> O
     shipment.pk = row[0]
     shipment._state.adding, shipment._state.db = False, connection.alias
     return shipment
+
+
+def _created_at_once(order_id: int, shipment_id: int, details: dict) -> bool:
+    """A parcel's first event, ShipmentCreated, in one statement on PostgreSQL: a CTE locks the
+    order row (as locked() does, so shipment events of one order still take turns: a Dispatched
+    of its sibling cannot ship the order past this parcel) and inserts the shipment from it,
+    ON CONFLICT DO NOTHING. A new parcel that has not left moves nothing, so that is all: one
+    round trip and no Order instance, instead of locked()'s SELECT and the INSERT.
+    True when done (inserted, or an unknown order ignored); False when the shipment is known
+    already (a redelivery, or Created overtaken) or on SQLite: then shipment_changed() decides."""
+    if connection.vendor != "postgresql":
+        return False
+    shipment = OrderShipment(order_id=order_id, shipment_id=shipment_id, status="created", **details)
+    fields = [f for f in OrderShipment._meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(shipment, add=True), connection) for f in fields if f.column != "order_id"]
+    quote, order_table = connection.ops.quote_name, quote_table(Order)
+    columns = ", ".join(quote(f.column) for f in fields)
+    selected = ", ".join("o.id" if f.column == "order_id" else "%s" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH o AS (SELECT id FROM {order_table} WHERE id = %s FOR UPDATE), "
+            f"new AS (INSERT INTO {quote_table(OrderShipment)} ({columns}) SELECT {selected} FROM o "
+            f"ON CONFLICT ({quote('shipment_id')}) DO NOTHING RETURNING id) "
+            "SELECT (SELECT id FROM o), (SELECT id FROM new)",
+            [order_id, *values],
+        )
+        known, inserted = cursor.fetchone()
+    if known is None:
+        logger.warning("event for unknown order %s ignored", order_id)
+        return True
+    return inserted is not None
+
+
+def quote_table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _record(order: Order, shipment_id: int, status: str, **details) -> tuple[OrderShipment, bool]:
@@ -78,6 +117,8 @@ def shipment_changed(
     order_id: int, shipment_id: int, status: str, reason: str = "", place: str = "", at=None, **details
 ) -> None:
     """`place` and `at` (where and when, as the carrier says) add a tracking step for the customer."""
+    if status == "created" and order_id is not None and _created_at_once(order_id, shipment_id, details):
+        return
     order = locked(order_id)
     if order is None:
         return
