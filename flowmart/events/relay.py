@@ -266,13 +266,13 @@ def _claim_and_record(
             if open_savepoint is not None and not _binds_on_client(cursor):
                 cursor.execute(open_savepoint)
                 open_savepoint = None
+            params = [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now]
             if open_savepoint is None:
-                cursor.execute(together_sql, [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now])
+                cursor.execute(together_sql, params)
             else:
-                cursor.execute(
-                    f"{open_savepoint}; {together_sql}",
-                    [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now],
-                )
+                # Bound first, then prefixed: psycopg parses a query with parameters once per
+                # distinct text (an LRU cache), and each savepoint's name is new.
+                cursor.execute(f"{open_savepoint}; {cursor.mogrify(together_sql, params)}")
                 cursor.nextset()
             claimed, recorded = cursor.fetchone()
         return claimed == 1, recorded == 1
