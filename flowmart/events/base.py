@@ -94,9 +94,10 @@ class Event:
     @classmethod
     def where(cls, **kinds: Any) -> Kinds:
         """`InventoryAdjusted.where(reason="reserved")` as a SUBSCRIBERS key: the subscriber wants
-        only events of these kinds (a field's value, any of a tuple of values, or GIVEN: any value
-        but None and empty). The choice is made when the event is published, so other kinds make
-        no delivery, and `manage.py events` shows it."""
+        only events of these kinds (a field's value, any of a tuple of values, GIVEN: any value
+        but None and empty, or NONZERO: an amount, a number or Money, other than zero). The
+        choice is made when the event is published, so other kinds make no delivery, and
+        `manage.py events` shows it."""
         return Kinds(event=cls, fields=tuple((field, _wanted(value)) for field, value in sorted(kinds.items())))
 
     def payload(self) -> dict[str, Any]:
@@ -112,13 +113,24 @@ class _Given:
         return "GIVEN"
 
 
+class _NonZero:
+    """The wanted "value" of an amount that must not be zero: a number, or Money by its amount.
+    None (an event stored before it carried the amount) is not wanted either, so a handler that
+    does nothing for a zero amount gets no delivery for one (e.g. an order with no discount)."""
+
+    def __repr__(self) -> str:
+        return "NONZERO"
+
+
 GIVEN = _Given()
+NONZERO = _NonZero()
 _EMPTY = (None, "", ())
+_MARKERS = {GIVEN: "<given>", NONZERO: "<non-zero>"}
 
 
-def _wanted(value: Any) -> frozenset | _Given:
-    if value is GIVEN:
-        return GIVEN
+def _wanted(value: Any) -> frozenset | _Given | _NonZero:
+    if value is GIVEN or value is NONZERO:
+        return value
     return frozenset(value if isinstance(value, tuple | list | set | frozenset) else (value,))
 
 
@@ -127,7 +139,7 @@ class Kinds:
     """Which events of one class a subscriber wants (see Event.where)."""
 
     event: type[Event]
-    fields: tuple[tuple[str, frozenset | _Given], ...]
+    fields: tuple[tuple[str, frozenset | _Given | _NonZero], ...]
 
     @property
     def name(self) -> str:
@@ -141,14 +153,17 @@ class Kinds:
         return ", ".join(f"{field}={_shown(wanted)}" for field, wanted in self.fields)
 
 
-def _matches(value: Any, wanted: frozenset | _Given) -> bool:
+def _matches(value: Any, wanted: frozenset | _Given | _NonZero) -> bool:
     if wanted is GIVEN:
         return value not in _EMPTY
+    if wanted is NONZERO:
+        amount = value.amount if isinstance(value, Money) else value
+        return isinstance(amount, int | float | Decimal) and not isinstance(amount, bool) and amount != 0
     return value in wanted
 
 
-def _shown(wanted: frozenset | _Given) -> str:
-    return "<given>" if wanted is GIVEN else "|".join(sorted(map(str, wanted)))
+def _shown(wanted: frozenset | _Given | _NonZero) -> str:
+    return _MARKERS[wanted] if wanted is GIVEN or wanted is NONZERO else "|".join(sorted(map(str, wanted)))
 
 
 def event_class(name: str) -> type[Event]:

@@ -182,8 +182,8 @@ def _deliver_together(chunk: list[tuple[Pending, object]]) -> dict[int, str]:
 def _deliver_in_savepoint(delivery: Pending, event) -> str:
     with correlation(event.correlation_id, str(event.event_id)):
         try:
-            with Savepoint():  # atomic(), whose savepoint is released with the transaction
-                status = _run(delivery, event)
+            with Savepoint() as savepoint:  # atomic(); its SAVEPOINT goes with the claim, no RELEASE
+                status = _run(delivery, event, savepoint)
         except POISONING:
             raise
         except Exception as exc:
@@ -204,10 +204,11 @@ def _deliver_one(delivery: Pending, event) -> str:
             return _fail(delivery.pk, exc)
 
 
-def _run(delivery: Pending, event) -> str:
+def _run(delivery: Pending, event, savepoint: Savepoint | None = None) -> str:
     """Claim the delivery, record the inbox row and run the subscriber, in the caller's
-    transaction or savepoint: either all three commit or none does."""
-    claimed, recorded = _claim_and_record(delivery.pk, event.event_id, delivery.subscriber)
+    transaction or savepoint: either all three commit or none does. The claim is the
+    savepoint's first statement and sends it (savepoints.py)."""
+    claimed, recorded = _claim_and_record(delivery.pk, event.event_id, delivery.subscriber, savepoint)
     if not claimed:
         return "skipped"  # done or dead meanwhile (another worker, a replay)
     if not recorded:
@@ -237,7 +238,9 @@ def _stamp_delivered(delivery_ids: list[int]) -> None:
         )
 
 
-def _claim_and_record(delivery_id: int, event_id, subscriber_name: str) -> tuple[bool, bool]:
+def _claim_and_record(
+    delivery_id: int, event_id, subscriber_name: str, savepoint: Savepoint | None = None
+) -> tuple[bool, bool]:
     """Claim the delivery and record its inbox row, inside the delivering transaction:
     (claimed, recorded). Not claimed: done or dead meanwhile, nothing written. Claimed but
     not recorded: the subscriber already handled the event.
@@ -247,15 +250,35 @@ def _claim_and_record(delivery_id: int, event_id, subscriber_name: str) -> tuple
     (ON CONFLICT DO NOTHING, so a duplicate does not abort the transaction). On PostgreSQL both
     are one statement (the INSERT reads the UPDATE's RETURNING, so nothing is inserted for a
     delivery not claimed): one round trip per delivery instead of two. Plain SQL: this runs
-    once per delivery, and the ORM's query building was a fifth of it."""
+    once per delivery, and the ORM's query building was a fifth of it.
+
+    The savepoint's SAVEPOINT, when not sent yet, goes in the same round trip: "SAVEPOINT sN;
+    WITH claimed ..." as one simple query (psycopg's ClientCursor, Django's default, sends a
+    query with its parameters bound client-side that way; its first result is the SAVEPOINT's,
+    nextset() moves to the claim's). A cursor binding on the server cannot take two
+    statements: the SAVEPOINT is then sent on its own, first."""
     connection = transaction.get_connection()
     now = timezone.now()
     claim_sql, inbox_sql, together_sql = _claim_statements()
+    open_savepoint = savepoint.unsent() if savepoint is not None else None
     if connection.vendor == "postgresql":  # psycopg takes the aware datetime and the UUID as they are
         with connection.cursor() as cursor:
-            cursor.execute(together_sql, [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now])
+            if open_savepoint is not None and not _binds_on_client(cursor):
+                cursor.execute(open_savepoint)
+                open_savepoint = None
+            params = [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now]
+            if open_savepoint is None:
+                cursor.execute(together_sql, params)
+            else:
+                # Bound first, then prefixed: psycopg parses a query with parameters once per
+                # distinct text (an LRU cache), and each savepoint's name is new.
+                cursor.execute(f"{open_savepoint}; {cursor.mogrify(together_sql, params)}")
+                cursor.nextset()
             claimed, recorded = cursor.fetchone()
         return claimed == 1, recorded == 1
+    if open_savepoint is not None:  # not on SQLite (savepoints.py), kept for any other backend
+        with connection.cursor() as cursor:
+            cursor.execute(open_savepoint)
     claim = [_DONE, _prep_datetime(Delivery, "delivered_at", now, connection), delivery_id, _PENDING]
     inbox = [
         InboxRecord._meta.get_field("event_id").get_db_prep_value(event_id, connection),
@@ -268,6 +291,14 @@ def _claim_and_record(delivery_id: int, event_id, subscriber_name: str) -> tuple
             return False, False
         cursor.execute(inbox_sql, inbox)
         return True, cursor.rowcount == 1
+
+
+def _binds_on_client(cursor) -> bool:
+    """Django's psycopg cursor binds parameters on the client (ClientCursor) unless the
+    database's OPTIONS say server_side_binding: only then can one execute() carry two statements."""
+    import psycopg
+
+    return isinstance(cursor.cursor, psycopg.ClientCursor)
 
 
 _DONE, _PENDING = Delivery.Status.DONE.value, Delivery.Status.PENDING.value

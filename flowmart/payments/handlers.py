@@ -15,7 +15,7 @@ from flowmart.contracts.orders import (
     RefundRequested,
 )
 from flowmart.contracts.subscriptions import SubscriptionChanged, UserSubscriptionStarted
-from flowmart.events.base import GIVEN
+from flowmart.events.base import GIVEN, NONZERO
 from flowmart.events.registry import merged, subscriber_id
 
 from . import ledger, privacy, settlement_handlers
@@ -74,15 +74,16 @@ def erase_personal_data(event: CustomerErased) -> None:
 
 @subscriber_id("payments.record_order_discount")
 def record_order_discount(event: OrderConfirmed) -> None:
-    if event.discount is not None and event.discount.amount > 0:
-        with transaction.atomic():
-            ledger.note_order_discount(event.order_id, event.discount.amount, event.discount.currency)
+    """Delivered only for an order with a discount (OrderConfirmed.where(discount=NONZERO)):
+    a plain checkout makes no delivery."""
+    with transaction.atomic():
+        ledger.note_order_discount(event.order_id, event.discount.amount, event.discount.currency)
 
 
 SUBSCRIBERS = merged(
     {
         CustomerErased: [erase_personal_data],
-        OrderConfirmed: [record_order_discount],
+        OrderConfirmed.where(discount=NONZERO): [record_order_discount],  # a plain checkout: no delivery
         OrderClaimed: [note_order_owner],
         PaymentInitiated: [hold_payment_request],
         InventoryAdjusted.where(reason="reserved", order_id=GIVEN): [note_stock_reserved],

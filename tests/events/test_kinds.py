@@ -2,13 +2,15 @@
 chosen when the event is published, and shown by `manage.py events`."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import transaction
 
+from flowmart.common.money import Money
 from flowmart.events import publish, relay
-from flowmart.events.base import GIVEN
+from flowmart.events.base import GIVEN, NONZERO
 from flowmart.events.models import Delivery, InboxRecord, OutboxEvent
 from flowmart.events.registry import register, subscriber, subscriber_id, subscribers_for, unregister
 from tests.probe.handlers import ProbeHappened
@@ -49,6 +51,7 @@ def test_the_catalogue_shows_what_a_subscriber_wants(flagged_only):
     assert "payments.note_stock_reserved (order_id=<given>, reason=reserved)" in out.getvalue()
     assert "payments.save_changed_method (change=payment_method, payment_method=<given>)" in out.getvalue()
     assert "notifications.on_sold_out (order_id=None)" in out.getvalue()
+    assert "payments.record_order_discount (discount=<non-zero>)" in out.getvalue()
 
 
 def test_a_subscriber_name_cannot_be_taken_twice_with_other_kinds(flagged_only):
@@ -62,6 +65,26 @@ def test_a_subscriber_name_cannot_be_taken_twice_with_other_kinds(flagged_only):
 def test_given_wants_any_value_but_none_and_empty(note, given):
     assert ProbeHappened.where(note=GIVEN).match(ProbeHappened(note=note)) is given
     assert str(ProbeHappened.where(note=GIVEN)) == "note=<given>"
+
+
+@pytest.mark.parametrize(
+    "amount, wanted",
+    [
+        (Money(Decimal("5.00"), "USD"), True),
+        (Money(Decimal("0.00"), "USD"), False),
+        (Money(Decimal("0"), "JPY"), False),
+        (Decimal("0.01"), True),
+        (Decimal("0"), False),
+        (3, True),
+        (0, False),
+        (None, False),  # stored before the event carried the amount
+        ("5", False),  # not an amount
+        (True, False),
+    ],
+)
+def test_nonzero_wants_an_amount_other_than_zero(amount, wanted):
+    assert ProbeHappened.where(note=NONZERO).match(ProbeHappened(note=amount)) is wanted
+    assert str(ProbeHappened.where(note=NONZERO)) == "note=<non-zero>"
 
 
 def test_kinds_of_one_field_combine_with_and():

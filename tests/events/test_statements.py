@@ -1,6 +1,7 @@
 """The dispatcher's own statements on PostgreSQL, fixed so a regression fails the suite:
 one statement per publish() (outbox rows and their deliveries), one per delivery for its claim
-and inbox row, a savepoint (never released) around each delivery that shares a transaction, and one
+and inbox row, a savepoint (never released, sent in the same round trip as the claim) around each
+delivery that shares a transaction, and one
 `delivered_at` stamp per shared transaction. (The handlers' statements are counted per
 subscriber in tests/flows/test_delivery_queries.py.)"""
 
@@ -70,16 +71,65 @@ def test_a_delivery_alone_is_one_statement_in_its_transaction(quiet):
     assert Delivery.objects.get(pk=pk).status == "done" and InboxRecord.objects.count() == 1
 
 
-def test_deliveries_sharing_a_transaction_are_a_savepoint_and_one_statement_each(quiet):
+def test_deliveries_sharing_a_transaction_are_one_statement_each_savepoint_included(quiet):
     ids = published("together")  # three subscribers
 
     sql = sql_of(lambda: relay.deliver_many(ids))
 
-    # batch read, BEGIN, 3 × (SAVEPOINT, claim + inbox), stamp, COMMIT: no RELEASE (savepoints.py)
-    assert len(sql) == 1 + 1 + 3 * 2 + 1 + 1, sql
-    assert [s.split()[0] for s in sql[1:8]] == ["BEGIN", *["SAVEPOINT", "WITH"] * 3]
+    # batch read, BEGIN, 3 × "SAVEPOINT sN; claim + inbox", stamp, COMMIT: no RELEASE (savepoints.py)
+    assert len(sql) == 1 + 1 + 3 + 1 + 1, sql
+    assert sql[1] == "BEGIN"
+    for statement in sql[2:5]:
+        savepoint, claim = statement.split("; ", 1)
+        assert savepoint.startswith("SAVEPOINT ") and claim.startswith("WITH claimed AS")
+    assert len({s.split(";")[0] for s in sql[2:5]}) == 3  # a savepoint each
     assert sql[-2].startswith("UPDATE") and "delivered_at" in sql[-2] and sql[-1] == "COMMIT"
     assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+def test_a_failing_subscriber_rolls_back_to_the_savepoint_its_claim_sent(quiet, monkeypatch, caplog):
+    """The savepoint went out with the claim, yet rolling back to it undoes that delivery
+    alone: its claim, its inbox row and what its handler wrote; the others commit."""
+    ids = published("one fails")  # three subscribers: the second one's handler fails
+
+    def handler_for(name):
+        def handler(ev):
+            OutboxEvent.objects.filter(event_id=ev.event_id).update(payload={"written": "by the failing handler"})
+            raise RuntimeError("broken")
+
+        return SimpleNamespace(handler=handler if name == failing else lambda ev: None)
+
+    failing = Delivery.objects.get(pk=ids[1]).subscriber
+    monkeypatch.setattr(relay, "subscriber", handler_for)
+    payload = OutboxEvent.objects.get().payload
+
+    with caplog.at_level("WARNING", logger="flowmart.events"):
+        sql = sql_of(lambda: relay.deliver_many(ids))
+
+    assert [s.split()[0] for s in sql].count("ROLLBACK") == 1  # ROLLBACK TO SAVEPOINT, once
+    assert "delivering each alone" not in caplog.text  # the shared transaction was not poisoned
+    assert [Delivery.objects.get(pk=pk).status for pk in ids] == ["done", "pending", "done"]
+    assert Delivery.objects.get(pk=ids[1]).attempts == 1 and "broken" in Delivery.objects.get(pk=ids[1]).last_error
+    assert not InboxRecord.objects.filter(subscriber=failing).exists() and InboxRecord.objects.count() == 2
+    assert OutboxEvent.objects.get().payload == payload
+
+
+def test_a_claim_that_fails_rolls_back_to_the_savepoint_sent_before_it(quiet, monkeypatch, caplog):
+    """Statements of one simple query run in order: the SAVEPOINT exists when the claim
+    after it fails, so the rollback to it works and the shared transaction carries on."""
+    claim, record, together = relay._claim_statements()
+    failing = together.replace(
+        "SELECT (SELECT count(*) FROM claimed)", "SELECT (SELECT 1 / (count(*) - 1) FROM claimed)"
+    )
+    monkeypatch.setattr(relay, "_claim_statements", lambda: (claim, record, failing))  # division by zero
+    ids = published("claims fail")
+
+    with caplog.at_level("WARNING", logger="flowmart.events"):
+        results = relay.deliver_many(ids)
+
+    assert set(results.values()) == {"pending"} and "delivering each alone" not in caplog.text
+    assert not InboxRecord.objects.exists()
+    assert {(d.status, d.attempts) for d in Delivery.objects.all()} == {("pending", 1)}
 
 
 def test_a_delivery_no_longer_pending_writes_no_inbox_row(quiet):
