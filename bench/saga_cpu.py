@@ -1,12 +1,13 @@
-"""CPU per checkout, counted in one process: a figure that other load on the machine barely moves.
+"""CPU per checkout, counted in one process: the saga without the web server's and Celery's own work.
 
 The whole saga of a checkout (open cart → add item → checkout → the paid order read back) runs
 through Django's test client and the full middleware stack with eager Celery, on PostgreSQL and
 Redis, one connection. Reported per checkout: the Python process's CPU, the PostgreSQL backend's
 CPU (read from /proc for the connection's backend pid, so PostgreSQL must run on this machine),
-and SQL statements. Throughput figures need a quiet machine (bench/checkout.py); this one compares
-two commits, or two settings, while other work runs. The receipt e-mail goes to Django's
-in-memory backend, so SMTP is left out.
+and SQL statements. The statement count is exact; CPU time still moves with the machine (on the
+project's VM two runs of one commit, minutes apart, differed by 45 %: bench/README.md), so compare
+commits in alternating runs. The receipt e-mail goes to Django's in-memory backend, so SMTP is
+left out.
 
     python -m bench saga_cpu            # BENCH_CHECKOUTS=200 measured after 30 warm-up ones
 """
