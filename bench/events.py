@@ -12,7 +12,7 @@ processes) on this machine. Three measurements:
       Delivery.delivered_at − OutboxEvent.created_at (publish → subscriber done), p50/p95/p99.
   (c) worker RSS — `ps` of the worker's main and child processes after the runs.
 
-    python -m bench events        # BENCH_EVENTS=3000 events, BENCH_LAG_SECONDS=15
+    python -m bench events        # BENCH_EVENTS=3000 events, BENCH_LAG_SECONDS=15, BENCH_WORKER_CONCURRENCY=2
 
 Its own database (BENCH_EVENTS_DB, default flowmart_bench_events, dropped and migrated each
 run) and Redis number (BENCH_EVENTS_REDIS_URL, default db 10). The workers deliver with the
@@ -34,7 +34,7 @@ PG_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:543
 REDIS_URL = os.environ.get("BENCH_EVENTS_REDIS_URL", "redis://127.0.0.1:6379/10")
 EVENTS = int(os.environ.get("BENCH_EVENTS", "3000"))
 LAG_SECONDS = float(os.environ.get("BENCH_LAG_SECONDS", "15"))
-CONCURRENCY = 2
+CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))  # the worker's pool processes
 SUBSCRIBERS = 3  # tests.probe: record_first, record_second, record_flaky
 TARGETS = {"deliveries_per_second": 1000, "lag_p99_ms": 100, "worker_rss_mb": 150}
 LOAD_AT_START = os.getloadavg()  # the figures only mean something on an otherwise quiet machine
