@@ -1,17 +1,18 @@
 """Back in stock (notify-me, then one message per waiting customer, once) and the sellers'
 stock alerts as one digest per seller per period."""
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from flowmart.contracts.inventory import InventoryAdjusted, LowStock, OutOfStock, StockLevel
 from flowmart.notifications import handlers
 from flowmart.notifications.models import BackInStockRequest, Message
 from flowmart.notifications.services import staff_messages
+from tests.support.threads import run_at_once
 
 from .conftest import contact, next_id, product, seller
 
@@ -101,24 +102,12 @@ def test_two_restocks_handled_at_once_tell_each_customer_once(emit, make_custome
         emit(contact(client.user.id, client.user.email))
         notify_me(client, mug.product_id, "MUG-RED")
     events = [levels(MUG_RED=2), levels(MUG_RED=3)]
-    barrier = threading.Barrier(len(events))
-    errors = []
 
-    def worker(ev):
-        try:
-            barrier.wait(timeout=10)
-            with transaction.atomic():
-                handlers.on_stock_changed(ev)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def handle(ev):
+        with transaction.atomic():
+            handlers.on_stock_changed(ev)
 
-    threads = [threading.Thread(target=worker, args=(ev,)) for ev in events]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    errors = run_at_once(*(partial(handle, ev) for ev in events))
     assert errors == []
     assert Message.objects.filter(message_type="back_in_stock", channel="email").count() == 5
     assert sorted(r.rcpt_tos[0] for r in providers.smtp.received) == sorted(c.user.email for c in customers)

@@ -3,38 +3,21 @@ safety: events for one order delivered at the same moment, each in its own trans
 own PostgreSQL connection, move the order once each along the transition table, and every
 OrderStatusChanged names the status the order really left."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from flowmart.common.money import Money
 from flowmart.events.models import OutboxEvent
 from flowmart.orders.models import Order, OrderTimelineEntry
 from flowmart.orders.services import lifecycle
+from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _at_once(*calls):
-    barrier, errors = threading.Barrier(len(calls)), []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as exc:  # reported below: a thread's exception would vanish
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert run_at_once(*calls) == []
 
 
 def _moves(order_id):

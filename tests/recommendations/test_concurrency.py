@@ -1,14 +1,15 @@
 """Counting paid orders that arrive at once: real threads, each on its own PostgreSQL connection.
 Pairs and trend rows are upserted in key order, so nothing is lost and nothing deadlocks."""
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from flowmart.events import publish
 from flowmart.recommendations.models import CoPurchase, Product
 from tests.support.shop_events import confirmed, status
+from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -16,24 +17,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_simultaneous_paid_orders_are_each_counted_once(product):
     kettle, mug, tea = product("Kettle"), product("Mug"), product("Tea")
     orders = range(70_001, 70_009)
-    barrier = threading.Barrier(len(orders))
 
     def pay(order_id):
-        try:
-            barrier.wait()
-            lines = {mug.sku: 1, kettle.sku: 1, tea.sku: 1} if order_id % 2 else {tea.sku: 1, kettle.sku: 2, mug.sku: 1}
-            with transaction.atomic():
-                publish(confirmed(order_id, 1, lines))
-            with transaction.atomic():
-                publish(status(order_id, 1, "paid", "pending"))
-        finally:
-            connection.close()
+        lines = {mug.sku: 1, kettle.sku: 1, tea.sku: 1} if order_id % 2 else {tea.sku: 1, kettle.sku: 2, mug.sku: 1}
+        with transaction.atomic():
+            publish(confirmed(order_id, 1, lines))
+        with transaction.atomic():
+            publish(status(order_id, 1, "paid", "pending"))
 
-    threads = [threading.Thread(target=pay, args=(order_id,)) for order_id in orders]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    assert run_at_once(*(partial(pay, order_id) for order_id in orders)) == []
 
     assert set(CoPurchase.objects.values_list("count", flat=True)) == {8}
     assert CoPurchase.objects.count() == 6

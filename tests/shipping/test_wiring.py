@@ -1,10 +1,8 @@
 """Shipping's subscriptions through the real dispatcher path (outbox → delivery → inbox),
 and its guarantees under concurrent deliveries on real PostgreSQL connections."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from flowmart.events import publish, relay
 from flowmart.events.models import Delivery
@@ -21,6 +19,7 @@ from tests.shipping.conftest import (
     payment_processed,
     tracking,
 )
+from tests.support.threads import run_at_once
 
 
 def test_every_contract_event_shipping_needs_is_subscribed():
@@ -61,31 +60,12 @@ def test_published_events_reach_shipping_through_outbox_and_inbox(rate_table):
     assert set(Delivery.objects.filter(pk__in=ours).values_list("last_error", flat=True)) == {"already processed"}
 
 
-def _in_threads(*targets):
-    errors = []
-
-    def run(target):
-        try:
-            target()
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return errors
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payment_and_reservation_create_each_parcel_once(rate_table):
     deliver(order_confirmed(41))
     paid = payment_processed(41)
     reserved = inventory_adjusted(41, SPLIT)
-    errors = _in_threads(lambda: deliver(paid), lambda: deliver(reserved), lambda: deliver(paid))
+    errors = run_at_once(lambda: deliver(paid), lambda: deliver(reserved), lambda: deliver(paid))
     assert errors == []
     assert Shipment.objects.filter(order_id=41).count() == 2
 
@@ -107,7 +87,7 @@ def test_concurrent_duplicate_webhooks_apply_once(rate_table):
     def post():
         statuses.append(carrier_update(APIClient(), "postal", body).status_code)
 
-    assert _in_threads(post, post, post) == []
+    assert run_at_once(post, post, post) == []
     assert statuses == [200, 200, 200]
     assert TrackingEvent.objects.filter(event_id="evt-race").count() == 1
     assert OutboxEvent.objects.filter(name="ShipmentDelivered").count() == 1
