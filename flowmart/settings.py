@@ -105,6 +105,14 @@ if IS_POSTGRES:
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     if "timezone" not in _pg_options.get("options", "").lower():
         _pg_options["options"] = f"{_pg_options.get('options', '')} -c TimeZone=UTC".strip()
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        # Parameters bound on the server, and a statement run twice on a connection is prepared:
+        # PostgreSQL then neither parses nor plans it again. Planning alone was about a fifth of
+        # PostgreSQL's CPU per checkout (bench/README.md). Off behind a pooler that hands one
+        # client's statements to several server connections (PgBouncer in transaction mode
+        # before 1.21): a statement prepared on one would be missing on the next.
+        _pg_options["server_side_binding"] = True
+        _pg_options["prepare_threshold"] = env.int("DB_PREPARE_THRESHOLD", default=2)
     if env.bool("DB_POOL", default=False):
         # A pool per process, shared by its threads (docker/gunicorn.conf.py turns it on for the web):
         # a request takes a connection and gives it back at its end, so a thread that waits for an
@@ -120,6 +128,7 @@ else:
     # SQLite waits for the writer lock instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DB_PREPARED_MAX = env.int("DB_PREPARED_MAX", default=300)  # psycopg's cache per connection (flowmart/common/apps.py)
 
 # --- Redis: Celery broker, cache, throttling ------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

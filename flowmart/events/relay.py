@@ -262,18 +262,21 @@ def _claim_and_record(
     claim_sql, inbox_sql, together_sql = _claim_statements()
     open_savepoint = savepoint.unsent() if savepoint is not None else None
     if connection.vendor == "postgresql":  # psycopg takes the aware datetime and the UUID as they are
+        params = [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now]
         with connection.cursor() as cursor:
-            if open_savepoint is not None and not _binds_on_client(cursor):
-                cursor.execute(open_savepoint)
-                open_savepoint = None
-            params = [_DONE, now, delivery_id, _PENDING, event_id, subscriber_name, now]
             if open_savepoint is None:
                 cursor.execute(together_sql, params)
-            else:
+            elif _binds_on_client(cursor):
                 # Bound first, then prefixed: psycopg parses a query with parameters once per
                 # distinct text (an LRU cache), and each savepoint's name is new.
                 cursor.execute(f"{open_savepoint}; {cursor.mogrify(together_sql, params)}")
                 cursor.nextset()
+            else:
+                # Bound on the server, one execute() takes one statement: psycopg's pipeline
+                # sends both before it waits, and the claim stays a prepared statement.
+                with connection.connection.pipeline():
+                    cursor.execute(open_savepoint)
+                    cursor.execute(together_sql, params)
             claimed, recorded = cursor.fetchone()
         return claimed == 1, recorded == 1
     if open_savepoint is not None:  # not on SQLite (savepoints.py), kept for any other backend
@@ -294,8 +297,9 @@ def _claim_and_record(
 
 
 def _binds_on_client(cursor) -> bool:
-    """Django's psycopg cursor binds parameters on the client (ClientCursor) unless the
-    database's OPTIONS say server_side_binding: only then can one execute() carry two statements."""
+    """Django's psycopg cursor binds parameters on the client (ClientCursor) when the database's
+    OPTIONS leave server_side_binding off (DB_PREPARED_STATEMENTS=0): then one execute() can
+    carry two statements."""
     import psycopg
 
     return isinstance(cursor.cursor, psycopg.ClientCursor)

@@ -71,19 +71,63 @@ def test_a_delivery_alone_is_one_statement_in_its_transaction(quiet):
     assert Delivery.objects.get(pk=pk).status == "done" and InboxRecord.objects.count() == 1
 
 
-def test_deliveries_sharing_a_transaction_are_one_statement_each_savepoint_included(quiet):
+def round_trips_of(call) -> list[list[str]]:
+    """The statements a call sent, grouped by round trip: statements sent in one psycopg
+    pipeline go together (a cursor binding on the client sends "SAVEPOINT sN; <claim>" as one)."""
+    trips: list[list[str]] = []
+    last_pipeline = []
+
+    def record(execute, sql, params, many, context):
+        pipeline = getattr(connection.connection, "_pipeline", None)
+        if pipeline is not None and last_pipeline and last_pipeline[-1] is pipeline:
+            trips[-1].append(sql)
+        else:
+            trips.append(sql.split("; ", 1) if sql.startswith("SAVEPOINT ") else [sql])
+        last_pipeline.append(pipeline)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        call()
+    return trips
+
+
+def test_deliveries_sharing_a_transaction_are_one_round_trip_each_savepoint_included(quiet):
     ids = published("together")  # three subscribers
 
-    sql = sql_of(lambda: relay.deliver_many(ids))
+    trips = round_trips_of(lambda: relay.deliver_many(ids))
 
-    # batch read, BEGIN, 3 × "SAVEPOINT sN; claim + inbox", stamp, COMMIT: no RELEASE (savepoints.py)
-    assert len(sql) == 1 + 1 + 3 + 1 + 1, sql
-    assert sql[1] == "BEGIN"
-    for statement in sql[2:5]:
-        savepoint, claim = statement.split("; ", 1)
+    # batch read, 3 × (SAVEPOINT sN + claim and inbox), stamp: no RELEASE (savepoints.py); BEGIN and
+    # COMMIT are not statements a cursor runs
+    assert len(trips) == 1 + 3 + 1, trips
+    for savepoint, claim in trips[1:4]:
         assert savepoint.startswith("SAVEPOINT ") and claim.startswith("WITH claimed AS")
-    assert len({s.split(";")[0] for s in sql[2:5]}) == 3  # a savepoint each
-    assert sql[-2].startswith("UPDATE") and "delivered_at" in sql[-2] and sql[-1] == "COMMIT"
+    assert len({trip[0] for trip in trips[1:4]}) == 3  # a savepoint each
+    assert trips[-1][0].startswith("UPDATE") and "delivered_at" in trips[-1][0]
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
+
+
+@pytest.fixture
+def bound_on_the_client():
+    """The connection as DB_PREPARED_STATEMENTS=0 makes it: parameters bound by psycopg's ClientCursor."""
+    options = connection.settings_dict["OPTIONS"]
+    saved = dict(options)
+    options.pop("server_side_binding", None)
+    options.pop("prepare_threshold", None)
+    connection.close()
+    yield
+    options.clear()
+    options.update(saved)
+    connection.close()
+
+
+def test_bound_on_the_client_a_savepoint_and_its_claim_are_one_simple_query(quiet, bound_on_the_client):
+    ids = published("together")
+
+    trips = round_trips_of(lambda: relay.deliver_many(ids))
+
+    assert len(trips) == 1 + 3 + 1, trips
+    for savepoint, claim in trips[1:4]:
+        assert savepoint.startswith("SAVEPOINT ") and claim.startswith("WITH claimed AS")
     assert set(Delivery.objects.values_list("status", flat=True)) == {"done"}
 
 
