@@ -85,7 +85,7 @@ def test_off_by_default_nothing_is_imported_or_installed():
     assert state["tracing_modules"] == []  # not even imported
     assert state["tracer_provider_set"] is False
     assert state["psycopg_connect_wrapped"] is False
-    assert state["cursor_factory"] == "Cursor"  # Django's own psycopg cursor, not a traced subclass
+    assert state["cursor_factory"] == "ServerBindingCursor"  # Django's own psycopg cursor, not a traced subclass
     assert state["otel_middleware"] == []
     assert state["event_traceparent"] is None
 
