@@ -257,6 +257,13 @@ EVENTS = {
     # handlers call outside providers (Stripe, carriers) inside it, and a shared transaction would
     # hold its other deliveries' locks through those calls, or roll a call's record back after it.
     "DELIVERED_ALONE": env.list("EVENTS_DELIVERED_ALONE", default=["payments", "shipping"]),
+    # Continuation (flowmart/events/continuation.py): a worker's deliver task delivers, right after
+    # its batch, the deliveries its commits published for its own queue, instead of a message each:
+    # at most this many such batches per task (0: off, every commit nudges), and no new one once
+    # this many seconds have passed since it started continuing. Keep it well below
+    # SWEEP_GRACE_SECONDS: a held delivery becomes due for the sweep that long after its publish.
+    "CONTINUE_ROUNDS": env.int("EVENTS_CONTINUE_ROUNDS", default=20),
+    "CONTINUE_SECONDS": env.float("EVENTS_CONTINUE_SECONDS", default=2.0),
 }
 
 # --- Email: an email service provider (django-anymail), SMTP, or the console --------

@@ -20,7 +20,7 @@ from django.utils import timezone
 from flowmart.common import tracing
 from flowmart.common.correlation import correlation
 
-from . import nudge
+from . import continuation, nudge
 from .base import Event
 from .models import Delivery, InboxRecord, OutboxEvent
 from .registry import subscriber
@@ -32,18 +32,25 @@ BATCH = 50
 
 
 def enqueue(delivery_ids: list[int], subscribers: list[str] | None = None) -> None:
-    """Hand deliveries to Celery, each on its context's queue (settings.EVENTS["QUEUES"]).
+    """Hand deliveries to Celery, each on its context's queue (settings.EVENTS["QUEUES"]),
+    unless the worker task that published them delivers them itself (continuation.py).
     `subscribers` names each delivery's subscriber when the caller has them at hand.
     Never raises: a lost message is the sweep's job."""
+    for queue, ids in _by_queue(delivery_ids, subscribers).items():
+        if not continuation.hold(queue, ids):
+            send(ids, queue)
+
+
+def send(delivery_ids: list[int], queue: str | None) -> None:
+    """Nudge deliveries of one queue (None: the default), a message per BATCH. Never raises."""
     from .tasks import deliver
 
-    for queue, ids in _by_queue(delivery_ids, subscribers).items():
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            try:
-                nudge.send(deliver, chunk, queue)  # apply_async's message, built for this one task
-            except Exception as exc:  # broker down: the rows stay pending and the sweep resends them
-                logger.warning("could not enqueue %d deliveries (%s); the sweep will resend", len(chunk), exc)
+    for start in range(0, len(delivery_ids), BATCH):
+        chunk = delivery_ids[start : start + BATCH]
+        try:
+            nudge.send(deliver, chunk, queue)  # apply_async's message, built for this one task
+        except Exception as exc:  # broker down: the rows stay pending and the sweep resends them
+            logger.warning("could not enqueue %d deliveries (%s); the sweep will resend", len(chunk), exc)
 
 
 def queue_for(subscriber_name: str) -> str | None:

@@ -3,10 +3,14 @@
 A note starting with "slow" makes `record_second` take a while, so outage tests can catch
 workers in the middle of their tasks."""
 
+import os
+import tempfile
 import time
+from pathlib import Path
 
 from django.db import connection
 
+from flowmart.events import publish
 from flowmart.events.base import Event, event
 from flowmart.events.registry import subscriber_id
 
@@ -43,4 +47,31 @@ def record_flaky(ev: ProbeHappened):
     ProbeRecord.objects.create(subscriber="flaky", event_id=ev.event_id, note=ev.note)
 
 
-SUBSCRIBERS = {ProbeHappened: [record_first, record_second, record_flaky]}
+@event
+class ProbePassed(Event):
+    """A relay race: each delivery records its hop and publishes the next, down to hop 0
+    (a saga's chain of steps, each published by the delivery of the one before)."""
+
+    publisher = "probe"
+    note: str = ""
+    hops: int = 0
+
+
+def death_mark(correlation_id: str) -> Path:
+    """While this file exists, the process delivering hop 2 of the race with this correlation
+    id dies on the spot (once: it removes the file first), as an OOM kill would take it."""
+    return Path(tempfile.gettempdir()) / f"flowmart-probe-die-{correlation_id}"
+
+
+@subscriber_id("probe.pass_on")
+def pass_on(ev: ProbePassed):
+    mark = death_mark(ev.correlation_id)
+    if ev.hops == 2 and mark.exists():
+        mark.unlink()
+        os._exit(1)
+    ProbeRecord.objects.create(subscriber="pass_on", event_id=ev.event_id, note=f"{ev.note}:{ev.hops}")
+    if ev.hops > 0:
+        publish(ProbePassed(note=ev.note, hops=ev.hops - 1))
+
+
+SUBSCRIBERS = {ProbeHappened: [record_first, record_second, record_flaky], ProbePassed: [pass_on]}

@@ -85,6 +85,11 @@ class CeleryWorker:
         """What this worker process (the latest start) logged so far."""
         return self.log.read_text()[self._log_offset :]
 
+    def messages_received(self, task: str = "flowmart.events.tasks.deliver") -> int:
+        """How many messages of `task` this worker took off the broker so far (the latest start):
+        Celery logs "Task <name>[<id>] received" for each, at INFO, in the main process."""
+        return sum(1 for line in self.output().splitlines() if f"Task {task}[" in line and "] received" in line)
+
     def _wait_ready(self, timeout: float = 30):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
