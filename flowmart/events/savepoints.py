@@ -15,7 +15,7 @@ The `SAVEPOINT` need not be a round trip of its own either. On PostgreSQL `Savep
 Django's bookkeeping on the way in (the savepoint id, so on_commit callbacks registered
 inside are discarded with a rollback to it) without sending anything; the delivery's first
 statement takes `unsent()` and sends "SAVEPOINT sN; <statement>" as one simple query (the
-claim, relay._claim_and_record). Statements of one simple query run in order, so the
+claim, claims.claim_and_record). Statements of one simple query run in order, so the
 savepoint exists before the claim writes anything, and a failure of the claim itself rolls
 back to it like any other. Elsewhere (SQLite, a block entered while the transaction already
 needs a rollback) the savepoint is Django's, sent on the way in.

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from flowmart.events import publish, relay
+from flowmart.events import claims, publish, relay
 from flowmart.events.models import Delivery, InboxRecord, OutboxEvent
 from flowmart.events.registry import subscribers_for
 from tests.probe.handlers import ProbeHappened
@@ -161,11 +161,11 @@ def test_a_failing_subscriber_rolls_back_to_the_savepoint_its_claim_sent(quiet, 
 def test_a_claim_that_fails_rolls_back_to_the_savepoint_sent_before_it(quiet, monkeypatch, caplog):
     """Statements of one simple query run in order: the SAVEPOINT exists when the claim
     after it fails, so the rollback to it works and the shared transaction carries on."""
-    claim, record, together = relay._claim_statements()
+    claim, record, together = claims.claim_statements()
     failing = together.replace(
         "SELECT (SELECT count(*) FROM claimed)", "SELECT (SELECT 1 / (count(*) - 1) FROM claimed)"
     )
-    monkeypatch.setattr(relay, "_claim_statements", lambda: (claim, record, failing))  # division by zero
+    monkeypatch.setattr(claims, "claim_statements", lambda: (claim, record, failing))  # division by zero
     ids = published("claims fail")
 
     with caplog.at_level("WARNING", logger="flowmart.events"):
