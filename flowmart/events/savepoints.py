@@ -14,10 +14,11 @@ EVENTS["DELIVERIES_PER_TRANSACTION"] long).
 The `SAVEPOINT` need not be a round trip of its own either. On PostgreSQL `Savepoint` does
 Django's bookkeeping on the way in (the savepoint id, so on_commit callbacks registered
 inside are discarded with a rollback to it) without sending anything; the delivery's first
-statement takes `unsent()` and sends "SAVEPOINT sN; <statement>" as one simple query (the
-claim, claims.claim_and_record). Statements of one simple query run in order, so the
-savepoint exists before the claim writes anything, and a failure of the claim itself rolls
-back to it like any other. Elsewhere (SQLite, a block entered while the transaction already
+statement takes `unsent()` and sends both in one round trip (the claim,
+claims.claim_and_record): in a psycopg pipeline when parameters are bound on the server (the
+default, DB_PREPARED_STATEMENTS), as "SAVEPOINT sN; <statement>" in one simple query when they
+are bound on the client. Either way they run in order, so the savepoint exists before the claim
+writes anything, and a failure of the claim itself rolls back to it like any other. Elsewhere (SQLite, a block entered while the transaction already
 needs a rollback) the savepoint is Django's, sent on the way in.
 
 Only the clean exit from a savepoint differs from Django's Atomic: it forgets the savepoint
