@@ -5,6 +5,7 @@ the owner."""
 
 import pytest
 
+from flowmart.common.privacy import email_hash
 from flowmart.contracts.customers import CustomerErased
 from flowmart.contracts.orders import OrderClaimed
 from flowmart.events.models import Delivery
@@ -37,7 +38,8 @@ def test_a_claimed_guest_order_messages_its_customer(emit, providers):
     assert providers.smtp.to(email)  # the customer's contact (the same address here)
     assert not Delivery.objects.filter(subscriber="notifications.on_order_status_changed").exists()
 
-    emit(CustomerErased(customer_id=customer_id))  # the claimed order's copy is the customer's too
+    # The claimed order's copy is the customer's too: erasing them erases it.
+    emit(CustomerErased(customer_id=customer_id, email_hash=email_hash(email)))
     assert OrderCopy.objects.get(order_id=order.order_id).email != email
 
 
