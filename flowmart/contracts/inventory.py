@@ -18,6 +18,15 @@ class StockLevel:
     available: int  # summed over all warehouses
 
 
+# Every reason of InventoryAdjusted but a reservation. A reservation never raises a level (an
+# amendment's that frees units publishes a "released" report too, with the same levels), and when
+# it takes a SKU's last unit inventory says so with OutOfStock (no order). A copy that needs only
+# whether a SKU is in stock subscribes with these (InventoryAdjusted.where(reason=…)): a checkout's
+# "reserved" report would change nothing in it. tests/recommendations check the list against
+# inventory's code.
+NON_RESERVATION_REASONS = ("received", "adjusted", "released", "expired", "shipped", "returned")
+
+
 @event
 class InventoryAdjusted(Event):
     """Stock changed. With an order_id and reason "reserved" it answers OrderConfirmed

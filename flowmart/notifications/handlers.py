@@ -15,8 +15,14 @@ from flowmart.contracts.customers import (
     PasswordChanged,
     PasswordResetRequested,
 )
-from flowmart.contracts.inventory import InventoryAdjusted, LowStock, OutOfStock
-from flowmart.contracts.orders import NotificationResendRequested, OrderAmended, OrderConfirmed, OrderStatusChanged
+from flowmart.contracts.inventory import NON_RESERVATION_REASONS, InventoryAdjusted, LowStock, OutOfStock
+from flowmart.contracts.orders import (
+    NotificationResendRequested,
+    OrderAmended,
+    OrderClaimed,
+    OrderConfirmed,
+    OrderStatusChanged,
+)
 from flowmart.contracts.payments import (
     PaymentActionRequired,
     PaymentDisputed,
@@ -95,6 +101,13 @@ def keep_order(ev: OrderConfirmed) -> None:
     projections.keep_order(ev)
 
 
+@subscriber_id("notifications.keep_claimed_order")
+def keep_claimed_order(ev: OrderClaimed) -> None:
+    """A guest's order joined an account: its messages go to the customer (their channels and
+    preferences, their account's order page), and erasing the customer erases its copy."""
+    projections.keep_order_owner(ev.order_id, ev.customer_id, ev.email)
+
+
 @subscriber_id("notifications.keep_shipment")
 def keep_shipment(ev: ShipmentCreated) -> None:
     projections.keep_shipment(ev)
@@ -120,6 +133,8 @@ def on_payment_refunded(ev: PaymentRefunded) -> None:
 
 @subscriber_id("notifications.on_order_status_changed")
 def on_order_status_changed(ev: OrderStatusChanged) -> None:
+    """A cancellation: its message, and the copy's status that keeps a payment failing after
+    it from sending a second story (the only status read here: see SUBSCRIBERS)."""
     projections.keep_order_status(ev)
     customer_messages.order_status_changed(ev)
 
@@ -193,6 +208,7 @@ def on_subscription_cancelled(ev: UserSubscriptionCancelled) -> None:
 
 @subscriber_id("notifications.on_stock_changed")
 def on_stock_changed(ev: InventoryAdjusted) -> None:
+    """A stock report that may bring a waited-for SKU back (never a reservation: see SUBSCRIBERS)."""
     back_in_stock.stock_changed(ev)
 
 
@@ -242,7 +258,11 @@ SUBSCRIBERS = {
     ProductRetired: [retire_product],
     SellerChanged: [keep_seller],
     OrderConfirmed: [keep_order],
-    OrderStatusChanged: [on_order_status_changed],
+    OrderClaimed: [keep_claimed_order],
+    # Only a cancellation writes a message, and the copy's status is read only as "cancelled or
+    # not" (customer_messages._cancelled_for_another_reason); who the order is for comes from
+    # OrderConfirmed and OrderClaimed. So a checkout's awaiting_payment and paid reach nobody here.
+    OrderStatusChanged.where(status="cancelled"): [on_order_status_changed],
     OrderAmended: [on_order_amended],
     NotificationResendRequested: [on_resend_requested],
     PaymentProcessed: [on_payment_processed],
@@ -261,7 +281,9 @@ SUBSCRIBERS = {
     SubscriptionRenewalUpcoming: [on_renewal_upcoming],
     SubscriptionRenewalFailed: [on_renewal_failed],
     UserSubscriptionCancelled: [on_subscription_cancelled],
-    InventoryAdjusted: [on_stock_changed],
+    # The availability copy is read only as "in stock or not" (notify-me, back in stock): a
+    # reservation never brings a SKU back, and its taking the last unit comes as OutOfStock.
+    InventoryAdjusted.where(reason=NON_RESERVATION_REASONS): [on_stock_changed],
     OutOfStock.where(order_id=None): [on_sold_out],
     LowStock: [on_low_stock],
 }

@@ -4,7 +4,9 @@ another customer's cart or order is simply not found (404)."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db import connections, router
+from django.db.models import DateTimeField, IntegerField, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
 from flowmart.common.money import Money
@@ -30,10 +32,14 @@ def owned_carts(owner: Owner) -> QuerySet[Cart]:
     return Cart.objects.filter(customer_id=owner)
 
 
-def cart_of(owner: Owner, cart_id, *, lock: bool = False) -> Cart:
+def cart_of(owner: Owner, cart_id, *, lock: bool = False, rates_version: bool = False) -> Cart:
+    """`rates_version`: the cart also brings the rate table's version (`cart.rates_version`), so
+    quoting it needs no statement of its own while this process holds that version (rate_methods)."""
     carts = owned_carts(owner)
     if lock:
         carts = carts.select_for_update()
+    if rates_version:
+        carts = carts.annotate(**_RATES_VERSION)
     try:
         return carts.get(pk=int(cart_id))
     except (Cart.DoesNotExist, ValueError, TypeError):
@@ -72,9 +78,55 @@ def cart_weight(items: list[CartItem]) -> int:
     return sum(item.variant.weight_grams * item.quantity for item in items)
 
 
-def rate_methods() -> list[dict]:
-    table = next(iter(ShippingRateTable.objects.filter(pk=1).only("methods")[:1]), None)  # one row: no ORDER BY
-    return table.methods if table else []
+# The shipping rate table as this process decoded it last: ((revision, updated_at), methods).
+# Every checkout and priced cart quotes from it, and the table is one JSON document that changes
+# when shipping publishes new rates; moving and decoding it on every call was a checkout's
+# costliest statement. The key is the row's own version as stored (updated_at changes with
+# every write, revision with every table: a table written again, as after a reset, differs too).
+_held_rates: tuple[tuple, list[dict]] | None = None
+
+
+_RATES_TABLE = ShippingRateTable._meta.db_table
+_RATES_VERSION = {
+    "rates_revision": RawSQL(f"SELECT revision FROM {_RATES_TABLE} WHERE id = 1", (), output_field=IntegerField()),
+    "rates_updated_at": RawSQL(f"SELECT updated_at FROM {_RATES_TABLE} WHERE id = 1", (), output_field=DateTimeField()),
+}
+
+
+def rate_methods(version: tuple | None = None) -> list[dict]:
+    """The stored rate table's methods: read-only, shared by this process's requests. Every call
+    learns the row's version: from `version` (revision, updated_at) when the caller read it with
+    its own statement (cart_of), else from one statement that brings the methods too only when
+    they are not the ones this process holds. Rates another process stored (a worker handling
+    ShippingRatesPublished) are quoted by the very next call here; nothing is cached by time."""
+    global _held_rates
+    held = _held_rates
+    if version is not None:
+        if version == (None, None):
+            return []  # no table stored
+        if held is not None and held[0] == version:
+            return held[1]
+    connection = connections[router.db_for_read(ShippingRateTable)]
+    with connection.cursor() as cursor:
+        cursor.execute(_rates_sql(connection), list(held[0]) if held else [None, None])
+        row = cursor.fetchone()
+    if row is None:
+        return []
+    revision, updated_at, methods = row
+    if held is not None and methods is None and held[0] == (revision, updated_at):
+        return held[1]
+    methods = ShippingRateTable._meta.get_field("methods").from_db_value(methods, None, connection) or []
+    _held_rates = ((revision, updated_at), methods)
+    return methods
+
+
+def _rates_sql(connection) -> str:
+    """The version, and the methods only when the version is not the one given (NULLs: none held).
+    The row's values come back as stored: the key compares what this statement returns."""
+    return (
+        "SELECT revision, updated_at, CASE WHEN revision = %s AND updated_at = %s THEN NULL ELSE methods END "
+        f"FROM {connection.ops.quote_name(_RATES_TABLE)} WHERE id = 1"
+    )
 
 
 def cart_totals(cart: Cart, items: list[CartItem], *, new: bool = False) -> pricing.Totals:

@@ -7,7 +7,7 @@ Orders' events feed the counts (OrderConfirmed lines, OrderAmended lines, OrderS
 from collections import Counter
 
 from flowmart.contracts.catalog import ProductPublished, ProductRetired
-from flowmart.contracts.inventory import InventoryAdjusted, OutOfStock
+from flowmart.contracts.inventory import NON_RESERVATION_REASONS, InventoryAdjusted, OutOfStock
 from flowmart.contracts.orders import OrderAmended, OrderConfirmed, OrderStatusChanged
 from flowmart.events.registry import subscriber_id
 
@@ -31,13 +31,9 @@ def retire_product(ev: ProductRetired) -> None:
     availability.apply_product_retired(ev.product_id, ev.occurred_at)
 
 
-# What may be recommended needs only whether a SKU is in stock. A reservation never raises a
-# level (an amendment's that frees units publishes a "released" event too, with the same
-# levels), and when it takes a SKU's last unit inventory also says so with OutOfStock (no
-# order): so a checkout's "reserved" report would change nothing here and is not delivered.
-# Every other reason inventory publishes InventoryAdjusted with (tests/recommendations check
-# the list against inventory's code).
-STOCK_REASONS = ("received", "adjusted", "released", "expired", "shipped", "returned")
+# What may be recommended needs only whether a SKU is in stock: every reason but a reservation
+# (flowmart.contracts.inventory says why); a sell-out comes as OutOfStock.
+STOCK_REASONS = NON_RESERVATION_REASONS
 
 
 @subscriber_id("recommendations.keep_stock")

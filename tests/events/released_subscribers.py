@@ -116,6 +116,7 @@ RELEASED = {
     ),
     "OrderClaimed": (
         "billing.note_owner",
+        "notifications.keep_claimed_order",
         "payments.note_order_owner",
         "reviews.keep_claimed_order",
         "shipping.note_order_owner",

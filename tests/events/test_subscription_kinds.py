@@ -88,6 +88,16 @@ CASES = {
     # last unit reserved comes as OutOfStock.
     "recommendations.keep_stock": ([stock("received", None), stock("released")], [stock("reserved")]),
     "recommendations.keep_sold_out": ([sold_out(None)], [sold_out(7)]),
+    # Notifications reads its availability copy as in or out of stock only (notify-me, back in
+    # stock), as recommendations does; its order status copy only as cancelled or not.
+    "notifications.on_stock_changed": (
+        [stock("received", None), stock("adjusted", None), stock("released"), stock("expired"), stock("shipped")],
+        [stock("reserved")],
+    ),
+    "notifications.on_order_status_changed": (
+        [status("cancelled")],
+        [status("awaiting_payment"), status("paid"), status("on_hold"), status("shipped"), status("delivered")],
+    ),
     "payments.save_changed_method": (
         [method("payment_method", "pm_card_visa")],
         [method("payment_method", ""), method("paused")],
@@ -105,14 +115,13 @@ def test_a_subscription_gets_the_kinds_it_acts_on_and_no_others(subscriber):
 
 
 def test_every_other_subscriber_still_gets_every_kind():
-    """The availability copies that show numbers (catalog, orders, notifications) follow every
-    stock change, whatever its reason."""
+    """The availability copies that show numbers (catalog's product pages, orders' cart and
+    amendment checks) follow every stock change, whatever its reason."""
     events = [stock("reserved"), stock("received", None)]
     with transaction.atomic():
         publish(*events)
     for name in [
         "catalog.update_availability",
         "orders.keep_availability",
-        "notifications.on_stock_changed",
     ]:
         assert Delivery.objects.filter(subscriber=name).count() == len(events), name

@@ -8,7 +8,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from flowmart.contracts.inventory import InventoryAdjusted, LowStock, OutOfStock, StockLevel
+from flowmart.contracts.inventory import NON_RESERVATION_REASONS, InventoryAdjusted, LowStock, OutOfStock, StockLevel
+from flowmart.events.models import Delivery
+from flowmart.events.registry import subscriber
 from flowmart.notifications import handlers
 from flowmart.notifications.models import BackInStockRequest, Message
 from flowmart.notifications.services import staff_messages
@@ -19,10 +21,10 @@ from .conftest import contact, next_id, product, seller
 pytestmark = pytest.mark.django_db
 
 
-def levels(**available):
+def levels(reason="received", order_id=None, **available):
     return InventoryAdjusted(
-        reason="received",
-        order_id=None,
+        reason=reason,
+        order_id=order_id,
         amendment_id=None,
         allocations=(),
         levels=tuple(StockLevel(sku=sku.replace("_", "-"), available=n) for sku, n in available.items()),
@@ -89,6 +91,32 @@ def test_a_stale_report_does_not_trigger(emit, make_customer, mug, providers):
     emit(levels(MUG_RED=0))  # newer: still sold out
     emit(old.__class__(**{**old.__dict__, "occurred_at": timezone.now() - timedelta(hours=1)}))
     assert providers.smtp.received == [] and BackInStockRequest.objects.get().status == "waiting"
+
+
+def test_stock_changes_but_reservations_reach_back_in_stock():
+    """A new reason in inventory's contract is wanted here unless it is a reservation
+    (tests/recommendations check the contract's list against inventory's code)."""
+    on_stock_changed = subscriber("notifications.on_stock_changed")
+    assert not on_stock_changed.wants(levels("reserved", 7, MUG_RED=0))
+    assert all(on_stock_changed.wants(levels(reason, MUG_RED=1)) for reason in NON_RESERVATION_REASONS)
+
+
+def test_reservations_are_not_followed_but_a_sell_out_and_the_way_back_are(emit, make_customer, mug, providers):
+    """The copy says in or out of stock right without a checkout's reservations: the one that
+    takes the last unit comes with OutOfStock, and only a release, a receipt or a return brings
+    a SKU back (never a reservation)."""
+    client = make_customer()
+    emit(contact(client.user.id, client.user.email))
+    emit(levels("reserved", 7, MUG_BLUE=2))  # units left: still in stock
+    assert notify_me(client, mug.product_id, "MUG-BLUE").status_code == 409
+    emit(levels("reserved", 8, MUG_BLUE=0), OutOfStock(order_id=None, amendment_id=None, skus=("MUG-BLUE",)))
+    assert notify_me(client, mug.product_id, "MUG-BLUE").status_code == 201
+    reservations = Delivery.objects.filter(event__payload__reason="reserved")
+    assert not reservations.filter(subscriber="notifications.on_stock_changed").exists()
+
+    emit(levels("released", 8, MUG_BLUE=1))  # order 8 cancelled: its unit is for sale again
+    [mail] = providers.smtp.to(client.user.email)
+    assert mail.subject == "Back in stock: Flow Mug — MUG-BLUE"
 
 
 @pytest.mark.django_db(transaction=True)

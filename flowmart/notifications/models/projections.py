@@ -78,7 +78,9 @@ class ProductCopy(models.Model):
 
 
 class SkuCopy(models.Model):
-    """A variant, its seller, and its availability as inventory last reported it."""
+    """A variant, its seller, and whether it is in stock as inventory last reported it: the level
+    of its last report but a reservation (handlers.py), 0 from OutOfStock. Read as in or out of
+    stock only; between two reports, reservations may have taken some of the units it shows."""
 
     sku = models.CharField(max_length=64, unique=True)
     product_id = models.BigIntegerField(null=True)

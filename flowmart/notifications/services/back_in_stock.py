@@ -26,7 +26,8 @@ def request(customer_id: int, product_id: int, sku: str) -> tuple[BackInStockReq
     if product is None or variant is None:
         raise UnknownVariant(sku)
     if variant.available:
-        raise Conflict(f"{sku} is in stock now ({variant.available} available); order it straight away.")
+        # Not how many: the copy follows in and out of stock, not each reservation (handlers.py).
+        raise Conflict(f"{sku} is in stock now; order it straight away.")
     waiting = BackInStockRequest.objects.filter(
         customer_id=customer_id, sku=sku, status=BackInStockRequest.Status.WAITING
     )

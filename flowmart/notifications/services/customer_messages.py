@@ -118,7 +118,8 @@ def payment_action_required(ev) -> None:
 
 
 def order_status_changed(ev) -> None:
-    if ev.status != "cancelled" or ev.cancellation_reason in EXPLAINED_BY_PAYMENT_FAILED:
+    """A cancellation (the only status subscribed to), unless payment_failed told it already."""
+    if ev.cancellation_reason in EXPLAINED_BY_PAYMENT_FAILED:
         return
     _to_order_customer(ev, "order_cancelled", ev.order_id, {"reason": ev.cancellation_reason or ""})
 

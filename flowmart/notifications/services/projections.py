@@ -50,7 +50,8 @@ def _upsert(model, key: str, row: dict, changed: list[str]) -> None:
 
 
 def keep_order(ev) -> None:
-    """OrderConfirmed: the whole order as the customer placed it (status is OrderStatusChanged's)."""
+    """OrderConfirmed: the whole order as the customer placed it (status is OrderStatusChanged's).
+    A guest's order (no customer) keeps the owner an OrderClaimed handled before it brought."""
     row = {
         "number": ev.order_number,
         "customer_id": ev.customer_id,
@@ -60,7 +61,13 @@ def keep_order(ev) -> None:
         "shipping_address": dataclasses.asdict(ev.shipping_address),
         "shipping_method": ev.shipping_method,
     }
-    _upsert(OrderCopy, "order_id", {"order_id": ev.order_id, **row}, list(row))
+    changed = [field for field in row if field != "customer_id" or ev.customer_id is not None]
+    _upsert(OrderCopy, "order_id", {"order_id": ev.order_id, **row}, changed)
+
+
+def keep_order_owner(order_id: int, customer_id: int, email: str) -> None:
+    """OrderClaimed: the guest's order is the customer's from now on (the email is the order's own)."""
+    _upsert(OrderCopy, "order_id", {"order_id": order_id, "customer_id": customer_id, "email": email}, ["customer_id"])
 
 
 def keep_amended_order(ev) -> None:

@@ -144,7 +144,7 @@ def _address(customer_id: int | None, data: dict) -> dict:
 def _order_from_cart(
     customer: Customer, owner: Owner, data: dict, client_ip: str | None, order_id: int | None = None
 ) -> Order:
-    cart = selectors.cart_of(owner, data["cart_id"], lock=True)
+    cart = selectors.cart_of(owner, data["cart_id"], lock=True, rates_version=True)
     if cart.status == Cart.Status.CLOSED:
         raise Conflict(
             f"This cart was already checked out (order {cart.order_id}); use a new cart.",
@@ -166,7 +166,11 @@ def _order_from_cart(
         raise InvalidRequest("A cart holds one currency.", fields={"cart_id": ["The cart mixes currencies."]})
     address = _address(customer.id, data)
     method = pricing.quote(
-        selectors.rate_methods(), data["shipping_method"], address["country"], selectors.cart_weight(items), currency
+        selectors.rate_methods((cart.rates_revision, cart.rates_updated_at)),
+        data["shipping_method"],
+        address["country"],
+        selectors.cart_weight(items),
+        currency,
     )
     if method is None:
         raise InvalidRequest(
