@@ -18,8 +18,9 @@ statement takes `unsent()` and sends both in one round trip (the claim,
 claims.claim_and_record): in a psycopg pipeline when parameters are bound on the server (the
 default, DB_PREPARED_STATEMENTS), as "SAVEPOINT sN; <statement>" in one simple query when they
 are bound on the client. Either way they run in order, so the savepoint exists before the claim
-writes anything, and a failure of the claim itself rolls back to it like any other. Elsewhere (SQLite, a block entered while the transaction already
-needs a rollback) the savepoint is Django's, sent on the way in.
+writes anything, and a failure of the claim itself rolls back to it like any other. Elsewhere
+(SQLite, a block entered while the transaction already needs a rollback) the savepoint is
+Django's, sent on the way in.
 
 Only the clean exit from a savepoint differs from Django's Atomic: it forgets the savepoint
 (Django's bookkeeping) without releasing it. Every other exit, a rollback above all, is
