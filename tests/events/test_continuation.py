@@ -6,15 +6,14 @@ import base64
 import json
 
 import pytest
-import redis
 from django.conf import settings as django_settings
 from django.db import transaction
 
-from flowmart.celery import app
 from flowmart.events import continuation, publish
 from flowmart.events.models import Delivery
 from tests.probe.handlers import ProbePassed
 from tests.probe.models import ProbeRecord
+from tests.support.broker import real_broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,14 +24,8 @@ QUEUE = "continuation-test"
 def broker(settings):
     """The probe's deliveries routed to QUEUE on the real Redis broker, not eager."""
     settings.EVENTS = {**django_settings.EVENTS, "QUEUES": {"probe": QUEUE}, "CONTINUE_SECONDS": 60.0}
-    client = redis.Redis.from_url(django_settings.REDIS_URL)
-    client.delete(QUEUE)
-    app.conf.task_always_eager = False
-    try:
+    with real_broker(QUEUE) as client:
         yield client
-    finally:
-        app.conf.task_always_eager = True
-        client.delete(QUEUE)
 
 
 def messages(client) -> list[list[int]]:

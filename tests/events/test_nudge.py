@@ -6,12 +6,10 @@ import base64
 import json
 
 import pytest
-import redis
-from django.conf import settings
 
-from flowmart.celery import app
 from flowmart.events import nudge, relay
 from flowmart.events.tasks import deliver
+from tests.support.broker import real_broker
 
 QUEUE = "nudge-test"
 
@@ -19,14 +17,8 @@ QUEUE = "nudge-test"
 @pytest.fixture
 def broker():
     """The real Redis broker, not eager; the test queue emptied before and after."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.delete(QUEUE)
-    app.conf.task_always_eager = False
-    try:
+    with real_broker(QUEUE) as client:
         yield client
-    finally:
-        app.conf.task_always_eager = True
-        client.delete(QUEUE)
 
 
 def _sent(client) -> dict:
