@@ -1,33 +1,20 @@
 """Reviews under simultaneous requests: real threads, each on its own PostgreSQL connection."""
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from flowmart.catalog.models import ProductRating
 from flowmart.reviews.models import Review
+from tests.support.threads import run_at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def in_parallel(calls) -> list[int]:
-    """Run each call(client-less) at once; their status codes, sorted."""
-    barrier, results = threading.Barrier(len(calls)), []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call().status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    """Run each call at once, each on its own connection; their status codes, sorted."""
+    results: list[int] = []
+    errors = run_at_once(*[lambda call=call: results.append(call().status_code) for call in calls])
+    assert not errors, errors
     return sorted(results)
 
 
