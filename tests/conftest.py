@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from tests.support import flush
 from tests.support.worker import CeleryWorker
 
 
@@ -24,6 +25,7 @@ def pytest_configure(config):
     from django.db.models.signals import pre_migrate
 
     pre_migrate.connect(_create_postgres_extensions, dispatch_uid="tests.create_postgres_extensions")
+    flush.install()
 
 
 def _create_postgres_extensions(using, **kwargs):
