@@ -245,7 +245,9 @@ def test_without_redis_the_waiter_reads_for_itself_and_commits_still_happen(live
     status, body = waiter.answer()
 
     assert status == 200 and body["status"] == "paid"
-    assert waiter.answered_at - committed < wakeups.POLL_SECONDS + 1
+    # Well before the 10 s timeout, which would also answer "paid"; the slack is for a loaded
+    # machine (a 2-core CI runner answered 1.6 s after the commit).
+    assert waiter.answered_at - committed < wakeups.POLL_SECONDS + 4
 
 
 def test_the_schema_documents_wait_and_timeout(api_client):
