@@ -4,7 +4,8 @@ The four requests of bench/checkout.py's loop (open cart, add one item, checkout
 provider and an Idempotency-Key, then GET /orders/{id}/?wait=paid&timeout=10) go through Django's
 WSGI handler exactly as gunicorn calls it (flowmart.wsgi.application: every middleware, DRF,
 throttles, the JSON renderer), with the benchmark's production settings: DEBUG off, throttling on,
-Redis cache and broker, PostgreSQL, Celery not eager (the checkout's deliveries are queued, as in
+Redis cache and broker, PostgreSQL through the connection pool gunicorn runs with (DB_POOL=1; DB_POOL=0
+for a connection per thread), Celery not eager (the checkout's deliveries are queued, as in
 production). Only gunicorn's own HTTP parsing is left out, so the figures are robust to a busy
 machine: CPU is the request thread's (time.thread_time), not wall time.
 
@@ -50,6 +51,9 @@ ENV = {
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
     "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    # gunicorn's connection pool (docker/gunicorn.conf.py sets DB_POOL=1): without it every order wait
+    # and the open cart after it paid a new PostgreSQL connection the served web never pays.
+    "DB_POOL": os.environ.get("DB_POOL", "1"),
 }
 
 
