@@ -7,9 +7,7 @@ the service creates or changes, writes them all at commit (one statement on Post
 see stock_sql.py; a statement per table elsewhere) and builds the events that follow from
 the before/after numbers (InventoryAdjusted with the new summed levels, LowStock on a
 downward threshold crossing, OutOfStock when a SKU's total available reaches zero).
-Callers run it inside transaction.atomic(). A reservation on PostgreSQL reads its book
-without the lock instead and takes the lock in its write (read_for_order, stock_reserve_sql.py):
-the events are then built from the numbers that write found and left.
+Callers run it inside transaction.atomic().
 """
 
 import logging
@@ -25,7 +23,7 @@ from django.utils import timezone
 from flowmart.contracts import inventory as contract
 from flowmart.events import publish
 
-from . import stock_reserve_sql, stock_sql
+from . import stock_sql
 from .models import ClosedOrder, Reservation, StockLevel, StockMovement, Warehouse
 
 logger = logging.getLogger("flowmart.inventory")
@@ -62,8 +60,7 @@ def warehouse_by_code(code: str) -> Warehouse | None:
 
 def order_seen(order_id: int) -> bool:
     """Has this order been reserved, or released, before? One round trip for both
-    questions; callers ask it while holding what serialises the order's reservations (its
-    stock rows' locks, or on PostgreSQL its advisory lock), in a statement after taking it."""
+    questions; callers ask it while the order's stock rows are locked."""
     sql = (
         f"SELECT EXISTS (SELECT 1 FROM {Reservation._meta.db_table} WHERE order_id = %s AND amendment_id IS NULL),"
         f" EXISTS (SELECT 1 FROM {ClosedOrder._meta.db_table} WHERE order_id = %s)"
@@ -78,23 +75,11 @@ def order_seen(order_id: int) -> bool:
     return reserved or closed
 
 
-class StockMoved(Exception):
-    """A plan made on unlocked numbers no longer holds: nothing was written, and `book` holds
-    the SKUs' rows locked, with their current numbers, to plan again on."""
-
-    def __init__(self, book: "StockBook"):
-        super().__init__("the stock changed between the read and the write")
-        self.book = book
-
-
 class StockBook:
     """The locked stock rows of one transaction and the changes made to them: stock
-    numbers, ledger lines and reservation rows, all written together by flush().
+    numbers, ledger lines and reservation rows, all written together by flush()."""
 
-    A book from read_for_order() holds no lock yet (`unlocked` names its SKUs): its write
-    locks the rows and writes only if its changes still fit them (stock_reserve_sql.py)."""
-
-    def __init__(self, levels, unlocked: list[str] | None = None):
+    def __init__(self, levels):
         self.rows: dict[tuple[str, str], StockLevel] = {(lv.sku, lv.warehouse.code): lv for lv in levels}
         self.was = {lv.pk: (lv.on_hand, lv.reserved) for lv in levels}
         self.now = timezone.now()
@@ -104,7 +89,6 @@ class StockBook:
         self.created: list[tuple] = []  # new reservation rows, fields as in stock_sql.CREATED_FIELDS
         self.changed: list[Reservation] = []
         self.touched: set[str] = set()
-        self.unlocked = unlocked
 
     @classmethod
     def lock(cls, skus: Iterable[str], ensure: Iterable[tuple[str, Warehouse]] = ()) -> "StockBook":
@@ -128,16 +112,6 @@ class StockBook:
         if connection.vendor != "postgresql":
             return cls.lock(skus)
         return cls(stock_sql.lock(sorted(set(skus))))
-
-    @classmethod
-    def read_for_order(cls, order_id: int, skus: Iterable[str]) -> "StockBook":
-        """A reservation's rows. On PostgreSQL read without their lock, under the order's
-        advisory lock, so routing runs while other reservations of the SKUs go on; elsewhere
-        locked as lock_rows() does."""
-        if connection.vendor != "postgresql":
-            return cls.lock(skus)
-        skus = sorted(set(skus))
-        return cls(stock_reserve_sql.read(order_id, skus), unlocked=skus)
 
     @property
     def levels(self) -> list[StockLevel]:
@@ -172,32 +146,14 @@ class StockBook:
     def flush(self, *, first_for_order: int | None = None) -> bool:
         """Write every change, once per book (commit() does): the stock write compares with
         the numbers read under the lock. With `first_for_order`, only if that order was never
-        reserved nor released (asked under the locks); False, with nothing written, if it was.
-        Raises StockMoved, with nothing written, if an unlocked book's changes no longer fit."""
-        if self.unlocked is not None:
-            written = self._write_if_unchanged(first_for_order)
-        elif connection.vendor == "postgresql":
+        reserved nor released (asked under the locks); False, with nothing written, if it was."""
+        if connection.vendor == "postgresql":
             written = stock_sql.write(self, first_for_order=first_for_order)
         else:
             written = self._write_portably(first_for_order)
         self.dirty.clear()
         self.movements, self.created, self.changed = [], [], []
         return written
-
-    def _write_if_unchanged(self, order_id: int) -> bool:
-        """Lock, check and write in one statement; then hold the numbers found under the lock
-        (before) and left by the write (after), which the events are built from."""
-        written = stock_reserve_sql.write(self, order_id=order_id)
-        if written.done:
-            return False
-        if not written.held:
-            raise StockMoved(StockBook(written.rows))
-        self.rows = {(lv.sku, lv.warehouse.code): lv for lv in written.rows}
-        self.was = {lv.pk: (lv.on_hand, lv.reserved) for lv in written.rows}
-        for lv in written.rows:
-            lv.on_hand, lv.reserved = written.after.get(lv.pk, (lv.on_hand, lv.reserved))
-        self.unlocked = None
-        return True
 
     def _write_portably(self, first_for_order: int | None) -> bool:
         """The same writes through the ORM, a statement each (SQLite, the embedded default)."""

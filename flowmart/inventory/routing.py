@@ -1,7 +1,5 @@
-"""Where an order ships from. Pure functions over a snapshot of stock. A reservation on
-PostgreSQL plans on rows read without their lock; its write then checks, under the lock,
-that every picked row still has the units, and when one does not it plans again on the
-locked rows (stock_reserve_sql.py). So what is written always fits the numbers it changes.
+"""Where an order ships from. Pure functions over a snapshot of locked stock, so the
+decision is made on exactly the numbers the reservation will change.
 
 Rules (issue 3): prefer ONE warehouse that can ship every line, the nearest to the
 destination country (ties by code); otherwise split across as few warehouses as the

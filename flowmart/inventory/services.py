@@ -1,8 +1,6 @@
 """Every write of the inventory context. Each service is one transaction that locks the
 stock rows it touches (StockBook, pk order), changes them, appends ledger lines and
 publishes its events; deadlocks and serialization failures are retried at the top.
-A reservation on PostgreSQL routes on rows read without that lock and takes it in its
-write, which checks the plan still fits (stock_reserve_sql.py).
 
 Reservations move open → paid → consumed, or open/paid → released, or open → expired.
 Terminal reservations are never touched again, which is what makes every handler safe
@@ -24,7 +22,7 @@ from flowmart.events import publish
 
 from . import routing
 from .holds import ReservationOutcome, adjusted_event, end_reservations, hold, lock_active, shrink, summed
-from .ledger import StockBook, StockMoved, allocation, order_seen, retry_on_conflict, warehouse_by_code
+from .ledger import StockBook, allocation, order_seen, retry_on_conflict, warehouse_by_code
 from .models import ClosedOrder, MovementKind, Reservation, StockLevel, StockMovement, Warehouse
 
 logger = logging.getLogger("flowmart.inventory")
@@ -175,40 +173,30 @@ def reserve_order(
     """All-or-nothing reservation of an order's lines with routing; publishes
     InventoryAdjusted(reserved) or OutOfStock(order_id, short skus).
 
-    On PostgreSQL that is two statements before the events: the order's advisory lock and the
-    SKUs' rows read unlocked; routing; then one statement that locks the rows, checks the plan
-    still fits and writes stock, ledger and reservations if the order was never reserved nor
-    released (a duplicate delivery writes nothing), so the hot rows stay locked from that write
-    to COMMIT only. If the stock moved in between, it wrote nothing and handed back the rows,
-    locked, and routing runs again on them (stock_reserve_sql.py says why this is safe).
-    No savepoint of its own: in a subscriber's transaction a failure rolls back the delivery."""
+    On PostgreSQL that is two statements before the events: lock and read the SKUs' rows,
+    then write stock, ledger and reservations while asking whether the order was reserved
+    or released before (a duplicate delivery writes nothing). No savepoint of its own: in a
+    subscriber's transaction a failure rolls back the whole delivery anyway."""
     demand = {sku: qty for sku, qty in summed(lines).items() if qty > 0}
     with transaction.atomic(savepoint=False):
-        book = StockBook.read_for_order(order_id, demand)
-        try:
-            return _reserve_on(book, order_id, demand, destination_country)
-        except StockMoved as moved:
-            return _reserve_on(moved.book, order_id, demand, destination_country)
-
-
-def _reserve_on(book: StockBook, order_id: int, demand: dict[str, int], destination: str) -> ReservationOutcome:
-    """Route the demand over the book's rows, then hold and write it (or say what is short)."""
-    plan = routing.plan(demand, routing.sites_from_levels(book.levels, destination))
-    if not plan.ok:
-        if order_seen(order_id):
+        # Lock first: a second call for the same order waits here, then sees the first one's rows.
+        book = StockBook.lock_rows(demand)
+        plan = routing.plan(demand, routing.sites_from_levels(book.levels, destination_country))
+        if not plan.ok:
+            if order_seen(order_id):
+                return ReservationOutcome(ok=True, already_done=True)
+            publish(contract.OutOfStock(order_id=order_id, amendment_id=None, skus=plan.short))
+            return ReservationOutcome(ok=False, short=plan.short)
+        allocations = hold(book, plan, order_id=order_id, destination=destination_country)
+        if not book.commit(
+            "reserved",
+            order_id=order_id,
+            allocations=allocations,
+            reference=f"order:{order_id}",
+            first_for_order=order_id,
+        ):
+            logger.info("order %s was reserved or released before; nothing to do", order_id)
             return ReservationOutcome(ok=True, already_done=True)
-        publish(contract.OutOfStock(order_id=order_id, amendment_id=None, skus=plan.short))
-        return ReservationOutcome(ok=False, short=plan.short)
-    allocations = hold(book, plan, order_id=order_id, destination=destination)
-    if not book.commit(
-        "reserved",
-        order_id=order_id,
-        allocations=allocations,
-        reference=f"order:{order_id}",
-        first_for_order=order_id,
-    ):
-        logger.info("order %s was reserved or released before; nothing to do", order_id)
-        return ReservationOutcome(ok=True, already_done=True)
     return ReservationOutcome(ok=True, allocations=allocations)
 
 

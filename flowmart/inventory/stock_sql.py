@@ -11,11 +11,6 @@ The stock UPDATE is a compare-and-set: it changes a row only where on_hand and r
 still hold the numbers the lock read. Under the lock they always do; if one ever did not,
 the counts returned differ and the transaction is rolled back instead of writing a ledger
 that disagrees with the stock. The CHECK constraints stay the last line of defence.
-
-Releases, expiries, shipments and amendments lock then write with these two statements; so
-does a reservation when the stock moved between its unlocked read and its write. A
-reservation's usual path reads without the lock and locks, checks and writes in one
-statement of its own (stock_reserve_sql.py), which reuses this module's row reading.
 """
 
 import functools
@@ -57,43 +52,28 @@ class Row:
     updated_at: object = None
 
 
-def table(model) -> str:
+def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-# The columns a StockBook needs of a stock row and its warehouse, in Row/Site order.
-ROW_COLUMNS = (
-    "s.id, s.sku, s.on_hand, s.reserved, s.low_stock_threshold,"
-    " w.id AS warehouse_pk, w.code, w.country, w.latitude, w.longitude"
-)
-
-
-@functools.cache
-def read_statement() -> str:
-    """Every stock row of the SKUs in `%s` with its warehouse, in primary-key order."""
-    return (
-        f"SELECT {ROW_COLUMNS} FROM {table(StockLevel)} s JOIN {table(Warehouse)} w ON w.id = s.warehouse_id"
-        " WHERE s.sku = ANY(%s) ORDER BY s.id"
-    )
 
 
 @functools.cache
 def _lock_statement() -> str:
-    return read_statement() + " FOR UPDATE OF s"
+    return (
+        "SELECT s.id, s.sku, s.on_hand, s.reserved, s.low_stock_threshold,"
+        " w.id, w.code, w.country, w.latitude, w.longitude"
+        f" FROM {_table(StockLevel)} s JOIN {_table(Warehouse)} w ON w.id = s.warehouse_id"
+        " WHERE s.sku = ANY(%s) ORDER BY s.id FOR UPDATE OF s"
+    )
 
 
 def lock(skus: list[str]) -> list[Row]:
     """Lock every row of `skus` in primary-key order (the order every service locks in)."""
     with connection.cursor() as cursor:
         cursor.execute(_lock_statement(), [skus])
-        return to_rows(cursor.fetchall())
-
-
-def to_rows(fetched) -> list[Row]:
-    """Rows fetched as ROW_COLUMNS (and possibly more, ignored), one Site per warehouse."""
+        fetched = cursor.fetchall()
     sites: dict[int, Site] = {}
     rows = []
-    for pk, sku, on_hand, reserved, threshold, wh_pk, code, country, lat, lon, *_ in fetched:
+    for pk, sku, on_hand, reserved, threshold, wh_pk, code, country, lat, lon in fetched:
         site = sites.get(wh_pk)
         if site is None:
             site = sites[wh_pk] = Site(wh_pk, code, country, lat, lon)
@@ -179,20 +159,20 @@ def write(book, *, first_for_order: int | None) -> bool:
             for lv in book.dirty.values()
             for was in (book.was[lv.pk],)
         ]
-        params += [book.now, as_json(rows)]
+        params += [book.now, _json(rows)]
         expect.append(len(rows))
     if book.movements:
         parts.append("ledger")
-        params += [book.now, as_json(records(LEDGER_FIELDS, book.movements))]
+        params += [book.now, _json(_records(LEDGER_FIELDS, book.movements))]
         expect.append(len(book.movements))
     if book.created:
         parts.append("held")
-        params += [book.now, book.now, as_json(records(CREATED_FIELDS, book.created))]
+        params += [book.now, book.now, _json(_records(CREATED_FIELDS, book.created))]
         expect.append(len(book.created))
     if book.changed:
         parts.append("changed")
         rows = [{"id": r.pk, "status": _plain(r.status), "quantity": r.quantity} for r in book.changed]
-        params += [book.now, as_json(rows)]
+        params += [book.now, _json(rows)]
         expect.append(len(rows))
     if not parts:
         return True
@@ -206,12 +186,12 @@ def write(book, *, first_for_order: int | None) -> bool:
     return True
 
 
-def records(fields: tuple[str, ...], rows: list[tuple]) -> list[dict]:
+def _records(fields: tuple[str, ...], rows: list[tuple]) -> list[dict]:
     """Rows as JSON objects, numbered so the INSERT keeps their order (and so their ids)."""
     return [{"n": n, **dict(zip(fields, row, strict=True))} for n, row in enumerate(rows)]
 
 
-def as_json(rows: list[dict]) -> str:
+def _json(rows: list[dict]) -> str:
     return json.dumps(rows, default=_encode, separators=(",", ":"))
 
 
@@ -225,10 +205,10 @@ def _encode(value):
 def _write_statement(parts: tuple[str, ...]) -> str:
     """The statement for one combination of parts (a handful exist; each is built once)."""
     names = {
-        "reservation": table(Reservation),
-        "closed": table(ClosedOrder),
-        "stock": table(StockLevel),
-        "movement": table(StockMovement),
+        "reservation": _table(Reservation),
+        "closed": _table(ClosedOrder),
+        "stock": _table(StockLevel),
+        "movement": _table(StockMovement),
     }
     guarded = parts[0] == "done"
     guard = " AND NOT (SELECT yes FROM done)" if guarded else ""

@@ -202,9 +202,8 @@ def test_every_service_at_once_over_shared_skus_keeps_the_books_straight(stock, 
 
 
 def test_the_same_order_reserved_on_many_connections_at_once_is_reserved_once(stock):
-    """Duplicate deliveries of one OrderConfirmed racing: each takes the order's advisory lock
-    first and asks "reserved before?" in its write statement, which starts after the lock is
-    granted, so only the first one writes."""
+    """Duplicate deliveries of one OrderConfirmed racing: the "reserved before?" question is
+    asked inside the write statement, after the stock locks, so only the first one writes."""
     sku = stock({"US-EAST": 1, "GB-NORTH": 20}, sku="DUP")
 
     results, errors = run_in_parallel(lambda: reserve_one(7, sku), [() for _ in range(12)])
