@@ -75,6 +75,9 @@ ROOT_URLCONF = "flowmart.urls"
 WSGI_APPLICATION = "flowmart.wsgi.application"
 ASGI_APPLICATION = "flowmart.asgi.application"
 AUTH_USER_MODEL = "customers.User"
+# The admin is the only page anyone signs in to: a staff member who opens /admin/login/ itself (a
+# bookmark, no ?next=) lands on the back office, not on Django's default /accounts/profile/ (a 404 here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 TEMPLATES = [
     {
